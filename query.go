@@ -1,0 +1,436 @@
+package paperboy
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Sort orders for search.
+const (
+	SortRelevance = "relevance"
+	SortNew       = "new"
+	SortVotes     = "votes"
+)
+
+// MaxQueryLen bounds the text a query may carry; longer input is cut, never an error.
+const MaxQueryLen = 10 << 10
+
+// Query is a parsed search or subscription filter. It is built from user text by
+// ParseQuery; none of its strings is ever handed to FTS5 raw.
+type Query struct {
+	Terms      []string  // plain words, lower-cased, punctuation stripped
+	Phrases    []string  // "quoted phrases", lower-cased
+	Exclude    []string  // -word and -"phrase"
+	Authors    []string  // author:NAME (substring of an author's name, case-insensitive)
+	Categories []string  // cat:cs.LG; a value without a dot ("cs") matches the archive
+	Since      time.Time // since:7d / 2y / 2024-01-01
+	MinUpvotes int       // upvotes:10 (Hugging Face upvotes)
+	Sort       string    // relevance (default), new, votes
+	// Options holds key:value pairs for keys the caller asked ParseQuery to recognise
+	// (the bot's digest:daily@09:00, for example).
+	Options map[string]string
+}
+
+// IsEmpty reports whether q selects nothing in particular (no words and no filters).
+func (q *Query) IsEmpty() bool {
+	return len(q.Terms) == 0 && len(q.Phrases) == 0 && len(q.Exclude) == 0 &&
+		len(q.Authors) == 0 && len(q.Categories) == 0 && q.Since.IsZero() && q.MinUpvotes == 0
+}
+
+// Text returns the words and phrases of q as plain text (what a search engine scores).
+func (q *Query) Text() string {
+	parts := append([]string{}, q.Terms...)
+	parts = append(parts, q.Phrases...)
+	return strings.Join(parts, " ")
+}
+
+// String renders q back in the chat grammar, canonicalised; used to show a subscription.
+func (q *Query) String() string {
+	var parts []string
+	for _, c := range q.Categories {
+		parts = append(parts, "cat:"+c)
+	}
+	for _, a := range q.Authors {
+		parts = append(parts, "author:"+quoteIfSpace(a))
+	}
+	parts = append(parts, q.Terms...)
+	for _, p := range q.Phrases {
+		parts = append(parts, `"`+p+`"`)
+	}
+	for _, e := range q.Exclude {
+		parts = append(parts, "-"+quoteIfSpace(e))
+	}
+	if q.MinUpvotes > 0 {
+		parts = append(parts, "upvotes:"+strconv.Itoa(q.MinUpvotes))
+	}
+	if !q.Since.IsZero() {
+		parts = append(parts, "since:"+q.Since.Format("2006-01-02"))
+	}
+	if q.Sort != "" && q.Sort != SortRelevance {
+		parts = append(parts, "sort:"+q.Sort)
+	}
+	return strings.Join(parts, " ")
+}
+
+func quoteIfSpace(s string) string {
+	if strings.ContainsRune(s, ' ') {
+		return `"` + s + `"`
+	}
+	return s
+}
+
+// ParseQuery parses user text in the chat grammar:
+//
+//	words "a phrase" -excluded -"excluded phrase" author:NAME author:"First Last"
+//	cat:cs.LG since:7d|2w|3m|2y|2024-01-01 sort:relevance|new|votes upvotes:10
+//
+// plus key:value pairs for the extraKeys the caller names (returned in Options). Unknown
+// key:value tokens are plain words. Quotes may be unbalanced; FTS5 operators (AND, OR, NOT,
+// NEAR, *, parentheses) are plain words or punctuation. It returns an EINVALID error only
+// for a bad filter value (since:abc, sort:best), with a message that says what is allowed.
+func ParseQuery(text string, now time.Time, extraKeys ...string) (Query, error) {
+	var q Query
+	if len(text) > MaxQueryLen {
+		text = text[:MaxQueryLen]
+	}
+	text = strings.ToValidUTF8(text, " ")
+	for _, tok := range tokenize(text) {
+		if tok.quoted {
+			if words := Words(tok.text); len(words) > 0 {
+				phrase := strings.Join(words, " ")
+				switch {
+				case tok.neg:
+					q.Exclude = append(q.Exclude, phrase)
+				case len(words) == 1:
+					q.Terms = append(q.Terms, phrase)
+				default:
+					q.Phrases = append(q.Phrases, phrase)
+				}
+			}
+			continue
+		}
+		if key, val, ok := strings.Cut(tok.text, ":"); ok && !tok.neg && val != "" {
+			handled, err := q.setFilter(strings.ToLower(key), val, now, extraKeys)
+			if err != nil {
+				return Query{}, err
+			}
+			if handled {
+				continue
+			}
+		}
+		words := Words(tok.text)
+		if tok.neg {
+			if len(words) > 0 {
+				q.Exclude = append(q.Exclude, strings.Join(words, " "))
+			}
+			continue
+		}
+		q.Terms = append(q.Terms, words...)
+	}
+	return q, nil
+}
+
+func (q *Query) setFilter(key, val string, now time.Time, extraKeys []string) (bool, error) {
+	switch key {
+	case "author", "au", "by":
+		if name := CollapseSpace(strings.Trim(val, `"`)); name != "" {
+			q.Authors = append(q.Authors, name)
+		}
+	case "cat", "category":
+		for _, c := range strings.Split(val, ",") {
+			if c = strings.TrimSpace(c); c != "" {
+				q.Categories = append(q.Categories, c)
+			}
+		}
+	case "since":
+		t, err := ParseSince(val, now)
+		if err != nil {
+			return false, err
+		}
+		q.Since = t
+	case "sort":
+		switch s := strings.ToLower(val); s {
+		case SortRelevance, SortNew, SortVotes:
+			q.Sort = s
+		default:
+			return false, Errorf(EINVALID, "sort:%s is not a sort order; use sort:relevance, sort:new or sort:votes", val)
+		}
+	case "upvotes", "minupvotes":
+		n, err := strconv.Atoi(strings.TrimLeft(val, ">="))
+		if err != nil || n < 0 || n > 1_000_000 {
+			return false, Errorf(EINVALID, "upvotes:%s is not a number of upvotes; try upvotes:10", val)
+		}
+		q.MinUpvotes = n
+	default:
+		for _, k := range extraKeys {
+			if k == key {
+				if q.Options == nil {
+					q.Options = map[string]string{}
+				}
+				q.Options[key] = val
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	return true, nil
+}
+
+// ParseSince parses a since: value: a relative age (30m, 12h, 7d, 2w, 3m = months, 2y)
+// counted back from now, or a date (2024-01-01, 2024-01, 2024).
+func ParseSince(val string, now time.Time) (time.Time, error) {
+	bad := Errorf(EINVALID, "since:%s is not a date or an age; try since:7d, since:2w, since:3m, since:1y or since:2024-01-01", val)
+	val = strings.ToLower(strings.TrimSpace(val))
+	for _, layout := range []string{"2006-01-02", "2006-01", "2006"} {
+		if t, err := time.ParseInLocation(layout, val, time.UTC); err == nil {
+			return t, nil
+		}
+	}
+	if len(val) < 2 {
+		return time.Time{}, bad
+	}
+	n, err := strconv.Atoi(val[:len(val)-1])
+	if err != nil || n < 0 || n > 100_000 {
+		return time.Time{}, bad
+	}
+	switch val[len(val)-1] {
+	case 'h':
+		return now.Add(-time.Duration(n) * time.Hour), nil
+	case 'd':
+		return now.AddDate(0, 0, -n), nil
+	case 'w':
+		return now.AddDate(0, 0, -7*n), nil
+	case 'm':
+		return now.AddDate(0, -n, 0), nil
+	case 'y':
+		return now.AddDate(-n, 0, 0), nil
+	}
+	return time.Time{}, bad
+}
+
+type token struct {
+	text   string
+	quoted bool
+	neg    bool
+}
+
+// tokenize splits on white space, keeping "quoted runs" (straight or curly quotes; an
+// unbalanced quote runs to the end) and key:"quoted values" together.
+func tokenize(s string) []token {
+	var out []token
+	isQuote := func(r rune) bool { return r == '"' || r == '“' || r == '”' }
+	for len(s) > 0 {
+		r, size := utf8.DecodeRuneInString(s)
+		if unicode.IsSpace(r) {
+			s = s[size:]
+			continue
+		}
+		neg := false
+		if r == '-' && len(s) > size {
+			if r2, _ := utf8.DecodeRuneInString(s[size:]); !unicode.IsSpace(r2) {
+				neg = true
+				s = s[size:]
+				r, size = utf8.DecodeRuneInString(s)
+			}
+		}
+		if isQuote(r) {
+			rest := s[size:]
+			end := strings.IndexFunc(rest, isQuote)
+			if end < 0 {
+				out = append(out, token{text: rest, quoted: true, neg: neg})
+				return out
+			}
+			out = append(out, token{text: rest[:end], quoted: true, neg: neg})
+			_, qs := utf8.DecodeRuneInString(rest[end:])
+			s = rest[end+qs:]
+			continue
+		}
+		// A bare token; key:"quoted value" keeps its quoted part.
+		end := strings.IndexFunc(s, unicode.IsSpace)
+		if end < 0 {
+			end = len(s)
+		}
+		word := s[:end]
+		if i := strings.Index(word, `:"`); i > 0 {
+			rest := s[i+2:]
+			if j := strings.IndexByte(rest, '"'); j >= 0 {
+				word = s[:i+1] + rest[:j]
+				end = i + 2 + j + 1
+			}
+		}
+		out = append(out, token{text: word, neg: neg})
+		s = s[end:]
+	}
+	return out
+}
+
+// Words splits text into lower-case words of letters and digits (dots, hyphens and other
+// punctuation separate words), the way queries and subscription matching see text.
+func Words(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+}
+
+// Match reports whether paper p passes the filter: every category and author clause (any
+// of the values), the upvote floor, since, every word (stem match) and phrase in the title
+// or abstract, and none of the excluded words or phrases. Sort is ignored.
+func (q *Query) Match(p *Paper) bool {
+	if len(q.Categories) > 0 && !matchCategory(q.Categories, p.Categories) {
+		return false
+	}
+	if len(q.Authors) > 0 && !matchAuthor(q.Authors, p.Authors) {
+		return false
+	}
+	if p.Upvotes < q.MinUpvotes {
+		return false
+	}
+	if !q.Since.IsZero() && !p.Published.IsZero() && p.Published.Before(q.Since) {
+		return false
+	}
+	if len(q.Terms) == 0 && len(q.Phrases) == 0 && len(q.Exclude) == 0 {
+		return true
+	}
+	words := Words(p.Title + " " + p.Abstract)
+	stems := make(map[string]bool, len(words))
+	for _, w := range words {
+		stems[Stem(w)] = true
+	}
+	joined := " " + strings.Join(words, " ") + " "
+	has := func(phrase string) bool {
+		if !strings.Contains(phrase, " ") {
+			return stems[Stem(phrase)]
+		}
+		return containsPhrase(joined, phrase)
+	}
+	for _, t := range q.Terms {
+		if !has(t) {
+			return false
+		}
+	}
+	for _, ph := range q.Phrases {
+		if !has(ph) {
+			return false
+		}
+	}
+	for _, e := range q.Exclude {
+		if has(e) {
+			return false
+		}
+	}
+	return true
+}
+
+// containsPhrase matches a phrase on word boundaries, letting the last word take a plural
+// or other stem variant ("mixture of expert" matches "mixture of experts").
+func containsPhrase(joined, phrase string) bool {
+	if strings.Contains(joined, " "+phrase+" ") {
+		return true
+	}
+	ws := strings.Fields(phrase)
+	head := " " + strings.Join(ws[:len(ws)-1], " ") + " "
+	last := Stem(ws[len(ws)-1])
+	for i := 0; ; {
+		j := strings.Index(joined[i:], head)
+		if j < 0 {
+			return false
+		}
+		rest := joined[i+j+len(head):]
+		next, _, _ := strings.Cut(rest, " ")
+		if Stem(next) == last {
+			return true
+		}
+		i += j + 1
+	}
+}
+
+func matchCategory(want, have []string) bool {
+	for _, w := range want {
+		for _, h := range have {
+			if strings.EqualFold(w, h) {
+				return true
+			}
+			if !strings.Contains(w, ".") && len(h) > len(w) && strings.EqualFold(h[:len(w)], w) && h[len(w)] == '.' {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func matchAuthor(want, have []string) bool {
+	for _, w := range want {
+		w = strings.ToLower(w)
+		for _, h := range have {
+			if strings.Contains(strings.ToLower(h), w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Stem is a light English stemmer for matching (not for display): it folds plurals and the
+// commonest verb endings so "models", "modeling" and "model" agree. It is deliberately
+// conservative; the search index uses SQLite's porter stemmer.
+func Stem(w string) string {
+	n := len(w)
+	switch {
+	case n > 5 && strings.HasSuffix(w, "ies"):
+		return w[:n-3] + "y"
+	case n > 5 && strings.HasSuffix(w, "ing"):
+		w = w[:n-3]
+	case n > 4 && strings.HasSuffix(w, "ed") && !strings.HasSuffix(w, "eed"):
+		w = w[:n-2]
+	case n > 4 && strings.HasSuffix(w, "es") && (strings.HasSuffix(w, "ches") || strings.HasSuffix(w, "shes") || strings.HasSuffix(w, "sses") || strings.HasSuffix(w, "xes")):
+		return w[:n-2]
+	case n > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
+		return w[:n-1]
+	default:
+		return w
+	}
+	// After -ing / -ed: "modell" -> "model", "trained" -> "train", "encod" -> "encod".
+	if m := len(w); m > 3 && w[m-1] == w[m-2] && w[m-1] != 's' && w[m-1] != 'l' {
+		w = w[:m-1]
+	}
+	if m := len(w); m > 3 && w[m-1] == 'l' && w[m-2] == 'l' {
+		w = w[:m-1]
+	}
+	return w
+}
+
+// Describe renders q for people: "cs.LG papers matching "mixture of experts", not "survey"".
+func (q *Query) Describe() string {
+	var b strings.Builder
+	if len(q.Categories) > 0 {
+		b.WriteString(strings.Join(q.Categories, "/") + " papers")
+	} else {
+		b.WriteString("Papers")
+	}
+	var match []string
+	match = append(match, q.Terms...)
+	for _, p := range q.Phrases {
+		match = append(match, `"`+p+`"`)
+	}
+	if len(match) > 0 {
+		fmt.Fprintf(&b, " matching %s", strings.Join(match, " "))
+	}
+	if len(q.Authors) > 0 {
+		fmt.Fprintf(&b, " by %s", strings.Join(q.Authors, " or "))
+	}
+	if len(q.Exclude) > 0 {
+		quoted := make([]string, len(q.Exclude))
+		for i, e := range q.Exclude {
+			quoted[i] = `"` + e + `"`
+		}
+		fmt.Fprintf(&b, ", not %s", strings.Join(quoted, " or "))
+	}
+	if q.MinUpvotes > 0 {
+		fmt.Fprintf(&b, ", with at least %d HF upvotes", q.MinUpvotes)
+	}
+	return b.String()
+}

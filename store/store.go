@@ -1,0 +1,200 @@
+// Package store is paperboy's SQLite store: papers with their full-text index, and the
+// bot's subscriptions, outbox, posts, votes and summary cache. It is the only package that
+// speaks SQL or imports go-sqlite3 (built with the sqlite_fts5 tag).
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+
+	"github.com/paperboy-bot/paperboy"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// DB is an open store. Writes go through one connection (one writer per process, as
+// SQLite wants); reads use a small pool of read-only connections, so a long search never
+// blocks the dispatcher and a cron `paperboy ingest` can share the file (WAL mode).
+type DB struct {
+	Path string
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+
+	write *sql.DB
+	read  *sql.DB
+}
+
+// Open opens (creating if needed) the database at path and runs pending migrations.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, paperboy.Errorf(paperboy.EINVALID, "no database path given")
+	}
+	if path != ":memory:" {
+		if dir := filepath.Dir(path); dir != "" {
+			// The directory must exist; creating it is cmd's job (it knows the default).
+			if _, err := filepathStat(dir); err != nil {
+				return nil, fmt.Errorf("store: open %s: %w", path, err)
+			}
+		}
+	}
+	db := &DB{Path: path, Now: time.Now}
+	var err error
+	if db.write, err = sql.Open("sqlite3", dsn(path, false)); err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db.write.SetMaxOpenConns(1)
+	db.write.SetConnMaxIdleTime(0)
+	if err := db.migrate(ctx); err != nil {
+		db.write.Close()
+		return nil, err
+	}
+	if db.read, err = sql.Open("sqlite3", dsn(path, true)); err != nil {
+		db.write.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db.read.SetMaxOpenConns(4)
+	return db, nil
+}
+
+func dsn(path string, readOnly bool) string {
+	v := url.Values{}
+	v.Set("_journal_mode", "WAL")
+	v.Set("_busy_timeout", "10000")
+	v.Set("_foreign_keys", "on")
+	v.Set("_synchronous", "NORMAL")
+	if readOnly {
+		v.Set("_query_only", "1")
+	} else {
+		// BEGIN IMMEDIATE: take the write lock up front so two processes never deadlock
+		// upgrading read transactions.
+		v.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + v.Encode()
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	var errs []error
+	if db.read != nil {
+		errs = append(errs, db.read.Close())
+	}
+	if db.write != nil {
+		errs = append(errs, db.write.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// update runs fn in a write transaction: begin, defer rollback, fn, commit.
+func (db *DB) update(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return wrapErr("begin", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return wrapErr("commit", err)
+	}
+	return nil
+}
+
+// view runs fn in a read transaction on the read pool.
+func (db *DB) view(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return wrapErr("begin read", err)
+	}
+	defer tx.Rollback()
+	return fn(tx)
+}
+
+// wrapErr turns SQLite conditions a user can act on into paperboy errors and prefixes
+// everything else.
+func wrapErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var perr *paperboy.Error
+	if errors.As(err, &perr) {
+		return err
+	}
+	var serr sqlite3.Error
+	if errors.As(err, &serr) {
+		switch serr.Code {
+		case sqlite3.ErrFull:
+			return fmt.Errorf("store: %s: %w", op, &paperboy.Error{Code: paperboy.EUNAVAILABLE, Message: "The database disk is full; nothing was written. Free some space and try again."})
+		case sqlite3.ErrBusy, sqlite3.ErrLocked:
+			return fmt.Errorf("store: %s: %w", op, &paperboy.Error{Code: paperboy.EUNAVAILABLE, Message: "The database is busy; try again in a moment."})
+		case sqlite3.ErrReadonly, sqlite3.ErrCantOpen, sqlite3.ErrPerm:
+			return fmt.Errorf("store: %s: %w", op, &paperboy.Error{Code: paperboy.EUNAVAILABLE, Message: "The database cannot be written; check the file's permissions."})
+		}
+	}
+	return fmt.Errorf("store: %s: %w", op, err)
+}
+
+// migrate applies the embedded migrations/NNN_name.sql files not yet recorded in
+// schema_migrations, each in its own transaction, in numeric order.
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
+		return wrapErr("create schema_migrations", err)
+	}
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return fmt.Errorf("store: list migrations: %w", err)
+	}
+	type mig struct {
+		version int
+		name    string
+	}
+	var migs []mig
+	for _, n := range names {
+		base := filepath.Base(n)
+		num, _, ok := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return fmt.Errorf("store: migration %s: name must be NNN_name.sql", base)
+		}
+		migs = append(migs, mig{v, base})
+	}
+	sort.Slice(migs, func(i, j int) bool { return migs[i].version < migs[j].version })
+	for _, m := range migs {
+		err := db.update(ctx, func(tx *sql.Tx) error {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			body, err := migrationFS.ReadFile("migrations/" + m.name)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return fmt.Errorf("apply %s: %w", m.name, err)
+			}
+			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, m.version, m.name, time.Now().Unix())
+			return err
+		})
+		if err != nil {
+			return wrapErr("migrate", err)
+		}
+	}
+	return nil
+}
