@@ -1,0 +1,58 @@
+package paperboy
+
+import (
+	"context"
+	"time"
+)
+
+// Delivery states.
+const (
+	DeliveryPending = "pending" // waiting for its time (digest) or its turn
+	DeliverySending = "sending" // intent recorded; the platform call may or may not have happened
+	DeliverySent    = "sent"
+	DeliveryFailed  = "failed"  // permanent failure; LastError says why
+	DeliverySkipped = "skipped" // not sent by design (daily cap, subscription removed)
+)
+
+// Delivery is one outbox row: a paper to post in a channel.
+type Delivery struct {
+	ID             int64
+	PaperID        string
+	Channel        string // channel key "platform:id"
+	SubscriptionID int64  // 0 for `add`
+	DigestAt       time.Time
+	State          string
+	Attempts       int
+	NextAttempt    time.Time
+	LastError      string
+	MessageID      string
+	ThreadID       string
+	CreatedAt      time.Time
+	SentAt         time.Time
+}
+
+// DeliveryStatus summarizes the outbox for `paperboy status` and `/papers status`.
+type DeliveryStatus struct {
+	Pending, Sending, Sent, Failed, Skipped int
+	// RecentFailures lists the latest permanent failures with their reasons.
+	RecentFailures []Delivery
+	// LastIngest is when the newest paper was stored (zero if never).
+	LastIngest time.Time
+	Papers     int
+}
+
+// SubscriptionService stores channels' subscriptions and settings. Implemented by store.DB.
+type SubscriptionService interface {
+	// CreateSubscription stores s and sets s.ID and s.CreatedAt.
+	CreateSubscription(ctx context.Context, s *Subscription) error
+	// DeleteSubscription removes subscription id of channel. Errors: ENOTFOUND (also when
+	// it belongs to another channel).
+	DeleteSubscription(ctx context.Context, channel string, id int64) error
+	// Subscriptions lists live subscriptions of channel, or of every channel when channel
+	// is "", in id order.
+	Subscriptions(ctx context.Context, channel string) ([]Subscription, error)
+	// Channel returns a channel's settings (a zero Channel with Key set when unknown).
+	Channel(ctx context.Context, key string) (Channel, error)
+	// SaveChannel creates or updates a channel's settings.
+	SaveChannel(ctx context.Context, c Channel) error
+}
