@@ -1,5 +1,4 @@
 -- Papers. seq is the watcher's order: assigned on first insert, never changed by updates.
--- (Starter schema; the search work may reshape indexes and the FTS table.)
 CREATE TABLE papers (
 	seq         INTEGER PRIMARY KEY AUTOINCREMENT,
 	id          TEXT NOT NULL UNIQUE,           -- paperboy.Paper.Key()
@@ -30,3 +29,21 @@ CREATE INDEX papers_arxiv_id ON papers(arxiv_id) WHERE arxiv_id != '';
 CREATE INDEX papers_doi ON papers(doi) WHERE doi != '';
 CREATE INDEX papers_title_hash ON papers(title_hash);
 CREATE INDEX papers_published ON papers(published);
+
+-- Full-text index over papers, maintained by store/paper.go in the same transaction as the
+-- row (no triggers: the upsert knows the old values and batches the work). Query words
+-- only ever search {title abstract}; authors and categories serve the author:/cat: filters.
+-- Column order matters: bm25 weights in store/search.go follow it.
+CREATE VIRTUAL TABLE papers_fts USING fts5(
+	title, abstract, authors, categories,
+	content='papers', content_rowid='seq',
+	tokenize='porter unicode61 remove_diacritics 2'
+);
+
+-- Words of titles and abstracts (lower case, as paperboy.Words splits them) with the
+-- number of papers containing each: spelling correction and term rarity, without
+-- scanning FTS doclists (fts5vocab computes document counts by reading whole doclists).
+CREATE TABLE words (
+	word TEXT PRIMARY KEY,
+	df   INTEGER NOT NULL
+) WITHOUT ROWID;

@@ -1,0 +1,362 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paperboy-bot/paperboy"
+)
+
+// maxDailyCap bounds cap:N.
+const maxDailyCap = 1000
+
+func (b *Bot) subscribe(ctx context.Context, c Command, args string) (Reply, error) {
+	cmd := b.commands["subscribe"]
+	q, err := paperboy.ParseQuery(args, b.now(), "digest", "cap")
+	if err != nil {
+		return Reply{}, err
+	}
+	if q.IsEmpty() {
+		return Reply{}, cmd.usageError("A subscription needs a filter: words, \"phrases\", author: or cat:.")
+	}
+	if !q.Since.IsZero() {
+		return Reply{}, cmd.usageError("since: does not apply to a subscription: it follows new papers.")
+	}
+	q.Sort = ""
+	digest, err := ParseDigest(q.Options["digest"])
+	if err != nil {
+		return Reply{}, err
+	}
+	dailyCap, capGiven := b.cfg.DailyCap, false
+	if v, ok := q.Options["cap"]; ok {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 0 || n > maxDailyCap {
+			return Reply{}, paperboy.Errorf(paperboy.EINVALID, "cap:%s is not a daily cap; use a number from 0 (no cap) to %d, e.g. cap:10.", Truncate(v, 20), maxDailyCap)
+		}
+		dailyCap, capGiven = n, true
+	}
+	q.Options = nil
+	key := paperboy.ChannelKey(c.Platform, c.Channel)
+	ch, err := b.cfg.Subs.Channel(ctx, key)
+	if err != nil {
+		return Reply{}, err
+	}
+	s := paperboy.Subscription{
+		Channel: key, Filter: q.String(), Query: q, Digest: digest, DailyCap: dailyCap,
+		CreatedBy: paperboy.ChannelKey(c.Platform, c.User),
+	}
+	if err := b.cfg.Subs.CreateSubscription(ctx, &s); err != nil {
+		return Reply{}, err
+	}
+	b.log.Info("bot: subscribed", slog.String("channel", key), slog.Int64("subscription_id", s.ID), slog.String("filter", s.Filter))
+	var msg strings.Builder
+	fmt.Fprintf(&msg, "Subscribed %s (id %d): %s; %s", channelName(c, ch), s.ID, q.Describe(), describeDigest(digest))
+	if digest.Every != paperboy.DigestNone && ch.TimeZone != "" {
+		fmt.Fprintf(&msg, " (%s)", ch.TimeZone)
+	}
+	if capGiven {
+		if dailyCap == 0 {
+			msg.WriteString("; no daily cap")
+		} else {
+			fmt.Fprintf(&msg, "; at most %d a day", dailyCap)
+		}
+	}
+	msg.WriteString(".")
+	if b.cfg.Backfiller != nil {
+		n, err := b.cfg.Backfiller.Backfill(ctx, s)
+		switch {
+		case err != nil:
+			msg.WriteString(" (Recent papers could not be queued: " + b.userError("backfill", err) + ")")
+		case n == 0:
+			msg.WriteString(" No recent papers match yet; new ones will come as they are announced.")
+		default:
+			fmt.Fprintf(&msg, " Queued %s matching recent %s.", strconv.Itoa(n), map[bool]string{true: "paper", false: "papers"}[n == 1])
+		}
+	}
+	return Reply{Text: msg.String(), InChannel: true}, nil
+}
+
+// channelName is how replies name the command's channel: its stored name or "#id".
+func channelName(c Command, ch paperboy.Channel) string {
+	if ch.Name != "" {
+		if strings.HasPrefix(ch.Name, "#") {
+			return ch.Name
+		}
+		return "#" + ch.Name
+	}
+	return "#" + c.Channel
+}
+
+var weekdays = map[string]time.Weekday{
+	"sun": time.Sunday, "sunday": time.Sunday, "mon": time.Monday, "monday": time.Monday,
+	"tue": time.Tuesday, "tues": time.Tuesday, "tuesday": time.Tuesday,
+	"wed": time.Wednesday, "wednesday": time.Wednesday, "thu": time.Thursday, "thur": time.Thursday,
+	"thurs": time.Thursday, "thursday": time.Thursday, "fri": time.Friday, "friday": time.Friday,
+	"sat": time.Saturday, "saturday": time.Saturday,
+}
+
+// ParseDigest parses a digest: value: "" / none / off / instant (post as they arrive),
+// daily, daily@09:00, weekly, weekly@mon, weekly@mon@09:00 (also weekly@09:00@mon).
+// Daily and weekly default to 09:00, weekly to Monday.
+func ParseDigest(v string) (paperboy.Digest, error) {
+	bad := paperboy.Errorf(paperboy.EINVALID, "digest:%s is not a schedule; use digest:daily@09:00, digest:weekly@mon or digest:weekly@mon@09:00 (or no digest: to post papers as they arrive).", Truncate(v, 40))
+	v = strings.ToLower(strings.TrimSpace(v))
+	var d paperboy.Digest
+	parts := strings.Split(v, "@")
+	switch parts[0] {
+	case "", "none", "off", "no", "instant", "immediate":
+		if len(parts) > 1 {
+			return d, bad
+		}
+		return d, nil
+	case "daily", "day":
+		d.Every = paperboy.DigestDaily
+	case "weekly", "week":
+		d.Every, d.Weekday = paperboy.DigestWeekly, time.Monday
+	default:
+		return d, bad
+	}
+	d.Hour = 9
+	if len(parts) > 3 {
+		return d, bad
+	}
+	sawDay, sawTime := false, false
+	for _, p := range parts[1:] {
+		if wd, ok := weekdays[p]; ok && d.Every == paperboy.DigestWeekly && !sawDay {
+			d.Weekday, sawDay = wd, true
+			continue
+		}
+		h, m, ok := parseClock(p)
+		if !ok || sawTime {
+			return d, bad
+		}
+		d.Hour, d.Minute, sawTime = h, m, true
+	}
+	return d, nil
+}
+
+// parseClock parses 09:00, 9:30, 9, 17h, 9am, 5pm.
+func parseClock(s string) (h, m int, ok bool) {
+	pm, am := strings.HasSuffix(s, "pm"), strings.HasSuffix(s, "am")
+	if pm || am {
+		s = s[:len(s)-2]
+	}
+	s = strings.TrimSuffix(s, "h")
+	hs, ms, hasMin := strings.Cut(s, ":")
+	h, err := strconv.Atoi(hs)
+	if err != nil || len(hs) > 2 {
+		return 0, 0, false
+	}
+	if hasMin {
+		if m, err = strconv.Atoi(ms); err != nil || len(ms) != 2 {
+			return 0, 0, false
+		}
+	}
+	if pm || am {
+		if h < 1 || h > 12 {
+			return 0, 0, false
+		}
+		h %= 12
+		if pm {
+			h += 12
+		}
+	}
+	if h < 0 || h > 23 || m < 0 || m > 59 {
+		return 0, 0, false
+	}
+	return h, m, true
+}
+
+func (b *Bot) unsubscribe(ctx context.Context, c Command, args string) (Reply, error) {
+	cmd := b.commands["unsubscribe"]
+	word, rest := cutWord(args)
+	id, err := strconv.ParseInt(strings.TrimPrefix(word, "#"), 10, 64)
+	if word == "" || rest != "" || err != nil || id <= 0 {
+		return Reply{}, cmd.usageError("Give the id of a subscription (see %s).", Code("subscriptions"))
+	}
+	key := paperboy.ChannelKey(c.Platform, c.Channel)
+	subs, err := b.cfg.Subs.Subscriptions(ctx, key)
+	if err != nil {
+		return Reply{}, err
+	}
+	var desc string
+	for _, s := range subs {
+		if s.ID == id {
+			desc = s.Query.Describe()
+		}
+	}
+	if err := b.cfg.Subs.DeleteSubscription(ctx, key, id); err != nil {
+		if paperboy.ErrorCode(err) == paperboy.ENOTFOUND {
+			return Reply{}, paperboy.Errorf(paperboy.ENOTFOUND, "This channel has no subscription %d; %s lists them.", id, Code("subscriptions"))
+		}
+		return Reply{}, err
+	}
+	b.log.Info("bot: unsubscribed", slog.String("channel", key), slog.Int64("subscription_id", id))
+	msg := fmt.Sprintf("Unsubscribed: subscription %d", id)
+	if desc != "" {
+		msg += " (" + desc + ")"
+	}
+	return Reply{Text: msg + " is removed; papers already queued for it will not be posted.", InChannel: true}, nil
+}
+
+func (b *Bot) subscriptions(ctx context.Context, c Command, args string) (Reply, error) {
+	key := paperboy.ChannelKey(c.Platform, c.Channel)
+	subs, err := b.cfg.Subs.Subscriptions(ctx, key)
+	if err != nil {
+		return Reply{}, err
+	}
+	ch, err := b.cfg.Subs.Channel(ctx, key)
+	if err != nil {
+		return Reply{}, err
+	}
+	if len(subs) == 0 {
+		return Reply{Text: fmt.Sprintf("%s has no subscriptions. Add one with %s.", channelName(c, ch),
+			Code(`subscribe cat:cs.LG "mixture of experts"`))}, nil
+	}
+	var s strings.Builder
+	fmt.Fprintf(&s, "%s for %s:", Bold("Subscriptions"), channelName(c, ch))
+	for _, sub := range subs {
+		fmt.Fprintf(&s, "\n- %s %s: %s — %s", Bold(strconv.FormatInt(sub.ID, 10)), Code(sub.Filter), sub.Query.Describe(), describeDigest(sub.Digest))
+		if sub.DailyCap > 0 {
+			fmt.Fprintf(&s, ", at most %d a day", sub.DailyCap)
+		}
+	}
+	tz := ch.TimeZone
+	if tz == "" {
+		tz = b.location("").String() + " (default)"
+	}
+	fmt.Fprintf(&s, "\nTime zone: %s. Remove one with %s.", tz, Code("unsubscribe <id>"))
+	return Reply{Text: s.String()}, nil
+}
+
+func (b *Bot) timezone(ctx context.Context, c Command, args string) (Reply, error) {
+	cmd := b.commands["timezone"]
+	key := paperboy.ChannelKey(c.Platform, c.Channel)
+	ch, err := b.cfg.Subs.Channel(ctx, key)
+	if err != nil {
+		return Reply{}, err
+	}
+	name, rest := cutWord(args)
+	if name == "" {
+		tz := ch.TimeZone
+		if tz == "" {
+			tz = b.location("").String() + " (the default)"
+		}
+		return Reply{Text: fmt.Sprintf("Digests in %s use the time zone %s. Change it with %s.", channelName(c, ch), tz, Code("timezone Europe/Berlin"))}, nil
+	}
+	if rest != "" {
+		return Reply{}, cmd.usageError("Give one IANA time zone name.")
+	}
+	loc, err := loadZone(name)
+	if err != nil {
+		return Reply{}, err
+	}
+	ch.Key = key
+	ch.TimeZone = loc.String()
+	if err := b.cfg.Subs.SaveChannel(ctx, ch); err != nil {
+		return Reply{}, err
+	}
+	return Reply{Text: fmt.Sprintf("Digests in %s now go out in %s (it is %s there now).", channelName(c, ch), ch.TimeZone,
+		b.now().In(loc).Format("Mon 15:04")), InChannel: true}, nil
+}
+
+// loadZone accepts IANA names ("Europe/Berlin", "utc") but not "Local" or paths.
+func loadZone(name string) (*time.Location, error) {
+	bad := paperboy.Errorf(paperboy.EINVALID, "%s is not an IANA time zone; try Europe/Berlin, America/New_York or UTC.", Code(Truncate(name, 60)))
+	if strings.EqualFold(name, "utc") || strings.EqualFold(name, "gmt") {
+		return time.UTC, nil
+	}
+	if name == "" || strings.EqualFold(name, "local") || strings.HasPrefix(name, "/") || strings.Contains(name, "..") ||
+		strings.ContainsAny(name, "\\\x00") || len(name) > 64 {
+		return nil, bad
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, bad
+	}
+	return loc, nil
+}
+
+// weekendNote says why nothing new arrives on arXiv weekends, or "" on other days.
+func weekendNote(now time.Time) string {
+	eastern, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		eastern = time.FixedZone("EST", -5*3600)
+	}
+	t := now.In(eastern)
+	if wd := t.Weekday(); wd == time.Saturday || (wd == time.Sunday && t.Hour() < 20) {
+		return "arXiv does not announce on Saturdays and Sundays; new papers arrive Sunday evening (US Eastern)."
+	}
+	return ""
+}
+
+func (b *Bot) status(ctx context.Context, c Command, args string) (Reply, error) {
+	key := paperboy.ChannelKey(c.Platform, c.Channel)
+	st, err := b.cfg.Outbox.DeliveryStatus(ctx, key)
+	if err != nil {
+		return Reply{}, err
+	}
+	subs, err := b.cfg.Subs.Subscriptions(ctx, key)
+	if err != nil {
+		return Reply{}, err
+	}
+	now := b.now()
+	var s strings.Builder
+	fmt.Fprintf(&s, "%s: %d pending, %d sending, %d sent, %d failed, %d skipped; %s here.",
+		Bold("Deliveries"), st.Pending, st.Sending, st.Sent, st.Failed, st.Skipped, plural(len(subs), "subscription"))
+	if len(st.RecentFailures) > 0 {
+		s.WriteString("\nRecent failures:")
+		for _, d := range firstN2(st.RecentFailures, 5) {
+			reason := d.LastError
+			if reason == "" {
+				reason = "unknown reason"
+			}
+			when := ""
+			if !d.CreatedAt.IsZero() {
+				when = " (" + ago(now, d.CreatedAt) + ")"
+			}
+			fmt.Fprintf(&s, "\n- %s, %s: %s%s", d.PaperID, d.State, Truncate(reason, 160), when)
+		}
+	}
+	if st.LastIngest.IsZero() {
+		s.WriteString("\nNo papers stored yet.")
+	} else {
+		fmt.Fprintf(&s, "\nLast paper stored %s; %s in the store.", ago(now, st.LastIngest), plural(st.Papers, "paper"))
+	}
+	if note := weekendNote(now); note != "" {
+		s.WriteString("\n" + note)
+	}
+	if b.cfg.Status != nil {
+		for _, line := range b.cfg.Status(ctx) {
+			if line = strings.TrimSpace(line); line != "" {
+				s.WriteString("\n" + line)
+			}
+		}
+	}
+	return Reply{Text: s.String()}, nil
+}
+
+func firstN2(ds []paperboy.Delivery, n int) []paperboy.Delivery {
+	if len(ds) > n {
+		return ds[:n]
+	}
+	return ds
+}
+
+// ago renders a past time relative to now: "5 min ago", "3 h ago", "2 days ago".
+func ago(now, t time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d days ago (%s)", int(d.Hours()/24), t.UTC().Format("2006-01-02"))
+}

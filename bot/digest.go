@@ -1,0 +1,94 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/paperboy-bot/paperboy"
+)
+
+// NextDigest returns the first digest slot strictly after now, at d's wall-clock time in
+// loc (daily, or weekly on d.Weekday). It returns the zero time for DigestNone.
+func NextDigest(d paperboy.Digest, now time.Time, loc *time.Location) time.Time {
+	if d.Every == paperboy.DigestNone {
+		return time.Time{}
+	}
+	local := now.In(loc)
+	y, m, day := local.Date()
+	step := 1
+	if d.Every == paperboy.DigestWeekly {
+		day += (int(d.Weekday) - int(local.Weekday()) + 7) % 7
+		step = 7
+	}
+	slot := time.Date(y, m, day, d.Hour, d.Minute, 0, 0, loc)
+	if !slot.After(now) {
+		slot = time.Date(y, m, day+step, d.Hour, d.Minute, 0, 0, loc)
+	}
+	return slot.UTC()
+}
+
+// digest sends one digest message listing ds and marks them sent together.
+func (d *Dispatcher) digest(ctx context.Context, channel string, ds []paperboy.Delivery) time.Duration {
+	log := d.log.With(slog.String("channel", channel), slog.Int("papers", len(ds)))
+	chID, _ := d.channelID(channel)
+	papers := make([]*paperboy.Paper, 0, len(ds))
+	for _, x := range ds {
+		p, err := d.cfg.Papers.FindPaper(ctx, x.PaperID)
+		if err != nil {
+			log.Error("loading a digest paper failed; retrying", slog.String("paper_id", x.PaperID), slog.Any("error", err))
+			return d.backoff(1, 0)
+		}
+		papers = append(papers, p)
+	}
+	ids := make([]int64, len(ds))
+	for i, x := range ds {
+		ids[i] = x.ID
+	}
+	text := d.digestText(ctx, ds, papers)
+	if err := d.cfg.Store.MarkSending(ctx, ids...); err != nil {
+		log.Error("recording the intent to send a digest failed; retrying", slog.Any("error", err))
+		return d.backoff(1, 0)
+	}
+	msgID, err := d.cfg.Adapter.Send(ctx, chID, "", text)
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0
+		}
+		return d.failed(ctx, log, ds, err)
+	}
+	if err := d.cfg.Store.MarkDigestSent(context.WithoutCancel(ctx), ids, msgID, d.cfg.Now()); err != nil {
+		log.Error("recording a digest failed; it will be reconciled at start", slog.Any("error", err))
+	}
+	log.Info("digest sent", slog.String("message_id", msgID))
+	return 0
+}
+
+// digestText lists papers: title with link, then one line (summary or reason).
+func (d *Dispatcher) digestText(ctx context.Context, ds []paperboy.Delivery, papers []*paperboy.Paper) string {
+	var b strings.Builder
+	noun := "papers"
+	if len(papers) == 1 {
+		noun = "paper"
+	}
+	fmt.Fprintf(&b, "**Digest: %d new %s**\n", len(papers), noun)
+	for i, p := range papers {
+		fmt.Fprintf(&b, "- [%s](%s)", snippet(p.Title, 160), p.URL())
+		line := d.quickSummary(ctx, p)
+		if line == "" {
+			line = d.reason(ctx, ds[i].SubscriptionID)
+		}
+		if line = snippet(firstLine(line), 160); line != "" {
+			b.WriteString(" — " + line)
+		}
+		b.WriteString("\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}

@@ -1,0 +1,640 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/paperboy-bot/paperboy"
+)
+
+// PaperFinder loads a paper by id (paperboy.PaperService implements it).
+type PaperFinder interface {
+	FindPaper(ctx context.Context, ref string) (*paperboy.Paper, error)
+}
+
+// DispatcherConfig configures a Dispatcher. Store, Papers and Adapter are required.
+type DispatcherConfig struct {
+	Store   paperboy.OutboxService
+	Papers  PaperFinder
+	Adapter Adapter
+	// Quick writes the summary shown in the post (fast, local: summarize.Extractive). Nil
+	// shows the start of the abstract.
+	Quick paperboy.Summarizer
+	// Summarizer, when set and not Quick, writes a better summary after the post: it
+	// joins the thread and the post is edited when the adapter is an Editor. It never
+	// delays a post.
+	Summarizer paperboy.Summarizer
+	Log        *slog.Logger
+	Now        func() time.Time
+	// Rand returns a number in [0, 1) for backoff jitter.
+	Rand func() float64
+	// Workers bounds how many channels are served at once (default 4).
+	Workers int
+	// Poll is how often the outbox is checked when nothing woke the dispatcher (default 500 ms).
+	Poll time.Duration
+	// ChannelInterval is the minimum gap between two messages in one channel; 0 takes the
+	// adapter's RateLimiter.PostInterval (none when it has no such capability).
+	ChannelInterval time.Duration
+	// GlobalInterval is the minimum gap between two messages on the platform (0 = none).
+	GlobalInterval time.Duration
+	// BaseBackoff (default 2 s) doubles with every failed attempt up to MaxBackoff
+	// (default 10 min); retries never stop.
+	BaseBackoff, MaxBackoff time.Duration
+	// DigestMax is the most papers listed in one digest message (default 20).
+	DigestMax int
+}
+
+// Dispatcher delivers the outbox to one chat platform: per-channel FIFO, channels in
+// parallel (bounded), per-channel and per-platform rate limits, retries with capped
+// exponential backoff and jitter (at least the platform's Retry-After), and permanent
+// failures recorded with their reason. Nothing is dropped: a delivery ends sent, failed
+// (permanent error, with the reason, shown by DeliveryStatus) or skipped (by design,
+// with the reason); temporary errors are retried forever, every 10 minutes at most.
+//
+// Crash guarantee. The intent (state sending) is committed before the platform call and
+// the result (sent, message id, posts row) in one transaction after it. A crash between
+// the two leaves the delivery uncertain; at start-up it is reconciled:
+//   - when the adapter is a PostFinder, the post is looked up by its Key ("pb-d<id>"):
+//     found means sent (recorded with that message), not found means never sent (sent
+//     again). The effect is exactly once: every delivery is posted once, none twice.
+//   - otherwise it is sent again and logged: at least once, with a duplicate possible
+//     only for a crash inside that window (one post per channel at most per crash).
+//
+// Thread replies (the abstract) are owed durably with the post and retried until sent;
+// they are at least once (a crash right after the reply and before recording it repeats
+// it). Digest messages (Send has no key to look up) are at least once in the same way.
+// The LLM summary is best effort: generated after the post, lost if the process stops.
+type Dispatcher struct {
+	cfg      DispatcherConfig
+	log      *slog.Logger
+	platform string
+	interval time.Duration
+	llm      bool
+
+	mu         sync.Mutex
+	busy       map[string]bool      // channel key -> an action is in flight
+	notBefore  map[string]time.Time // channel key -> earliest next action
+	fails      map[int64]int        // delivery id -> failed followup attempts (in memory)
+	globalNext time.Time
+	inflight   int
+	recovered  bool
+	reasons    map[int64]string
+	wg         sync.WaitGroup
+	asyncWG    sync.WaitGroup
+	asyncSem   chan struct{}
+	wake       chan struct{}
+}
+
+// NewDispatcher returns a Dispatcher. Errors: EINVALID (missing store, papers or adapter).
+func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
+	if cfg.Store == nil || cfg.Papers == nil || cfg.Adapter == nil {
+		return nil, paperboy.Errorf(paperboy.EINVALID, "dispatcher: a store, a paper finder and an adapter are required")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Float64
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 4
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = 500 * time.Millisecond
+	}
+	if cfg.BaseBackoff <= 0 {
+		cfg.BaseBackoff = 2 * time.Second
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = 10 * time.Minute
+	}
+	if cfg.DigestMax <= 0 {
+		cfg.DigestMax = 20
+	}
+	d := &Dispatcher{
+		cfg:       cfg,
+		platform:  cfg.Adapter.Platform(),
+		interval:  cfg.ChannelInterval,
+		busy:      map[string]bool{},
+		notBefore: map[string]time.Time{},
+		fails:     map[int64]int{},
+		reasons:   map[int64]string{},
+		asyncSem:  make(chan struct{}, 2),
+		wake:      make(chan struct{}, 1),
+	}
+	d.log = cfg.Log.With(slog.String("component", "dispatcher"), slog.String("platform", d.platform))
+	if d.interval == 0 {
+		if rl, ok := cfg.Adapter.(RateLimiter); ok {
+			d.interval = rl.PostInterval()
+		}
+	}
+	d.llm = cfg.Summarizer != nil && !sameSummarizer(cfg.Summarizer, cfg.Quick)
+	return d, nil
+}
+
+// sameSummarizer compares two interface values without panicking on uncomparable types.
+func sameSummarizer(a, b paperboy.Summarizer) (same bool) {
+	defer func() {
+		if recover() != nil {
+			same = false
+		}
+	}()
+	return a == b
+}
+
+// Wake makes a running dispatcher look at the outbox now (the watcher calls it).
+func (d *Dispatcher) Wake() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run reconciles uncertain deliveries and then delivers until ctx ends. It waits for
+// the platform calls in flight before returning nil.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			d.wg.Wait()
+			d.asyncWG.Wait()
+			return nil
+		case <-timer.C:
+		case <-d.wake:
+		}
+		next := d.pass(ctx)
+		wait := d.cfg.Poll
+		if !next.IsZero() {
+			if w := next.Sub(d.cfg.Now()); w < wait {
+				wait = max(w, time.Millisecond)
+			}
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		timer.Reset(wait)
+	}
+}
+
+// Step runs one pass synchronously: it starts every action that is due (within the
+// worker and rate limits) and waits for them. Tests drive the dispatcher with it and an
+// injected clock; it returns when the next action may be due (zero if unknown).
+func (d *Dispatcher) Step(ctx context.Context) time.Time {
+	next := d.pass(ctx)
+	d.wg.Wait()
+	return next
+}
+
+// WaitAsync waits for background summaries (tests).
+func (d *Dispatcher) WaitAsync() { d.asyncWG.Wait() }
+
+// channelID returns the platform channel id of a key on this dispatcher's platform.
+func (d *Dispatcher) channelID(key string) (string, bool) {
+	platform, id, ok := strings.Cut(key, ":")
+	return id, ok && platform == d.platform
+}
+
+type action struct {
+	kind    string // "post", "followup", "digest"
+	channel string
+	ds      []paperboy.Delivery
+}
+
+// pass starts due actions and returns when the earliest blocked one may run.
+func (d *Dispatcher) pass(ctx context.Context) time.Time {
+	if ctx.Err() != nil {
+		return time.Time{}
+	}
+	if !d.recovered {
+		if err := d.Recover(ctx); err != nil {
+			d.log.Error("reconciling uncertain deliveries failed; retrying", slog.Any("error", err))
+			return d.cfg.Now().Add(d.cfg.BaseBackoff)
+		}
+	}
+	now := d.cfg.Now()
+	acts, err := d.collect(ctx, now)
+	if err != nil {
+		d.log.Error("reading the outbox failed; retrying", slog.Any("error", err))
+		return now.Add(d.cfg.BaseBackoff)
+	}
+	var next time.Time
+	later := func(t time.Time) {
+		if next.IsZero() || t.Before(next) {
+			next = t
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, a := range acts {
+		if d.busy[a.channel] {
+			continue
+		}
+		if nb := d.notBefore[a.channel]; nb.After(now) {
+			later(nb)
+			continue
+		}
+		if d.cfg.GlobalInterval > 0 && d.globalNext.After(now) {
+			later(d.globalNext)
+			break
+		}
+		if d.inflight >= d.cfg.Workers {
+			break
+		}
+		d.busy[a.channel] = true
+		d.inflight++
+		if d.cfg.GlobalInterval > 0 {
+			d.globalNext = now.Add(d.cfg.GlobalInterval)
+		}
+		d.wg.Add(1)
+		go d.do(ctx, a)
+	}
+	return next
+}
+
+// collect lists the next action of every channel: an owed thread reply first (it
+// belongs to the previous post), then due digests, then the queue head.
+func (d *Dispatcher) collect(ctx context.Context, now time.Time) ([]action, error) {
+	var acts []action
+	seen := map[string]bool{}
+	follow, err := d.cfg.Store.Followups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range follow {
+		if _, ok := d.channelID(f.Channel); ok && !seen[f.Channel] {
+			seen[f.Channel] = true
+			acts = append(acts, action{kind: "followup", channel: f.Channel, ds: []paperboy.Delivery{f}})
+		}
+	}
+	digests, err := d.cfg.Store.DueDigests(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	digestAt := map[string]int{} // channel -> index of its digest action
+	for _, g := range digests {
+		if _, ok := d.channelID(g.Channel); !ok {
+			continue
+		}
+		if i, ok := digestAt[g.Channel]; ok {
+			if len(acts[i].ds) < d.cfg.DigestMax {
+				acts[i].ds = append(acts[i].ds, g)
+			}
+			continue
+		}
+		if seen[g.Channel] {
+			continue
+		}
+		seen[g.Channel] = true
+		digestAt[g.Channel] = len(acts)
+		acts = append(acts, action{kind: "digest", channel: g.Channel, ds: []paperboy.Delivery{g}})
+	}
+	heads, err := d.cfg.Store.DueDeliveries(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range heads {
+		if _, ok := d.channelID(h.Channel); ok && !seen[h.Channel] {
+			seen[h.Channel] = true
+			acts = append(acts, action{kind: "post", channel: h.Channel, ds: []paperboy.Delivery{h}})
+		}
+	}
+	return acts, nil
+}
+
+func (d *Dispatcher) do(ctx context.Context, a action) {
+	defer d.wg.Done()
+	var wait time.Duration
+	switch a.kind {
+	case "post":
+		wait = d.post(ctx, a.ds[0])
+	case "followup":
+		wait = d.followup(ctx, a.ds[0])
+	case "digest":
+		wait = d.digest(ctx, a.channel, a.ds)
+	}
+	d.mu.Lock()
+	d.busy[a.channel] = false
+	d.inflight--
+	nb := d.cfg.Now().Add(max(wait, d.interval))
+	if nb.After(d.notBefore[a.channel]) {
+		d.notBefore[a.channel] = nb
+	}
+	d.mu.Unlock()
+	d.Wake()
+}
+
+// backoff returns the delay before attempt n+1 after n failed attempts: exponential with
+// jitter (between half and all of it), capped, and at least retryAfter.
+func (d *Dispatcher) backoff(attempts int, retryAfter time.Duration) time.Duration {
+	exp := float64(d.cfg.BaseBackoff) * math.Pow(2, float64(max(attempts-1, 0)))
+	exp = min(exp, float64(d.cfg.MaxBackoff))
+	wait := time.Duration(exp/2 + d.cfg.Rand()*exp/2)
+	return max(wait, retryAfter)
+}
+
+// DeliveryKey is the Post.Key of a delivery: adapters with message lookup store it.
+func DeliveryKey(id int64) string { return "pb-d" + strconv.FormatInt(id, 10) }
+
+// post sends one queued delivery. It returns how long the channel should wait before
+// its next action (beyond the rate interval).
+func (d *Dispatcher) post(ctx context.Context, del paperboy.Delivery) time.Duration {
+	log := d.log.With(slog.Int64("delivery_id", del.ID), slog.String("channel", del.Channel), slog.String("paper_id", del.PaperID))
+	chID, _ := d.channelID(del.Channel)
+	paper, err := d.cfg.Papers.FindPaper(ctx, del.PaperID)
+	if err != nil {
+		log.Error("loading the paper to post failed; retrying", slog.Any("error", err))
+		return d.backoff(1, 0)
+	}
+	p := Post{Paper: paper, Reason: d.reason(ctx, del.SubscriptionID), Key: DeliveryKey(del.ID), Summary: d.quickSummary(ctx, paper)}
+	if err := d.cfg.Store.MarkSending(ctx, del.ID); err != nil {
+		log.Error("recording the intent to post failed; retrying", slog.Any("error", err))
+		return d.backoff(1, 0)
+	}
+	ref, found, err := d.lookup(ctx, chID, del)
+	if err == nil && !found {
+		ref, err = d.cfg.Adapter.Post(ctx, chID, p)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			// Shutting down mid-call: the outcome is unknown; Recover settles it at start.
+			log.Warn("stopped during a post; it will be reconciled at start", slog.Any("error", err))
+			return 0
+		}
+		return d.failed(ctx, log, []paperboy.Delivery{del}, err)
+	}
+	rec := paperboy.PostRecord{Channel: del.Channel, MessageID: ref.MessageID, ThreadID: ref.ThreadID,
+		PaperID: del.PaperID, DeliveryID: del.ID, PostedAt: d.cfg.Now()}
+	d.recordSent(ctx, log, del.ID, rec)
+	log.Info("posted", slog.String("message_id", ref.MessageID), slog.Int("attempts", del.Attempts+1))
+	return 0
+}
+
+// lookup checks, before a retry, whether an earlier attempt was posted after all (a
+// timeout or a 5xx can hide a post that went through). It needs a PostFinder.
+func (d *Dispatcher) lookup(ctx context.Context, chID string, del paperboy.Delivery) (PostRef, bool, error) {
+	finder, ok := d.cfg.Adapter.(PostFinder)
+	if !ok || del.Attempts == 0 {
+		return PostRef{}, false, nil
+	}
+	return finder.FindPost(ctx, chID, DeliveryKey(del.ID), del.CreatedAt.Add(-time.Minute))
+}
+
+// recordSent commits a post's result, retrying store errors: the post exists, so losing
+// the record would post it again after a restart.
+func (d *Dispatcher) recordSent(ctx context.Context, log *slog.Logger, id int64, rec paperboy.PostRecord) {
+	for i := 1; ; i++ {
+		err := d.cfg.Store.MarkSent(context.WithoutCancel(ctx), id, rec)
+		if err == nil {
+			return
+		}
+		log.Error("recording a post failed; retrying", slog.Any("error", err), slog.Int("try", i))
+		if i == 5 {
+			log.Error("giving up recording the post; it will be reconciled at start")
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Duration(i) * 200 * time.Millisecond):
+		}
+	}
+}
+
+// failed records a failed platform call for ds: permanent errors end them as failed,
+// others go back to pending after a backoff.
+func (d *Dispatcher) failed(ctx context.Context, log *slog.Logger, ds []paperboy.Delivery, err error) time.Duration {
+	se := ClassifySend(err)
+	ids := make([]int64, len(ds))
+	for i, x := range ds {
+		ids[i] = x.ID
+	}
+	reason := se.Reason
+	if reason == "" {
+		reason = "error"
+	}
+	if se.Permanent {
+		log.Warn("delivery failed permanently", slog.String("reason", reason), slog.Any("error", err))
+		if err := d.cfg.Store.MarkFailed(context.WithoutCancel(ctx), ids, reason); err != nil {
+			log.Error("recording a failure failed", slog.Any("error", err))
+		}
+		return 0
+	}
+	attempts := ds[0].Attempts + 1
+	wait := d.backoff(attempts, se.RetryAfter)
+	log.Warn("delivery failed; will retry", slog.String("reason", reason), slog.Int("attempts", attempts),
+		slog.Duration("retry_in", wait), slog.Any("error", err))
+	if err := d.cfg.Store.MarkRetry(context.WithoutCancel(ctx), ids, d.cfg.Now().Add(wait), fmt.Sprintf("%s (attempt %d)", reason, attempts)); err != nil {
+		log.Error("recording a retry failed", slog.Any("error", err))
+	}
+	// The channel waits too: a rate-limited platform is not hit again with the next post.
+	return max(se.RetryAfter, 0)
+}
+
+// reason describes why a delivery was posted: its subscription's filter.
+func (d *Dispatcher) reason(ctx context.Context, subID int64) string {
+	if subID == 0 {
+		return "shared in chat"
+	}
+	d.mu.Lock()
+	r, ok := d.reasons[subID]
+	d.mu.Unlock()
+	if ok {
+		return r
+	}
+	s, err := d.cfg.Store.Subscription(ctx, subID)
+	if err != nil {
+		return ""
+	}
+	r = s.Query.Describe()
+	d.mu.Lock()
+	d.reasons[subID] = r
+	d.mu.Unlock()
+	return r
+}
+
+func (d *Dispatcher) quickSummary(ctx context.Context, p *paperboy.Paper) string {
+	if d.cfg.Quick != nil {
+		if s, err := d.cfg.Quick.Summarize(ctx, p); err == nil {
+			return s.Text
+		}
+	}
+	return snippet(p.Abstract, 280)
+}
+
+// snippet cuts s at a word boundary near n bytes.
+func snippet(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := strings.LastIndexByte(s[:n], ' ')
+	if cut < n/2 {
+		cut = n
+	}
+	for cut > 0 && !utf8Start(s[cut]) {
+		cut--
+	}
+	return strings.TrimRight(s[:cut], " ,;:") + "…"
+}
+
+func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+
+// followup sends the owed thread reply (the abstract) of a posted delivery.
+func (d *Dispatcher) followup(ctx context.Context, del paperboy.Delivery) time.Duration {
+	log := d.log.With(slog.Int64("delivery_id", del.ID), slog.String("channel", del.Channel))
+	chID, _ := d.channelID(del.Channel)
+	paper, err := d.cfg.Papers.FindPaper(ctx, del.PaperID)
+	if err != nil {
+		log.Error("loading the paper for its thread failed; retrying", slog.Any("error", err))
+		return d.backoff(1, 0)
+	}
+	if text := abstractReply(paper); text != "" {
+		if _, err := d.cfg.Adapter.Send(ctx, chID, del.ThreadID, text); err != nil {
+			if ctx.Err() != nil {
+				return 0
+			}
+			se := ClassifySend(err)
+			if !se.Permanent {
+				d.mu.Lock()
+				d.fails[del.ID]++
+				n := d.fails[del.ID]
+				d.mu.Unlock()
+				wait := d.backoff(n, se.RetryAfter)
+				log.Warn("thread reply failed; will retry", slog.String("reason", se.Reason), slog.Duration("retry_in", wait), slog.Any("error", err))
+				return wait
+			}
+			log.Warn("thread reply failed permanently; the post stands without it", slog.String("reason", se.Reason), slog.Any("error", err))
+		}
+	}
+	if err := d.cfg.Store.MarkFollowupDone(context.WithoutCancel(ctx), del.ID); err != nil {
+		log.Error("recording the thread reply failed", slog.Any("error", err))
+		return d.backoff(1, 0)
+	}
+	d.mu.Lock()
+	delete(d.fails, del.ID)
+	d.mu.Unlock()
+	if d.llm {
+		d.summarizeLater(ctx, del, chID, paper)
+	}
+	return 0
+}
+
+// abstractReply is the first thread message under a post.
+func abstractReply(p *paperboy.Paper) string {
+	var b strings.Builder
+	if p.Abstract != "" {
+		b.WriteString("**Abstract.** " + p.Abstract)
+	}
+	var links []string
+	if p.PDFURL != "" {
+		links = append(links, "[PDF]("+p.PDFURL+")")
+	}
+	if p.HFURL != "" {
+		links = append(links, "[Hugging Face]("+p.HFURL+")")
+	}
+	if p.RepoURL != "" {
+		links = append(links, "[Code]("+p.RepoURL+")")
+	}
+	if len(links) > 0 {
+		if b.Len() > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(strings.Join(links, " · "))
+	}
+	return b.String()
+}
+
+// summarizeLater asks the LLM summarizer in the background, posts its summary in the
+// thread and edits the post when the adapter can. Failures are logged; the extractive
+// summary already shown stands.
+func (d *Dispatcher) summarizeLater(ctx context.Context, del paperboy.Delivery, chID string, paper *paperboy.Paper) {
+	d.asyncWG.Add(1)
+	go func() {
+		defer d.asyncWG.Done()
+		select {
+		case d.asyncSem <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		defer func() { <-d.asyncSem }()
+		log := d.log.With(slog.Int64("delivery_id", del.ID), slog.String("paper_id", paper.ID))
+		sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		defer cancel()
+		s, err := d.cfg.Summarizer.Summarize(sctx, paper)
+		if err != nil || s.Text == "" || s.Model == "extractive" {
+			if err != nil {
+				log.Warn("summary failed; keeping the extractive one", slog.Any("error", err))
+			}
+			return
+		}
+		if _, err := d.cfg.Adapter.Send(ctx, chID, del.ThreadID, "**Summary** ("+s.Model+"): "+s.Text); err != nil {
+			log.Warn("posting the summary failed", slog.Any("error", err))
+		}
+		if ed, ok := d.cfg.Adapter.(Editor); ok {
+			p := Post{Paper: paper, Summary: s.Text, Reason: d.reason(ctx, del.SubscriptionID), Key: DeliveryKey(del.ID)}
+			if err := ed.Edit(ctx, chID, PostRef{MessageID: del.MessageID, ThreadID: del.ThreadID}, p); err != nil {
+				log.Warn("editing the post with the summary failed", slog.Any("error", err))
+			}
+		}
+	}()
+}
+
+// Recover reconciles deliveries left in state sending by a crash (see Dispatcher). Run
+// calls it first; it is safe to call again.
+func (d *Dispatcher) Recover(ctx context.Context) error {
+	ds, err := d.cfg.Store.Uncertain(ctx)
+	if err != nil {
+		return fmt.Errorf("bot: recover: %w", err)
+	}
+	finder, canFind := d.cfg.Adapter.(PostFinder)
+	now := d.cfg.Now()
+	sort.Slice(ds, func(i, j int) bool { return ds[i].ID < ds[j].ID })
+	for _, del := range ds {
+		chID, ok := d.channelID(del.Channel)
+		if !ok {
+			continue
+		}
+		log := d.log.With(slog.Int64("delivery_id", del.ID), slog.String("channel", del.Channel), slog.String("paper_id", del.PaperID))
+		if canFind && del.DigestAt.IsZero() {
+			ref, found, err := finder.FindPost(ctx, chID, DeliveryKey(del.ID), del.CreatedAt.Add(-time.Minute))
+			if err != nil {
+				return fmt.Errorf("bot: recover: look up delivery %d: %w", del.ID, err)
+			}
+			if found {
+				rec := paperboy.PostRecord{Channel: del.Channel, MessageID: ref.MessageID, ThreadID: ref.ThreadID,
+					PaperID: del.PaperID, DeliveryID: del.ID, PostedAt: now}
+				if err := d.cfg.Store.MarkSent(ctx, del.ID, rec); err != nil {
+					return fmt.Errorf("bot: recover: %w", err)
+				}
+				log.Info("uncertain delivery was posted before the crash; recorded", slog.String("message_id", ref.MessageID))
+				continue
+			}
+			if err := d.cfg.Store.MarkRetry(ctx, []int64{del.ID}, now, "not posted before a restart"); err != nil {
+				return fmt.Errorf("bot: recover: %w", err)
+			}
+			log.Info("uncertain delivery was not posted before the crash; posting it")
+			continue
+		}
+		if err := d.cfg.Store.MarkRetry(ctx, []int64{del.ID}, now, "uncertain after a restart; sent again"); err != nil {
+			return fmt.Errorf("bot: recover: %w", err)
+		}
+		log.Warn("uncertain delivery sent again (no message lookup on this platform): it may appear twice")
+	}
+	d.recovered = true
+	return nil
+}

@@ -1,0 +1,116 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paperboy-bot/paperboy"
+	"github.com/paperboy-bot/paperboy/bot"
+	"github.com/paperboy-bot/paperboy/bot/slack/slackfake"
+)
+
+func startSocket(t *testing.T, h bot.Handler) (*Adapter, *slackfake.Server) {
+	t.Helper()
+	fake := slackfake.New(t)
+	a := newAdapter(t, fake.URL, func(o *Options) { o.AckTimeout = 500 * time.Millisecond })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, h) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Error("Run did not return after cancel")
+		}
+	})
+	fake.WaitConnected(t, 5*time.Second)
+	return a, fake
+}
+
+func sendEnv(t *testing.T, fake *slackfake.Server, typ string, payload any, retry int) json.RawMessage {
+	t.Helper()
+	env, err := fake.Send(typ, payload, retry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ack, err := env.Ack(3 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ack
+}
+
+func TestSocketMode(t *testing.T) {
+	rec := newRecorder()
+	rec.reply = func(ctx context.Context, c bot.Command) bot.Reply {
+		if c.Text == "top" {
+			return bot.Reply{Text: "**Top** papers", Papers: []*paperboy.Paper{{ID: "2401.00001", Title: "P1"}}}
+		}
+		return bot.Reply{Text: "subscribed to " + strings.TrimPrefix(c.Text, "subscribe "), InChannel: true}
+	}
+	_, fake := startSocket(t, rec)
+
+	// events_api: acked with no payload; a redelivery (retry_attempt 1) counts once.
+	reaction := slackfake.EventCallback("EvS1", slackfake.Reaction("reaction_added", "U1", "C1", "100.1", "thumbsup"))
+	for retry := range 2 {
+		if ack := sendEnv(t, fake, "events_api", reaction, retry); len(ack) != 0 && string(ack) != "null" {
+			t.Errorf("events_api ack payload = %s, want none", ack)
+		}
+	}
+	sendEnv(t, fake, "events_api", slackfake.EventCallback("EvS2", slackfake.ThreadReply("U2", "C1", "100.1", "100.5", "-1")), 0)
+	own := slackfake.EventCallback("EvS3", slackfake.ThreadReply(slackfake.BotUserID, "C1", "100.1", "100.6", "abstract"))
+	sendEnv(t, fake, "events_api", own, 0)
+
+	// interactive: acked at once, delivered as a button event.
+	sendEnv(t, fake, "interactive", slackfake.BlockAction("U3", "C1", "100.1", "read_later", "2401.00001", fake.ResponseURL("i")), 0)
+
+	// slash_commands: the ack carries the answer.
+	ack := sendEnv(t, fake, "slash_commands", slackfake.SlashCommand("U1", "C1", "subscribe cat:cs.LG", fake.ResponseURL("s")), 0)
+	assertJSON(t, ack, `{"response_type":"in_channel","text":"subscribed to cat:cs.LG"}`)
+	ack = sendEnv(t, fake, "slash_commands", slackfake.SlashCommand("U1", "C1", "top", fake.ResponseURL("s")), 0)
+	assertJSON(t, ack, `{"response_type":"ephemeral","text":"*Top* papers","blocks":[
+	 {"type":"section","block_id":"reply_0","text":{"type":"mrkdwn","text":"*Top* papers"}},
+	 {"type":"actions","block_id":"share_1","elements":[{"type":"button","action_id":"share:1","value":"2401.00001",
+	  "text":{"type":"plain_text","text":"Share 1: P1","emoji":true}}]}]}`)
+
+	// A malformed envelope is still acknowledged (no endless redelivery).
+	if ack := sendEnv(t, fake, "events_api", "not an object", 0); len(ack) != 0 && string(ack) != "null" {
+		t.Errorf("bad envelope ack = %s, want empty", ack)
+	}
+
+	events := rec.waitEvents(t, 3)
+	time.Sleep(50 * time.Millisecond)
+	events = rec.Events()
+	var got []string
+	for _, e := range events {
+		got = append(got, e.Kind+":"+e.User+":"+e.Reaction+e.Text+e.Action)
+	}
+	want := []string{"reaction_added:U1:thumbsup", "thread_reply:U2:-1", "button:U3:read_later"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("events = %v, want %v", got, want)
+	}
+	if n := fake.Calls("apps.connections.open"); n != 1 {
+		t.Errorf("apps.connections.open calls = %d, want 1", n)
+	}
+}
+
+func TestSocketModeBadAppToken(t *testing.T) {
+	fake := slackfake.New(t)
+	a := newAdapter(t, fake.URL, func(o *Options) { o.AppToken = "xapp-wrong-SECRET" })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := a.Run(ctx, newRecorder())
+	if err == nil || !strings.Contains(err.Error(), "invalid_auth") {
+		t.Errorf("Run = %v, want an invalid_auth error", err)
+	}
+	if err != nil && strings.Contains(err.Error(), "SECRET") {
+		t.Errorf("error leaks the token: %v", err)
+	}
+}

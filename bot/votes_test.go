@@ -1,0 +1,178 @@
+package bot_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/paperboy-bot/paperboy"
+	"github.com/paperboy-bot/paperboy/bot"
+	"github.com/paperboy-bot/paperboy/store"
+)
+
+// editRecorder is an adapter that records edits (and ignores the rest).
+type editRecorder struct {
+	mu    sync.Mutex
+	edits []paperboy.Tally
+}
+
+func (r *editRecorder) Platform() string                             { return "test" }
+func (r *editRecorder) Run(ctx context.Context, _ bot.Handler) error { <-ctx.Done(); return nil }
+func (r *editRecorder) Post(context.Context, string, bot.Post) (bot.PostRef, error) {
+	return bot.PostRef{}, nil
+}
+func (r *editRecorder) Send(context.Context, string, string, string) (string, error) { return "", nil }
+func (r *editRecorder) Edit(_ context.Context, _ string, _ bot.PostRef, p bot.Post) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.edits = append(r.edits, p.Tally)
+	return nil
+}
+
+func (r *editRecorder) got() []paperboy.Tally {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]paperboy.Tally(nil), r.edits...)
+}
+
+// timerQueue is a fake AfterFunc: timers fire when the test says so.
+type timerQueue struct {
+	mu    sync.Mutex
+	waits []time.Duration
+	fns   []func()
+}
+
+func (q *timerQueue) AfterFunc(d time.Duration, f func()) func() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.waits = append(q.waits, d)
+	q.fns = append(q.fns, f)
+	return func() bool { return false }
+}
+
+func (q *timerQueue) fire() int {
+	q.mu.Lock()
+	fns := q.fns
+	q.fns = nil
+	q.mu.Unlock()
+	for _, f := range fns {
+		f()
+	}
+	return len(fns)
+}
+
+// socialStore opens a store holding one posted paper: message "m1" in "test:c".
+func socialStore(tb testing.TB, now func() time.Time) *store.DB {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(tb.TempDir(), "bot.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	db.Now = now
+	p := paperboy.Paper{ArxivID: "2401.04088", Title: "Mixtral of Experts", Abstract: "A sparse mixture of experts model.",
+		Authors: []string{"Albert Q. Jiang"}, Categories: []string{"cs.LG"}, Published: now().AddDate(0, 0, -1)}
+	if err := p.Normalize(); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := db.UpsertPapers(ctx, []paperboy.Paper{p}); err != nil {
+		tb.Fatal(err)
+	}
+	if err := db.SavePost(ctx, paperboy.PostRecord{Channel: "test:c", MessageID: "m1", ThreadID: "m1", PaperID: p.ID}); err != nil {
+		tb.Fatal(err)
+	}
+	return db
+}
+
+func TestEditThrottle(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2025, 3, 5, 12, 0, 0, 0, time.UTC)
+	now := func() time.Time { return at }
+	db := socialStore(t, now)
+	rec := &editRecorder{}
+	q := &timerQueue{}
+	b := bot.New(bot.Config{Papers: db, Subs: db, Social: db, Outbox: db, Adapter: rec, Now: now,
+		AfterFunc: q.AfterFunc, EditInterval: 3 * time.Second})
+	react := func(user, emoji string) {
+		b.HandleEvent(ctx, bot.Event{ID: user + emoji + at.String(), Kind: bot.EventReactionAdded, Platform: "test",
+			Channel: "c", MessageID: "m1", User: user, Reaction: emoji})
+	}
+
+	react("u1", "+1")
+	if got := rec.got(); len(got) != 1 || got[0].Up != 1 {
+		t.Fatalf("first vote: got edits %+v, want one with ▲1", got)
+	}
+	// Two more votes within the interval: no edit now, one trailing edit later.
+	at = at.Add(time.Second)
+	react("u2", "+1")
+	react("u3", "-1")
+	react("u4", "tada") // not a vote: nothing to show
+	if got := rec.got(); len(got) != 1 {
+		t.Fatalf("within the interval: got %d edits, want 1", len(got))
+	}
+	if len(q.waits) != 1 || q.waits[0] != 2*time.Second {
+		t.Fatalf("trailing edit: got timers %v, want one of 2s", q.waits)
+	}
+	at = at.Add(2 * time.Second)
+	if n := q.fire(); n != 1 {
+		t.Fatalf("fired %d timers, want 1", n)
+	}
+	b.Wait()
+	if got := rec.got(); len(got) != 2 || got[1].Up != 2 || got[1].Down != 1 {
+		t.Fatalf("trailing edit: got %+v, want a second edit with ▲2 ▼1", got)
+	}
+	// After a quiet interval the next change is shown at once.
+	at = at.Add(10 * time.Second)
+	react("u5", "thumbsup")
+	if got := rec.got(); len(got) != 3 || got[2].Up != 3 {
+		t.Fatalf("after a quiet interval: got %+v, want a third edit with ▲3", got)
+	}
+	// A vote that changes nothing edits nothing.
+	at = at.Add(10 * time.Second)
+	react("u5", "+1")
+	if got := rec.got(); len(got) != 3 {
+		t.Errorf("unchanged vote: got %d edits, want 3", len(got))
+	}
+}
+
+// FuzzCommand feeds arbitrary text to the command router and the event handler with a
+// real store: nothing may panic, every command gets a reply, and no input produces an
+// internal error.
+func FuzzCommand(f *testing.F) {
+	for _, s := range []string{
+		"", "help", "help subscribe", "search speculative decoding since:1y", `search "mixture OR (experts* NEAR`,
+		"search author:\"Tri Dao\" cat:cs.LG sort:votes", "search x since:abc", "show 2401.04088", "show https://arxiv.org/abs/2401.04088v2",
+		"summary 2401.04088", "similar 2401.04088", "top", "top month", "top 99", "add 2401.04088", "add banana",
+		`subscribe cat:cs.LG "mixture of experts" -survey digest:daily@09:00`, "subscribe x digest:weekly@mon@25:61 cap:-1",
+		"unsubscribe 1", "unsubscribe 99999999999999999999", "subscriptions", "status", "timezone Europe/Berlin",
+		"timezone ../../etc/passwd", "readlist", "serch", "/papers /papers x", "\x00\xff", "+1", "👍",
+	} {
+		f.Add(s)
+	}
+	at := time.Date(2025, 3, 5, 12, 0, 0, 0, time.UTC)
+	now := func() time.Time { return at }
+	db := socialStore(f, now)
+	b := bot.New(bot.Config{Papers: db, Subs: db, Social: db, Outbox: db, Now: now,
+		AfterFunc: func(_ time.Duration, fn func()) func() bool { go fn(); return func() bool { return false } }})
+	internal := paperboy.ErrorMessage(context.Canceled)
+	f.Fuzz(func(t *testing.T, text string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		r := b.HandleCommand(ctx, bot.Command{Platform: "test", Channel: "c", User: "u", Text: text})
+		b.Wait()
+		if strings.TrimSpace(r.Text) == "" {
+			t.Errorf("command %q: got an empty reply", text)
+		}
+		if strings.Contains(r.Text, internal) {
+			t.Errorf("command %q: got an internal error: %q", text, r.Text)
+		}
+		for _, kind := range []string{bot.EventThreadReply, bot.EventReactionAdded, bot.EventReactionRemoved, bot.EventButton} {
+			b.HandleEvent(ctx, bot.Event{Kind: kind, Platform: "test", Channel: "c", MessageID: text, ThreadID: "m1",
+				User: "u", Text: text, Reaction: text, Action: text, Value: text})
+		}
+	})
+}

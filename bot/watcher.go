@@ -1,0 +1,343 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/paperboy-bot/paperboy"
+)
+
+// WatcherCursor is the name of the watcher's progress marker in the store.
+const WatcherCursor = "watcher"
+
+// WatcherConfig configures a Watcher. Store and Subs are required.
+type WatcherConfig struct {
+	Store paperboy.OutboxService
+	Subs  paperboy.SubscriptionService
+	Log   *slog.Logger
+	Now   func() time.Time
+	// Poll is how often the store is checked for new papers (default 1 s).
+	Poll time.Duration
+	// Backfill is how many recent matching papers a new subscription gets (0 = none;
+	// config's default is 5). BackfillAge bounds how old they may be (default 14 days).
+	Backfill    int
+	BackfillAge time.Duration
+	// DailyCap applies to subscriptions that have none of their own (0 = no cap).
+	DailyCap int
+	// DefaultTimeZone is the IANA zone for digests of channels without one ("" = UTC).
+	DefaultTimeZone string
+	// Batch is how many papers one transaction handles (default 200).
+	Batch int
+	// Notify is called after deliveries were queued (e.g. Dispatcher.Wake).
+	Notify func()
+}
+
+// Watcher turns new papers into outbox rows. It follows papers.seq with a cursor kept in
+// the store: matching and the cursor move are committed together, so a crash neither
+// loses nor repeats a paper, and papers written by another process (a cron `paperboy
+// ingest`) are seen at the next poll. A new version of a paper keeps its seq and is never
+// seen again.
+type Watcher struct {
+	cfg WatcherConfig
+	log *slog.Logger
+	loc *time.Location
+}
+
+// NewWatcher returns a Watcher. Errors: EINVALID (missing store, bad time zone).
+func NewWatcher(cfg WatcherConfig) (*Watcher, error) {
+	if cfg.Store == nil || cfg.Subs == nil {
+		return nil, paperboy.Errorf(paperboy.EINVALID, "watcher: a store and a subscription service are required")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	if cfg.BackfillAge <= 0 {
+		cfg.BackfillAge = 14 * 24 * time.Hour
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = 200
+	}
+	loc := time.UTC
+	if cfg.DefaultTimeZone != "" {
+		var err error
+		if loc, err = time.LoadLocation(cfg.DefaultTimeZone); err != nil {
+			return nil, paperboy.Errorf(paperboy.EINVALID, "time_zone: %q is not an IANA time zone (e.g. Europe/Paris)", cfg.DefaultTimeZone)
+		}
+	}
+	return &Watcher{cfg: cfg, log: cfg.Log.With(slog.String("component", "watcher")), loc: loc}, nil
+}
+
+// Run polls until ctx ends. Errors are logged and retried at the next poll.
+func (w *Watcher) Run(ctx context.Context) error {
+	t := time.NewTicker(w.cfg.Poll)
+	defer t.Stop()
+	for {
+		if _, err := w.Poll(ctx); err != nil && ctx.Err() == nil {
+			w.log.Error("watch failed; retrying", slog.Any("error", err))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Poll handles every paper stored since the last poll and returns how many deliveries it
+// queued. On the very first run it only records the current position: the existing
+// store is not posted.
+func (w *Watcher) Poll(ctx context.Context) (int, error) {
+	cursor, found, err := w.cfg.Store.Cursor(ctx, WatcherCursor)
+	if err != nil {
+		return 0, fmt.Errorf("bot: watcher: %w", err)
+	}
+	max, err := w.cfg.Store.MaxSeq(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("bot: watcher: %w", err)
+	}
+	if !found {
+		if _, err := w.cfg.Store.CommitWatch(ctx, WatcherCursor, 0, max, nil); err != nil {
+			return 0, fmt.Errorf("bot: watcher: start: %w", err)
+		}
+		w.log.Info("watcher started; existing papers are not announced", slog.Int64("seq", max))
+		return 0, nil
+	}
+	if max <= cursor {
+		return 0, nil
+	}
+	subs, err := w.cfg.Subs.Subscriptions(ctx, "")
+	if err != nil {
+		return 0, fmt.Errorf("bot: watcher: %w", err)
+	}
+	total := 0
+	for cursor < max {
+		papers, last, err := w.cfg.Store.PapersAfter(ctx, cursor, w.cfg.Batch)
+		if err != nil {
+			return total, fmt.Errorf("bot: watcher: %w", err)
+		}
+		if last <= cursor {
+			break
+		}
+		ds, err := w.plan(ctx, subs, papers)
+		if err != nil {
+			return total, err
+		}
+		n, err := w.cfg.Store.CommitWatch(ctx, WatcherCursor, cursor, last, ds)
+		if paperboy.ErrorCode(err) == paperboy.ECONFLICT {
+			// Another watcher (a second process) moved the cursor: start over from it.
+			w.log.Warn("watcher cursor moved by someone else; re-reading", slog.Any("error", err))
+			return total, nil
+		}
+		if err != nil {
+			return total, fmt.Errorf("bot: watcher: %w", err)
+		}
+		if len(papers) > 0 {
+			w.log.Info("new papers matched", slog.Int("papers", len(papers)), slog.Int("deliveries", n),
+				slog.Int64("from_seq", cursor), slog.Int64("to_seq", last))
+		}
+		total += n
+		cursor = last
+	}
+	if total > 0 && w.cfg.Notify != nil {
+		w.cfg.Notify()
+	}
+	return total, nil
+}
+
+// planner holds per-batch caches for matching.
+type planner struct {
+	w      *Watcher
+	ctx    context.Context
+	now    time.Time
+	locs   map[string]*time.Location
+	counts map[int64]int // deliveries of the day per subscription, this batch included
+}
+
+func (w *Watcher) newPlanner(ctx context.Context) *planner {
+	return &planner{w: w, ctx: ctx, now: w.cfg.Now(), locs: map[string]*time.Location{}, counts: map[int64]int{}}
+}
+
+// plan matches papers against subscriptions: at most one delivery per (paper, channel).
+func (w *Watcher) plan(ctx context.Context, subs []paperboy.Subscription, papers []*paperboy.Paper) ([]paperboy.Delivery, error) {
+	p := w.newPlanner(ctx)
+	// Group subscriptions by channel, keeping id order.
+	var channels []string
+	byChannel := map[string][]paperboy.Subscription{}
+	for _, s := range subs {
+		if _, ok := byChannel[s.Channel]; !ok {
+			channels = append(channels, s.Channel)
+		}
+		byChannel[s.Channel] = append(byChannel[s.Channel], s)
+	}
+	var ds []paperboy.Delivery
+	for _, paper := range papers {
+		for _, ch := range channels {
+			var matched []paperboy.Subscription
+			for _, s := range byChannel[ch] {
+				if s.Query.Match(paper) {
+					matched = append(matched, s)
+				}
+			}
+			if len(matched) == 0 {
+				continue
+			}
+			d, err := p.deliveryFor(paper, matched)
+			if err != nil {
+				return nil, err
+			}
+			ds = append(ds, d)
+		}
+	}
+	return ds, nil
+}
+
+// deliveryFor picks the subscription that posts paper in its channel: the first one under
+// its daily cap, immediate ones before digests. When every match is capped the delivery
+// is recorded as skipped, with the reason.
+func (p *planner) deliveryFor(paper *paperboy.Paper, matched []paperboy.Subscription) (paperboy.Delivery, error) {
+	var chosen *paperboy.Subscription
+	var capped []string
+	for _, digestPass := range []bool{false, true} {
+		for i := range matched {
+			s := &matched[i]
+			if (s.Digest.Every != paperboy.DigestNone) != digestPass {
+				continue
+			}
+			ok, err := p.underCap(s)
+			if err != nil {
+				return paperboy.Delivery{}, err
+			}
+			if !ok {
+				capped = append(capped, fmt.Sprintf("#%d (%d a day)", s.ID, p.capOf(s)))
+				continue
+			}
+			chosen = s
+			break
+		}
+		if chosen != nil {
+			break
+		}
+	}
+	if chosen == nil {
+		return paperboy.Delivery{PaperID: paper.ID, Channel: matched[0].Channel, SubscriptionID: matched[0].ID,
+			State: paperboy.DeliverySkipped, LastError: "daily cap reached for subscription " + strings.Join(capped, ", ")}, nil
+	}
+	p.counts[chosen.ID]++
+	d := paperboy.Delivery{PaperID: paper.ID, Channel: chosen.Channel, SubscriptionID: chosen.ID}
+	if chosen.Digest.Every != paperboy.DigestNone {
+		loc, err := p.location(chosen.Channel)
+		if err != nil {
+			return paperboy.Delivery{}, err
+		}
+		d.DigestAt = NextDigest(chosen.Digest, p.now, loc)
+	}
+	return d, nil
+}
+
+func (p *planner) capOf(s *paperboy.Subscription) int {
+	if s.DailyCap > 0 {
+		return s.DailyCap
+	}
+	return p.w.cfg.DailyCap
+}
+
+func (p *planner) underCap(s *paperboy.Subscription) (bool, error) {
+	limit := p.capOf(s)
+	if limit <= 0 {
+		return true, nil
+	}
+	n, ok := p.counts[s.ID]
+	if !ok {
+		loc, err := p.location(s.Channel)
+		if err != nil {
+			return false, err
+		}
+		y, m, d := p.now.In(loc).Date()
+		dayStart := time.Date(y, m, d, 0, 0, 0, 0, loc)
+		if n, err = p.w.cfg.Store.CountDeliveries(p.ctx, s.ID, dayStart); err != nil {
+			return false, fmt.Errorf("bot: watcher: %w", err)
+		}
+		p.counts[s.ID] = n
+	}
+	return n < limit, nil
+}
+
+// location returns the channel's time zone, the default when it has none or a bad one.
+func (p *planner) location(channel string) (*time.Location, error) {
+	if loc, ok := p.locs[channel]; ok {
+		return loc, nil
+	}
+	c, err := p.w.cfg.Subs.Channel(p.ctx, channel)
+	if err != nil {
+		return nil, fmt.Errorf("bot: watcher: %w", err)
+	}
+	loc := p.w.loc
+	if c.TimeZone != "" {
+		if l, err := time.LoadLocation(c.TimeZone); err == nil {
+			loc = l
+		} else {
+			p.w.log.Warn("channel has an unknown time zone; using the default", slog.String("channel", channel),
+				slog.String("time_zone", c.TimeZone))
+		}
+	}
+	p.locs[channel] = loc
+	return loc, nil
+}
+
+// Backfill queues up to the configured number of the most recent papers matching a new
+// subscription (published within BackfillAge), oldest first, so that subscribing shows
+// something without flooding the channel. It returns how many were queued; papers already
+// queued or posted in the channel are not counted.
+func (w *Watcher) Backfill(ctx context.Context, sub paperboy.Subscription) (int, error) {
+	limit := w.cfg.Backfill
+	p := w.newPlanner(ctx)
+	if c := p.capOf(&sub); c > 0 && c < limit {
+		limit = c
+	}
+	if limit <= 0 {
+		return 0, nil
+	}
+	papers, err := w.cfg.Store.RecentPapers(ctx, p.now.Add(-w.cfg.BackfillAge), 5000)
+	if err != nil {
+		return 0, fmt.Errorf("bot: backfill: %w", err)
+	}
+	var picked []*paperboy.Paper
+	for _, paper := range papers {
+		if len(picked) == limit {
+			break
+		}
+		if sub.Query.Match(paper) {
+			picked = append(picked, paper)
+		}
+	}
+	var digestAt time.Time
+	if sub.Digest.Every != paperboy.DigestNone {
+		loc, err := p.location(sub.Channel)
+		if err != nil {
+			return 0, err
+		}
+		digestAt = NextDigest(sub.Digest, p.now, loc)
+	}
+	ds := make([]paperboy.Delivery, 0, len(picked))
+	for i := len(picked) - 1; i >= 0; i-- {
+		ds = append(ds, paperboy.Delivery{PaperID: picked[i].ID, Channel: sub.Channel, SubscriptionID: sub.ID, DigestAt: digestAt})
+	}
+	n, err := w.cfg.Store.EnqueueDeliveries(ctx, ds)
+	if err != nil {
+		return 0, fmt.Errorf("bot: backfill: %w", err)
+	}
+	w.log.Info("backfill queued", slog.Int64("subscription_id", sub.ID), slog.String("channel", sub.Channel), slog.Int("papers", n))
+	if n > 0 && w.cfg.Notify != nil {
+		w.cfg.Notify()
+	}
+	return n, nil
+}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/paperboy-bot/paperboy/config"
+	"github.com/paperboy-bot/paperboy/store"
+)
+
+// common holds the flags every command takes.
+type common struct {
+	db         string
+	configPath string
+}
+
+func (m *Main) newFlags(name, args string, c *common) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	fs.StringVar(&c.db, "db", "", "SQLite database `path` (default ./paperboy.db, or $PAPERBOY_DB)")
+	fs.StringVar(&c.configPath, "config", "", "TOML configuration `file` (or $PAPERBOY_CONFIG)")
+	fs.Usage = func() {
+		fmt.Fprintf(m.Stderr, "Usage: paperboy %s [flags] %s\n\nFlags:\n", name, args)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseArgs parses flags anywhere among the arguments ("search --json attention -survey"):
+// a token is a flag only when it names one the set defines; everything else (including
+// "-survey", an excluded word) is positional. "--" ends flags.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			pos = append(pos, a)
+			continue
+		}
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if name == "h" || name == "help" {
+			fs.Usage()
+			return nil, errUsage
+		}
+		f := fs.Lookup(name)
+		if f == nil {
+			pos = append(pos, a)
+			continue
+		}
+		if !hasVal {
+			if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {
+				val = "true"
+			} else if i+1 < len(args) {
+				i++
+				val = args[i]
+			} else {
+				fmt.Fprintf(fs.Output(), "paperboy: flag -%s needs a value\n", name)
+				fs.Usage()
+				return nil, errUsage
+			}
+		}
+		if err := fs.Set(name, val); err != nil {
+			fmt.Fprintf(fs.Output(), "paperboy: invalid value %q for -%s: %v\n", val, name, err)
+			return nil, errUsage
+		}
+	}
+	return pos, nil
+}
+
+// loadConfig loads the config file and environment, applies --db, and validates.
+func (m *Main) loadConfig(c *common) (config.Config, error) {
+	path := c.configPath
+	if path == "" {
+		path = m.Getenv("PAPERBOY_CONFIG")
+	}
+	cfg, err := config.Load(path, m.Getenv)
+	if err != nil {
+		return cfg, err
+	}
+	if c.db != "" {
+		cfg.DB = c.db
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("configuration:\n%w", err)
+	}
+	return cfg, nil
+}
+
+func (m *Main) openDB(ctx context.Context, cfg config.Config) (*store.DB, error) {
+	if dir := filepath.Dir(cfg.DB); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("database directory: %w", err)
+		}
+	}
+	db, err := store.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", cfg.DB, err)
+	}
+	return db, nil
+}
+
+func (m *Main) logger(cfg config.Config) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	return slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// stdinOrFile opens a path, or standard input for "-".
+func (m *Main) stdinOrFile(path string) (io.ReadCloser, error) {
+	if path == "-" {
+		return io.NopCloser(m.Stdin), nil
+	}
+	return os.Open(path)
+}

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/paperboy-bot/paperboy"
+	"github.com/paperboy-bot/paperboy/ingest"
+)
+
+// importReport is the one-line summary `paperboy import` ends with.
+type importReport struct {
+	Read, Rejected int
+	Stats          paperboy.UpsertStats
+	RejectedLines  []int
+}
+
+func (r importReport) String() string {
+	s := fmt.Sprintf("read %d, new %d, updated %d, duplicates %d, rejected %d",
+		r.Read, r.Stats.New, r.Stats.Updated, r.Stats.Duplicates, r.Rejected)
+	if len(r.RejectedLines) > 0 {
+		nums := make([]string, len(r.RejectedLines))
+		for i, n := range r.RejectedLines {
+			nums[i] = fmt.Sprint(n)
+		}
+		s += " (lines " + strings.Join(nums, ", ")
+		if r.Rejected > len(r.RejectedLines) {
+			s += ", ..."
+		}
+		s += ")"
+	}
+	return s
+}
+
+const maxListedRejects = 50
+
+// runImport reads JSONL (Kaggle arXiv snapshot, seed corpus shape, or paperboy export;
+// gzip detected) and stores it in batches, parsing and writing in parallel. Imported
+// papers are quiet (never announced in channels) unless --announce is given.
+func (m *Main) runImport(ctx context.Context, args []string) error {
+	var c common
+	fs := m.newFlags("import", "FILE|-", &c)
+	batch := fs.Int("batch", 2000, "papers per transaction")
+	announce := fs.Bool("announce", false, "let subscriptions post the imported papers (default: store quietly)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	if *batch < 1 || *batch > 100_000 {
+		return fmt.Errorf("--batch %d: must be between 1 and 100000", *batch)
+	}
+	cfg, err := m.loadConfig(&c)
+	if err != nil {
+		return err
+	}
+	in, err := m.stdinOrFile(pos[0])
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	defer in.Close()
+	db, err := m.openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	var rep importReport
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []paperboy.Paper, 2)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		readErr <- readBatches(ctx, in, *batch, !*announce, &rep, m.Stderr, batches)
+	}()
+	var writeErr error
+	for b := range batches {
+		if writeErr != nil {
+			continue // drain so the reader can finish
+		}
+		st, err := db.UpsertPapers(ctx, b)
+		if err != nil {
+			writeErr = err
+			cancel()
+			continue
+		}
+		rep.Stats.Add(st)
+	}
+	rerr := <-readErr
+	fmt.Fprintln(m.Stdout, rep.String())
+	switch {
+	case writeErr != nil:
+		return fmt.Errorf("import stopped; batches before the failing one are stored: %s", userError(writeErr))
+	case rerr != nil && !errors.Is(rerr, context.Canceled):
+		return fmt.Errorf("import: %w", rerr)
+	}
+	return nil
+}
+
+// readBatches parses lines into batches. Rejected lines are counted and reported on
+// stderr with their reason; only a reader failure (unreadable file, corrupt gzip) stops it.
+func readBatches(ctx context.Context, in io.Reader, size int, quiet bool, rep *importReport, errw io.Writer, out chan<- []paperboy.Paper) error {
+	r := ingest.NewJSONLReader(in)
+	b := make([]paperboy.Paper, 0, size)
+	for {
+		p, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		var le *ingest.LineError
+		if errors.As(err, &le) {
+			rep.Read++
+			rep.Rejected++
+			if len(rep.RejectedLines) < maxListedRejects {
+				rep.RejectedLines = append(rep.RejectedLines, le.Line)
+				fmt.Fprintf(errw, "line %d rejected: %s\n", le.Line, le.Reason)
+			}
+			continue
+		}
+		if err != nil {
+			if len(b) > 0 {
+				out <- b
+			}
+			return err
+		}
+		rep.Read++
+		p.Quiet = quiet
+		b = append(b, p)
+		if len(b) == size {
+			select {
+			case out <- b:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			b = make([]paperboy.Paper, 0, size)
+		}
+	}
+	if len(b) > 0 {
+		out <- b
+	}
+	return nil
+}
+
+// userError is the message of err fit for a terminal: the paperboy.Error message when
+// there is one, else the error text.
+func userError(err error) string {
+	var e *paperboy.Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return err.Error()
+}

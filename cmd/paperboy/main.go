@@ -1,0 +1,112 @@
+// Command paperboy is the paperboy chat bot and its tools: `run` (the bot), `import`,
+// `ingest`, `search`, `export`, `status` and `summarize`. main only sets up the signal
+// context and calls Main.Run, so end-to-end tests can run the whole program in-process.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	if err := m.Run(ctx, os.Args[1:]); err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintln(os.Stderr, "paperboy:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+// Main is the program. Its fields are the process's environment so tests can supply
+// their own.
+type Main struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+	// Ready, when set, is called once `run` is up, with the address of its HTTP listener
+	// ("" when it has none).
+	Ready func(addr string)
+}
+
+var errUsage = errors.New("usage")
+
+func exitCode(err error) int {
+	if errors.Is(err, errUsage) {
+		return 2
+	}
+	return 1
+}
+
+const usage = `paperboy keeps a research team on top of new papers in Slack or the terminal.
+
+Usage: paperboy <command> [flags] [arguments]
+
+Commands:
+  run                         run the bot (terminal chat when no Slack token is configured)
+  import FILE|-               bulk import JSONL (Kaggle arXiv snapshot, seed corpus, or export); .gz detected
+  ingest arxiv --category C [--since DATE] [--until DATE]
+  ingest arxiv-listing CATEGORY
+  ingest hf [--date DATE]
+  ingest rss URL
+  search [--json] [--limit N] WORDS...   words, "phrases", -excluded, author: cat: since: sort: upvotes:
+  export                      write every paper as JSONL to stdout (lossless)
+  status                      papers, deliveries, failures, summaries
+  summarize [--since 1d] [--limit N]     fill LLM (or extractive) summaries in bulk
+
+Every command takes --db PATH (default ./paperboy.db, or $PAPERBOY_DB) and --config FILE.
+Run 'paperboy <command> -h' for the flags of one command.
+`
+
+// Run runs one command; args exclude the program name.
+func (m *Main) Run(ctx context.Context, args []string) error {
+	if m.Getenv == nil {
+		m.Getenv = func(string) string { return "" }
+	}
+	if m.Stdin == nil {
+		m.Stdin = eofReader{}
+	}
+	if len(args) == 0 {
+		fmt.Fprint(m.Stderr, usage)
+		return errUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "run":
+		return m.runBot(ctx, rest)
+	case "import":
+		return m.runImport(ctx, rest)
+	case "ingest":
+		return m.runIngest(ctx, rest)
+	case "search":
+		return m.runSearch(ctx, rest)
+	case "export":
+		return m.runExport(ctx, rest)
+	case "status":
+		return m.runStatus(ctx, rest)
+	case "summarize":
+		return m.runSummarize(ctx, rest)
+	case "help", "-h", "--help":
+		fmt.Fprint(m.Stdout, usage)
+		return nil
+	case "version", "--version":
+		fmt.Fprintln(m.Stdout, "paperboy", version)
+		return nil
+	}
+	fmt.Fprintf(m.Stderr, "paperboy: unknown command %q\n\n%s", cmd, usage)
+	return errUsage
+}
+
+const version = "0.1.0"
+
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }

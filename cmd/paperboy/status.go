@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/paperboy-bot/paperboy/store"
+)
+
+// runStatus prints what an operator checks first: papers, the outbox with recent
+// failures and their reasons, and summary usage.
+func (m *Main) runStatus(ctx context.Context, args []string) error {
+	var c common
+	fs := m.newFlags("status", "", &c)
+	if _, err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	cfg, err := m.loadConfig(&c)
+	if err != nil {
+		return err
+	}
+	db, err := m.openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	st, err := db.DeliveryStatus(ctx, "")
+	if err != nil {
+		return err
+	}
+	w := m.Stdout
+	fmt.Fprintf(w, "database   %s\n", cfg.DB)
+	fmt.Fprintf(w, "papers     %d", st.Papers)
+	if !st.LastIngest.IsZero() {
+		fmt.Fprintf(w, " (newest stored %s)", st.LastIngest.Local().Format("2006-01-02 15:04 MST"))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "outbox     %d pending, %d sending, %d sent, %d failed, %d skipped\n", st.Pending, st.Sending, st.Sent, st.Failed, st.Skipped)
+	for _, d := range st.RecentFailures {
+		fmt.Fprintf(w, "  failed   %s in %s: %s\n", d.PaperID, d.Channel, d.LastError)
+	}
+	if wd := time.Now().UTC().Weekday(); wd == time.Saturday || wd == time.Sunday {
+		fmt.Fprintln(w, "note       arXiv does not announce new papers on Saturdays and Sundays.")
+	}
+	usage, err := db.SummaryUsage(ctx)
+	if err != nil {
+		return err
+	}
+	for _, u := range usage {
+		fmt.Fprintln(w, summaryUsageLine(u))
+	}
+	return nil
+}
+
+func summaryUsageLine(u store.SummaryUsage) string {
+	return fmt.Sprintf("summaries  %s: %d (tokens: %d prompt, %d completion)", u.Model, u.Summaries, u.PromptTokens, u.CompletionTokens)
+}

@@ -1,0 +1,323 @@
+// Package config is paperboy's configuration: one Config struct with defaults, loaded from
+// a TOML file and then from environment variables, and checked by Validate with errors
+// that name the field. Only cmd/paperboy imports it.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is the whole configuration. TOML keys are the snake_case `toml` tags.
+type Config struct {
+	DB       string `toml:"db"`        // SQLite file; default paperboy.db in the working directory
+	TimeZone string `toml:"time_zone"` // default IANA zone for digests
+	LogLevel string `toml:"log_level"` // debug | info | warn | error
+
+	Bot       Bot       `toml:"bot"`
+	Slack     Slack     `toml:"slack"`
+	Summarize Summarize `toml:"summarize"`
+	Ingest    Ingest    `toml:"ingest"`
+	Sources   []Source  `toml:"sources"`
+	Test      Test      `toml:"test"`
+}
+
+// Bot configures the platform-neutral bot.
+type Bot struct {
+	Admins          []string `toml:"admins"`           // user ids allowed to change subscriptions under "admins"
+	SubscribePolicy string   `toml:"subscribe_policy"` // everyone | admins
+	Backfill        int      `toml:"backfill"`         // recent papers queued for a new subscription
+	DailyCap        int      `toml:"daily_cap"`        // default per-subscription daily cap (0 = none)
+	Channel         string   `toml:"channel"`          // terminal adapter's channel name
+}
+
+// Slack configures the Slack adapter; it is used when BotToken is set.
+type Slack struct {
+	BotToken      string `toml:"bot_token"`      // xoxb-...
+	AppToken      string `toml:"app_token"`      // xapp-... (Socket Mode)
+	SigningSecret string `toml:"signing_secret"` // HTTP mode
+	Mode          string `toml:"mode"`           // socket | http
+	Listen        string `toml:"listen"`         // HTTP mode listen address
+	APIURL        string `toml:"api_url"`        // default https://slack.com/api/
+}
+
+// Summarize configures LLM summaries; with no model, the extractive summarizer is used.
+type Summarize struct {
+	BaseURL       string   `toml:"base_url"` // OpenAI-compatible /v1 base URL
+	Model         string   `toml:"model"`
+	APIKey        string   `toml:"api_key"`
+	Style         string   `toml:"style"`    // tldr | bullets
+	Language      string   `toml:"language"` // e.g. en
+	Timeout       Duration `toml:"timeout"`
+	MaxConcurrent int      `toml:"max_concurrent"`
+	// Prices in USD per million tokens, for cost estimates.
+	PriceInput  float64 `toml:"price_input"`
+	PriceOutput float64 `toml:"price_output"`
+}
+
+// Ingest holds source base URLs (mirrors, proxies, tests).
+type Ingest struct {
+	ArxivAPIURL     string `toml:"arxiv_api_url"`
+	ArxivListingURL string `toml:"arxiv_listing_url"`
+	HFURL           string `toml:"hf_url"`
+}
+
+// Source is one scheduled ingestion inside `paperboy run`.
+type Source struct {
+	Kind     string   `toml:"kind"`     // arxiv | arxiv-listing | hf | rss
+	Category string   `toml:"category"` // arxiv, arxiv-listing
+	URL      string   `toml:"url"`      // rss
+	Every    Duration `toml:"every"`    // interval
+}
+
+// Test configures the fake chat platform of binaries built with tag paperboytest.
+type Test struct {
+	ChatURL string `toml:"chat_url"`
+}
+
+// Duration is a time.Duration written as "90s", "1h" in TOML.
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration string; "1d" is accepted as 24h.
+func (d *Duration) UnmarshalText(b []byte) error {
+	s := strings.TrimSpace(string(b))
+	if strings.HasSuffix(s, "d") {
+		n, err := strconv.Atoi(strings.TrimSuffix(s, "d"))
+		if err != nil {
+			return fmt.Errorf("%q is not a duration (try 30m, 6h, 1d)", s)
+		}
+		d.Duration = time.Duration(n) * 24 * time.Hour
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration (try 30m, 6h, 1d)", s)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration back.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.String()), nil }
+
+// Default returns the configuration used with no file and no environment.
+func Default() Config {
+	return Config{
+		DB:       "paperboy.db",
+		TimeZone: "UTC",
+		LogLevel: "info",
+		Bot: Bot{
+			SubscribePolicy: "everyone",
+			Backfill:        5,
+			DailyCap:        25,
+			Channel:         "terminal",
+		},
+		Slack: Slack{Mode: "socket", Listen: ":3000", APIURL: "https://slack.com/api/"},
+		Summarize: Summarize{
+			Style:         "tldr",
+			Language:      "en",
+			Timeout:       Duration{30 * time.Second},
+			MaxConcurrent: 4,
+		},
+		Ingest: Ingest{
+			ArxivAPIURL:     "https://export.arxiv.org/api/query",
+			ArxivListingURL: "https://rss.arxiv.org",
+			HFURL:           "https://huggingface.co",
+		},
+	}
+}
+
+// Load returns Default() overlaid with the TOML file at path (skipped when path is "")
+// and then the environment (getenv; nil means os.Getenv). Unknown keys in the file are
+// errors, so a typo does not silently fall back to a default.
+func Load(path string, getenv func(string) string) (Config, error) {
+	cfg := Default()
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if path != "" {
+		md, err := toml.DecodeFile(path, &cfg)
+		if err != nil {
+			var perr toml.ParseError
+			if errors.As(err, &perr) {
+				return cfg, fmt.Errorf("config %s: line %d: %s", filepath.Base(path), perr.Position.Line, perr.Message)
+			}
+			return cfg, fmt.Errorf("config %s: %w", filepath.Base(path), err)
+		}
+		if und := md.Undecoded(); len(und) > 0 {
+			keys := make([]string, len(und))
+			for i, k := range und {
+				keys[i] = k.String()
+			}
+			sort.Strings(keys)
+			return cfg, fmt.Errorf("config %s: unknown key(s): %s", filepath.Base(path), strings.Join(keys, ", "))
+		}
+	}
+	cfg.applyEnv(getenv)
+	return cfg, nil
+}
+
+// Env lists the environment variables Load reads, with the field each sets.
+var Env = []struct{ Name, Field string }{
+	{"PAPERBOY_DB", "db"},
+	{"PAPERBOY_TIME_ZONE", "time_zone"},
+	{"PAPERBOY_LOG_LEVEL", "log_level"},
+	{"PAPERBOY_SLACK_BOT_TOKEN", "slack.bot_token"},
+	{"SLACK_BOT_TOKEN", "slack.bot_token"},
+	{"PAPERBOY_SLACK_APP_TOKEN", "slack.app_token"},
+	{"SLACK_APP_TOKEN", "slack.app_token"},
+	{"PAPERBOY_SLACK_SIGNING_SECRET", "slack.signing_secret"},
+	{"SLACK_SIGNING_SECRET", "slack.signing_secret"},
+	{"PAPERBOY_SLACK_MODE", "slack.mode"},
+	{"PAPERBOY_SLACK_LISTEN", "slack.listen"},
+	{"PAPERBOY_SLACK_API_URL", "slack.api_url"},
+	{"PAPERBOY_SUMMARIZE_BASE_URL", "summarize.base_url"},
+	{"PAPERBOY_SUMMARIZE_MODEL", "summarize.model"},
+	{"PAPERBOY_SUMMARIZE_API_KEY", "summarize.api_key"},
+	{"OPENAI_API_KEY", "summarize.api_key"},
+	{"PAPERBOY_TEST_CHAT_URL", "test.chat_url"},
+}
+
+func (c *Config) applyEnv(getenv func(string) string) {
+	set := map[string]*string{
+		"db": &c.DB, "time_zone": &c.TimeZone, "log_level": &c.LogLevel,
+		"slack.bot_token": &c.Slack.BotToken, "slack.app_token": &c.Slack.AppToken,
+		"slack.signing_secret": &c.Slack.SigningSecret, "slack.mode": &c.Slack.Mode,
+		"slack.listen": &c.Slack.Listen, "slack.api_url": &c.Slack.APIURL,
+		"summarize.base_url": &c.Summarize.BaseURL, "summarize.model": &c.Summarize.Model,
+		"summarize.api_key": &c.Summarize.APIKey, "test.chat_url": &c.Test.ChatURL,
+	}
+	seen := map[string]bool{}
+	// Earlier names win over later aliases (PAPERBOY_X over X).
+	for _, e := range Env {
+		if seen[e.Field] {
+			continue
+		}
+		if v := strings.TrimSpace(getenv(e.Name)); v != "" {
+			*set[e.Field] = v
+			seen[e.Field] = true
+		}
+	}
+}
+
+// Platform is the chat platform the configuration selects: "slack" when a Slack bot token
+// is set, "test" when test.chat_url is set, else "shell" (the terminal).
+func (c *Config) Platform() string {
+	switch {
+	case c.Slack.BotToken != "":
+		return "slack"
+	case c.Test.ChatURL != "":
+		return "test"
+	}
+	return "shell"
+}
+
+// Validate checks the configuration; each problem names its field. Secrets never appear
+// in the messages.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	if strings.TrimSpace(c.DB) == "" {
+		bad("db", "must name a database file")
+	}
+	if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "" {
+		bad("time_zone", "%q is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)", c.TimeZone)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log_level", "%q must be debug, info, warn or error", c.LogLevel)
+	}
+	switch c.Bot.SubscribePolicy {
+	case "everyone", "admins":
+	default:
+		bad("bot.subscribe_policy", "%q must be \"everyone\" or \"admins\"", c.Bot.SubscribePolicy)
+	}
+	if c.Bot.Backfill < 0 || c.Bot.Backfill > 100 {
+		bad("bot.backfill", "%d must be between 0 and 100", c.Bot.Backfill)
+	}
+	if c.Bot.DailyCap < 0 {
+		bad("bot.daily_cap", "%d must not be negative", c.Bot.DailyCap)
+	}
+	if c.Slack.BotToken != "" {
+		if !strings.HasPrefix(c.Slack.BotToken, "xoxb-") {
+			bad("slack.bot_token", "must be a bot token starting with xoxb-")
+		}
+		switch c.Slack.Mode {
+		case "socket":
+			if !strings.HasPrefix(c.Slack.AppToken, "xapp-") {
+				bad("slack.app_token", "Socket Mode needs an app-level token starting with xapp- (with the connections:write scope)")
+			}
+		case "http":
+			if c.Slack.SigningSecret == "" {
+				bad("slack.signing_secret", "HTTP mode needs the app's signing secret")
+			}
+			if c.Slack.Listen == "" {
+				bad("slack.listen", "HTTP mode needs a listen address such as :3000")
+			}
+		default:
+			bad("slack.mode", "%q must be \"socket\" or \"http\"", c.Slack.Mode)
+		}
+		if !strings.HasSuffix(c.Slack.APIURL, "/") || !strings.HasPrefix(c.Slack.APIURL, "http") {
+			bad("slack.api_url", "%q must be an http(s) URL ending with /", c.Slack.APIURL)
+		}
+	}
+	if c.Summarize.Model != "" || c.Summarize.BaseURL != "" {
+		if c.Summarize.Model == "" {
+			bad("summarize.model", "is required when summarize.base_url is set")
+		}
+		if c.Summarize.BaseURL != "" && !strings.HasPrefix(c.Summarize.BaseURL, "http") {
+			bad("summarize.base_url", "%q must be an http(s) URL", c.Summarize.BaseURL)
+		}
+	}
+	switch c.Summarize.Style {
+	case "tldr", "bullets":
+	default:
+		bad("summarize.style", "%q must be \"tldr\" or \"bullets\"", c.Summarize.Style)
+	}
+	if c.Summarize.Timeout.Duration <= 0 {
+		bad("summarize.timeout", "must be positive")
+	}
+	if c.Summarize.MaxConcurrent < 1 || c.Summarize.MaxConcurrent > 64 {
+		bad("summarize.max_concurrent", "%d must be between 1 and 64", c.Summarize.MaxConcurrent)
+	}
+	for i, s := range c.Sources {
+		f := fmt.Sprintf("sources[%d]", i)
+		switch s.Kind {
+		case "arxiv", "arxiv-listing":
+			if s.Category == "" {
+				bad(f+".category", "is required for kind %q (e.g. cs.LG)", s.Kind)
+			}
+		case "hf":
+		case "rss":
+			if !strings.HasPrefix(s.URL, "http://") && !strings.HasPrefix(s.URL, "https://") {
+				bad(f+".url", "%q must be an http(s) feed URL", s.URL)
+			}
+		default:
+			bad(f+".kind", "%q must be arxiv, arxiv-listing, hf or rss", s.Kind)
+		}
+		if s.Every.Duration < time.Minute {
+			bad(f+".every", "must be at least 1m (got %s)", s.Every.Duration)
+		}
+	}
+	for _, u := range []struct{ field, val string }{
+		{"ingest.arxiv_api_url", c.Ingest.ArxivAPIURL},
+		{"ingest.arxiv_listing_url", c.Ingest.ArxivListingURL},
+		{"ingest.hf_url", c.Ingest.HFURL},
+	} {
+		if !strings.HasPrefix(u.val, "http://") && !strings.HasPrefix(u.val, "https://") {
+			bad(u.field, "%q must be an http(s) URL", u.val)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,390 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paperboy-bot/paperboy"
+)
+
+// DefaultMaxLine is the longest JSONL line the reader accepts.
+const DefaultMaxLine = 4 << 20
+
+// Line formats a JSONLReader recognises, by their keys.
+const (
+	FormatKaggle   = "kaggle"   // Kaggle arXiv snapshot (id, submitter, versions, authors_parsed, ...)
+	FormatSeed     = "seed"     // seed corpus (title, abstract, date, upvotes, org, source)
+	FormatPaperboy = "paperboy" // paperboy export: json.Marshal(paperboy.Paper)
+)
+
+// LineError is a line the reader rejected; reading goes on after it.
+type LineError struct {
+	Line   int
+	Reason string
+}
+
+func (e *LineError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Reason) }
+
+// Unwrap gives the user-facing EINVALID error.
+func (e *LineError) Unwrap() error {
+	return paperboy.Errorf(paperboy.EINVALID, "line %d: %s", e.Line, e.Reason)
+}
+
+// JSONLReader streams papers out of a JSONL file, plain or gzip (detected by its magic
+// bytes), in constant memory. Every paper it returns is Normalize()d and Quiet: a bulk
+// import is never announced.
+type JSONLReader struct {
+	// MaxLine bounds a line in bytes (default DefaultMaxLine); longer lines are rejected.
+	MaxLine int
+
+	src     io.Reader
+	br      *bufio.Reader
+	started bool
+	line    int
+	format  string
+	buf     []byte
+	err     error // sticky: a read error or io.EOF
+}
+
+// NewJSONLReader returns a reader of r. Nothing is read until Next.
+func NewJSONLReader(r io.Reader) *JSONLReader {
+	return &JSONLReader{src: r, MaxLine: DefaultMaxLine}
+}
+
+// Line returns the number of the line last read (1-based).
+func (r *JSONLReader) Line() int { return r.line }
+
+// Format returns the format of the line last returned (FormatKaggle, ...).
+func (r *JSONLReader) Format() string { return r.format }
+
+func (r *JSONLReader) start() error {
+	r.started = true
+	br := bufio.NewReaderSize(r.src, 64<<10)
+	magic, err := br.Peek(2)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("ingest: jsonl: %w", err)
+	}
+	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return fmt.Errorf("ingest: jsonl: gzip: %w", err)
+		}
+		br = bufio.NewReaderSize(zr, 64<<10)
+	}
+	r.br = br
+	if r.MaxLine <= 0 {
+		r.MaxLine = DefaultMaxLine
+	}
+	return nil
+}
+
+// Next returns the next paper. At the end it returns io.EOF; a rejected line gives a
+// *LineError (call Next again to go on); any other error (unreadable or corrupt file)
+// is final.
+func (r *JSONLReader) Next() (paperboy.Paper, error) {
+	if !r.started {
+		if err := r.start(); err != nil {
+			r.err = err
+		}
+	}
+	for {
+		if r.err != nil {
+			return paperboy.Paper{}, r.err
+		}
+		line, tooLong, err := r.readLine()
+		if err != nil && !errors.Is(err, io.EOF) {
+			r.err = fmt.Errorf("ingest: jsonl: read line %d: %w", r.line+1, err)
+			return paperboy.Paper{}, r.err
+		}
+		if line == nil && !tooLong && errors.Is(err, io.EOF) {
+			r.err = io.EOF
+			return paperboy.Paper{}, io.EOF
+		}
+		r.line++
+		if errors.Is(err, io.EOF) {
+			r.err = io.EOF // the last line had no newline; return it, then EOF
+		}
+		if tooLong {
+			return paperboy.Paper{}, &LineError{Line: r.line, Reason: fmt.Sprintf("line longer than %d bytes", r.MaxLine)}
+		}
+		if r.line == 1 {
+			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf")) // UTF-8 byte order mark
+		}
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		p, format, perr := ParseJSONLine(line)
+		r.format = format
+		if perr != nil {
+			return paperboy.Paper{}, &LineError{Line: r.line, Reason: perr.Error()}
+		}
+		p.Quiet = true
+		return p, nil
+	}
+}
+
+// readLine returns the next line without its newline, reusing r.buf. A line longer than
+// MaxLine is skipped to its end and reported as tooLong. At the end of input it returns
+// io.EOF with the last (unterminated) line, or a nil line.
+func (r *JSONLReader) readLine() (line []byte, tooLong bool, err error) {
+	r.buf = r.buf[:0]
+	for {
+		chunk, err := r.br.ReadSlice('\n')
+		if !tooLong {
+			if len(r.buf)+len(chunk) > r.MaxLine+2 { // +2: "\r\n" does not count
+				tooLong = true
+				r.buf = r.buf[:0]
+			} else {
+				r.buf = append(r.buf, chunk...)
+			}
+		}
+		switch {
+		case err == nil:
+			return trimEOL(r.buf), tooLong, nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF):
+			if len(r.buf) == 0 && !tooLong {
+				return nil, false, io.EOF
+			}
+			return trimEOL(r.buf), tooLong, io.EOF
+		default:
+			return nil, false, err
+		}
+	}
+}
+
+func trimEOL(b []byte) []byte {
+	b = bytes.TrimSuffix(b, []byte{'\n'})
+	return bytes.TrimSuffix(b, []byte{'\r'})
+}
+
+// jsonlLine is the union of the keys of the three formats, enough to tell them apart
+// and to read the Kaggle and seed shapes in one decoding pass.
+type jsonlLine struct {
+	ID         *string         `json:"id"`
+	Title      *string         `json:"title"`
+	Abstract   string          `json:"abstract"`
+	Authors    json.RawMessage `json:"authors"`    // Kaggle: a string; export: a list
+	Categories json.RawMessage `json:"categories"` // Kaggle: space separated; export: a list
+	DOI        string          `json:"doi"`
+
+	// Kaggle
+	Submitter     *string         `json:"submitter"`
+	Comments      *string         `json:"comments"`
+	JournalRefK   *string         `json:"journal-ref"`
+	Versions      []kaggleVersion `json:"versions"`
+	UpdateDate    string          `json:"update_date"`
+	AuthorsParsed [][]string      `json:"authors_parsed"`
+
+	// Seed corpus
+	AuthorsCount *json.Number `json:"authors_count"`
+	Date         string       `json:"date"`
+	Upvotes      *json.Number `json:"upvotes"`
+	Org          string       `json:"org"`
+	Source       string       `json:"source"`
+
+	// paperboy export, enough to recognise it
+	ArxivIDKey *string          `json:"arxiv_id"`
+	Sources    *json.RawMessage `json:"sources"`
+	Extra      *json.RawMessage `json:"extra"`
+	AbsURLKey  *string          `json:"abs_url"`
+}
+
+type kaggleVersion struct {
+	Version string `json:"version"`
+	Created string `json:"created"`
+}
+
+// ParseJSONLine reads one JSONL line in any of the three formats and returns the
+// normalized paper and the format it found.
+func ParseJSONLine(line []byte) (paperboy.Paper, string, error) {
+	var l jsonlLine
+	if err := json.Unmarshal(line, &l); err != nil {
+		return paperboy.Paper{}, "", lineJSONError(err)
+	}
+	switch {
+	case l.isKaggle():
+		p, err := l.kaggle()
+		return p, FormatKaggle, err
+	case l.ID != nil || l.ArxivIDKey != nil || l.Sources != nil || l.AbsURLKey != nil:
+		var p paperboy.Paper
+		if err := json.Unmarshal(line, &p); err != nil {
+			return paperboy.Paper{}, FormatPaperboy, lineJSONError(err)
+		}
+		if err := p.Normalize(); err != nil {
+			return paperboy.Paper{}, FormatPaperboy, errors.New(paperboy.ErrorMessage(err))
+		}
+		return p, FormatPaperboy, nil
+	case l.Title != nil:
+		p, err := l.seed()
+		return p, FormatSeed, err
+	}
+	return paperboy.Paper{}, "", errors.New("not a paper: no title and no id")
+}
+
+func lineJSONError(err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Errorf("invalid JSON at byte %d: %s", se.Offset, se.Error())
+	case errors.As(err, &te):
+		return fmt.Errorf("%s is a JSON %s, want %s", fieldName(te.Field), te.Value, jsonKind(te.Type))
+	}
+	return fmt.Errorf("invalid JSON: %v", err)
+}
+
+func (l *jsonlLine) isKaggle() bool {
+	if l.Submitter != nil || l.Versions != nil || l.AuthorsParsed != nil || l.UpdateDate != "" || l.JournalRefK != nil {
+		return true
+	}
+	// An authors or categories string (not a list) is Kaggle's shape too.
+	return isJSONString(l.Authors) || isJSONString(l.Categories)
+}
+
+func isJSONString(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) > 0 && raw[0] == '"'
+}
+
+// kaggleDate is the layout of versions[].created: "Mon, 2 Apr 2007 19:18:42 GMT".
+const kaggleDate = "Mon, 2 Jan 2006 15:04:05 MST"
+
+func (l *jsonlLine) kaggle() (paperboy.Paper, error) {
+	var p paperboy.Paper
+	if l.ID == nil {
+		return p, errors.New("Kaggle line without id")
+	}
+	id, v, ok := paperboy.ParseArxivID(*l.ID)
+	if !ok {
+		return p, fmt.Errorf("id %q is not an arXiv id", truncate(*l.ID, 60))
+	}
+	p.ArxivID, p.Version = id, v
+	if l.Title != nil {
+		p.Title = *l.Title
+	}
+	p.Abstract = l.Abstract
+	if l.Comments != nil {
+		p.Comment = *l.Comments
+	}
+	if l.JournalRefK != nil {
+		p.JournalRef = *l.JournalRefK
+	}
+	if f := strings.Fields(l.DOI); len(f) > 0 {
+		p.DOI = f[0] // a few records list several DOIs
+	}
+	var cats string
+	if err := json.Unmarshal(l.Categories, &cats); err == nil {
+		p.Categories = strings.Fields(cats)
+	} else if len(l.Categories) > 0 {
+		_ = json.Unmarshal(l.Categories, &p.Categories)
+	}
+	for _, a := range l.AuthorsParsed {
+		if name := parsedAuthor(a); name != "" {
+			p.Authors = append(p.Authors, name)
+		}
+	}
+	if len(p.Authors) == 0 {
+		var s string
+		if json.Unmarshal(l.Authors, &s) == nil {
+			p.Authors = SplitAuthors(s)
+		}
+	}
+	for i, ver := range l.Versions {
+		t, err := parseKaggleDate(ver.Created)
+		if err != nil {
+			continue
+		}
+		if i == 0 {
+			p.Published = t
+		}
+		p.Updated = t
+		if n, err := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(ver.Version), "v")); err == nil && n > p.Version && n < 1000 {
+			p.Version = n
+		}
+	}
+	if p.Version == 0 && len(l.Versions) > 0 {
+		p.Version = len(l.Versions)
+	}
+	if p.Updated.IsZero() {
+		p.Updated, _ = time.Parse(time.DateOnly, strings.TrimSpace(l.UpdateDate))
+	}
+	if l.Submitter != nil {
+		setExtra(&p, "submitter", *l.Submitter)
+	}
+	arxivPaperURLs(&p)
+	p.Sources = []string{paperboy.SourceKaggle}
+	if err := p.Normalize(); err != nil {
+		return paperboy.Paper{}, errors.New(paperboy.ErrorMessage(err))
+	}
+	return p, nil
+}
+
+func parseKaggleDate(s string) (time.Time, error) {
+	t, err := time.Parse(kaggleDate, strings.TrimSpace(s))
+	if err != nil {
+		if t2, ok := ParseDate(s); ok {
+			return t2, nil
+		}
+		return time.Time{}, err
+	}
+	return t.UTC(), nil
+}
+
+// parsedAuthor turns Kaggle's [last, first, suffix] into "First Last Suffix".
+func parsedAuthor(a []string) string {
+	var last, first, suffix string
+	if len(a) > 0 {
+		last = a[0]
+	}
+	if len(a) > 1 {
+		first = a[1]
+	}
+	if len(a) > 2 {
+		suffix = a[2]
+	}
+	return paperboy.CollapseSpace(first + " " + last + " " + suffix)
+}
+
+// seedDate is how the seed corpus shows dates: "Mar 22, 2022" (or "Mar 5" without a year).
+const seedDate = "Jan 2, 2006"
+
+func (l *jsonlLine) seed() (paperboy.Paper, error) {
+	p := paperboy.Paper{Title: *l.Title, Abstract: l.Abstract, Sources: []string{paperboy.SourceJSONL}}
+	if d := strings.TrimSpace(l.DOI); d != "" {
+		p.DOI = d
+	}
+	if l.AuthorsCount != nil {
+		if n, err := l.AuthorsCount.Int64(); err == nil && n > 0 {
+			setExtra(&p, "authors_count", strconv.FormatInt(n, 10))
+		}
+	}
+	if l.Upvotes != nil {
+		if n, err := l.Upvotes.Int64(); err == nil && n > 0 && n < 1<<31 {
+			p.Upvotes = int(n)
+		}
+	}
+	if d := paperboy.CollapseSpace(l.Date); d != "" {
+		setExtra(&p, "date", d)
+		// Only a date with a year is unambiguous.
+		if t, err := time.Parse(seedDate, d); err == nil {
+			p.Published = t
+		}
+	}
+	setExtra(&p, "org", l.Org)
+	setExtra(&p, "listing", l.Source)
+	if err := p.Normalize(); err != nil {
+		return paperboy.Paper{}, errors.New(paperboy.ErrorMessage(err))
+	}
+	return p, nil
+}

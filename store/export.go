@@ -1,0 +1,52 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/paperboy-bot/paperboy"
+)
+
+// exportPage is how many rows one read transaction streams before the next page starts
+// after the last seq seen; short transactions keep the WAL from growing during a long export.
+const exportPage = 5000
+
+// ExportPapers calls fn for every paper in Seq order, streaming rows (never the whole
+// table in memory). An error from fn stops the export and is returned as is.
+func (db *DB) ExportPapers(ctx context.Context, fn func(*paperboy.Paper) error) error {
+	var after int64
+	for {
+		n := 0
+		var fnErr error
+		err := db.view(ctx, func(tx *sql.Tx) error {
+			rows, err := tx.QueryContext(ctx, `SELECT `+paperColumns+` FROM papers WHERE seq > ? ORDER BY seq LIMIT ?`, after, exportPage)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				r, err := scanPaper(rows)
+				if err != nil {
+					return err
+				}
+				n++
+				after = r.Seq
+				if err := fn(r.Paper); err != nil {
+					fnErr = err
+					return errStop
+				}
+			}
+			return rows.Err()
+		})
+		if fnErr != nil {
+			return fnErr
+		}
+		if err != nil && !errors.Is(err, errStop) {
+			return wrapErr("export papers", err)
+		}
+		if n < exportPage {
+			return nil
+		}
+	}
+}

@@ -1,0 +1,630 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/paperboy-bot/paperboy"
+)
+
+var _ paperboy.PaperService = (*DB)(nil)
+
+// paperColumns are the columns queryPapers selects, in scanPaper's order.
+const paperColumns = `seq, id, arxiv_id, version, doi, title, abstract, authors, categories,
+	comment, journal_ref, published, updated, abs_url, pdf_url, hf_url, repo_url, upvotes,
+	extra, sources, announce, created_at`
+
+// queryPapers runs SELECT <paper columns> FROM papers <clause> and returns full papers
+// (Seq, CreatedAt and Quiet included). clause is WHERE/ORDER BY/LIMIT text; values go in
+// args, never into clause.
+func queryPapers(ctx context.Context, tx *sql.Tx, clause string, args ...any) ([]*paperboy.Paper, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+paperColumns+` FROM papers `+clause, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*paperboy.Paper
+	for rows.Next() {
+		r, err := scanPaper(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r.Paper)
+	}
+	return out, rows.Err()
+}
+
+// paperRow is a stored paper with the column text the FTS index was fed, which an
+// external-content FTS5 'delete' must repeat exactly.
+type paperRow struct {
+	*paperboy.Paper
+	authorsCol    string
+	categoriesCol string
+}
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanPaper(s rowScanner) (paperRow, error) {
+	p := &paperboy.Paper{}
+	r := paperRow{Paper: p}
+	var published, updated, createdAt int64
+	var extra, sources string
+	var announce int
+	err := s.Scan(&p.Seq, &p.ID, &p.ArxivID, &p.Version, &p.DOI, &p.Title, &p.Abstract,
+		&r.authorsCol, &r.categoriesCol, &p.Comment, &p.JournalRef, &published, &updated,
+		&p.AbsURL, &p.PDFURL, &p.HFURL, &p.RepoURL, &p.Upvotes, &extra, &sources, &announce, &createdAt)
+	if err != nil {
+		return r, err
+	}
+	p.Published = fromUnix(published)
+	p.Updated = fromUnix(updated)
+	p.CreatedAt = fromUnix(createdAt)
+	p.Quiet = announce == 0
+	if r.authorsCol != "" && r.authorsCol != "[]" {
+		if err := json.Unmarshal([]byte(r.authorsCol), &p.Authors); err != nil {
+			return r, fmt.Errorf("paper %s: authors: %w", p.ID, err)
+		}
+	}
+	p.Categories = strings.Fields(r.categoriesCol)
+	if extra != "" && extra != "{}" {
+		if err := json.Unmarshal([]byte(extra), &p.Extra); err != nil {
+			return r, fmt.Errorf("paper %s: extra: %w", p.ID, err)
+		}
+	}
+	p.Sources = strings.Fields(sources)
+	return r, nil
+}
+
+func fromUnix(s int64) time.Time {
+	if s == 0 {
+		return time.Time{}
+	}
+	return time.Unix(s, 0).UTC()
+}
+
+func toUnix(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+// FindPaper finds a paper by id, arXiv id or URL (any version), DOI, or a stored link
+// (abs, PDF, Hugging Face or repository URL).
+func (db *DB) FindPaper(ctx context.Context, ref string) (*paperboy.Paper, error) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return nil, paperboy.Errorf(paperboy.EINVALID, "Give an arXiv id or URL, a DOI, or a paper link.")
+	}
+	if len(ref) > 2048 {
+		return nil, paperboy.Errorf(paperboy.EINVALID, "That is too long to be a paper id or URL.")
+	}
+	var clause string
+	var args []any
+	if id, _, ok := paperboy.ParseArxivID(ref); ok {
+		clause, args = `WHERE id = ? OR arxiv_id = ? OR hf_url = ? LIMIT 1`, []any{id, id, ref}
+	} else if doi := paperboy.NormalizeDOI(ref); doi != "" {
+		clause, args = `WHERE doi = ? LIMIT 1`, []any{doi}
+	} else if strings.HasPrefix(ref, "title:") || strings.HasPrefix(ref, "doi:") {
+		clause, args = `WHERE id = ? LIMIT 1`, []any{ref}
+	} else if strings.Contains(ref, "://") {
+		clause = `WHERE seq IN (SELECT seq FROM papers WHERE abs_url = ?1 UNION ALL SELECT seq FROM papers WHERE pdf_url = ?1
+			UNION ALL SELECT seq FROM papers WHERE hf_url = ?1 UNION ALL SELECT seq FROM papers WHERE repo_url = ?1) LIMIT 1`
+		args = []any{ref}
+	} else {
+		return nil, paperboy.Errorf(paperboy.EINVALID, "%q is not an arXiv id, a DOI or a paper URL.", clipRef(ref, 80))
+	}
+	var found []*paperboy.Paper
+	err := db.view(ctx, func(tx *sql.Tx) error {
+		var err error
+		found, err = queryPapers(ctx, tx, clause, args...)
+		return err
+	})
+	if err != nil {
+		return nil, wrapErr("find paper "+clipRef(ref, 80), err)
+	}
+	if len(found) == 0 {
+		return nil, paperboy.Errorf(paperboy.ENOTFOUND, "No paper %s in the store yet.", clipRef(ref, 80))
+	}
+	return found[0], nil
+}
+
+func clipRef(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !isRuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// UpsertPapers stores a batch in one transaction (all or nothing). Each paper is matched
+// to a stored row by arXiv id, then DOI, then title hash (only against rows whose ids do
+// not contradict it); see mergePaper for how fields combine.
+func (db *DB) UpsertPapers(ctx context.Context, papers []paperboy.Paper) (paperboy.UpsertStats, error) {
+	var stats paperboy.UpsertStats
+	if len(papers) == 0 {
+		return stats, nil
+	}
+	now := db.now()
+	err := db.update(ctx, func(tx *sql.Tx) error {
+		u, err := newUpserter(ctx, tx, now)
+		if err != nil {
+			return err
+		}
+		defer u.close()
+		for i := range papers {
+			if err := u.upsert(&papers[i]); err != nil {
+				return err
+			}
+		}
+		if err := u.flushWords(); err != nil {
+			return err
+		}
+		stats = u.stats
+		return nil
+	})
+	if err != nil {
+		return paperboy.UpsertStats{}, wrapErr("upsert papers", err)
+	}
+	return stats, nil
+}
+
+func (db *DB) now() time.Time {
+	if db.Now != nil {
+		return db.Now()
+	}
+	return time.Now()
+}
+
+type rowState int
+
+const (
+	stateNew rowState = iota + 1
+	stateUpdated
+	stateDuplicate
+)
+
+// upserter holds one batch's prepared statements and bookkeeping.
+type upserter struct {
+	ctx   context.Context
+	tx    *sql.Tx
+	now   int64
+	stats paperboy.UpsertStats
+
+	byArxiv, byDOI, byTitle *sql.Stmt
+	insert, update          *sql.Stmt
+	ftsInsert, ftsDelete    *sql.Stmt
+
+	// seen records what the batch already did to a row (by seq): a row counts once as
+	// New or Updated; later copies in the batch are duplicates.
+	seen map[int64]rowState
+	// words accumulates document-frequency changes for the words table.
+	words map[string]int
+}
+
+func newUpserter(ctx context.Context, tx *sql.Tx, now time.Time) (*upserter, error) {
+	u := &upserter{ctx: ctx, tx: tx, now: now.Unix(), seen: map[int64]rowState{}, words: map[string]int{}}
+	stmts := []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&u.byArxiv, `SELECT ` + paperColumns + ` FROM papers WHERE arxiv_id = ?`},
+		{&u.byDOI, `SELECT ` + paperColumns + ` FROM papers WHERE doi = ?`},
+		{&u.byTitle, `SELECT ` + paperColumns + ` FROM papers WHERE title_hash = ?`},
+		{&u.insert, `INSERT INTO papers (id, arxiv_id, version, doi, title_hash, title, abstract, authors,
+			categories, comment, journal_ref, published, updated, abs_url, pdf_url, hf_url, repo_url,
+			upvotes, extra, sources, announce, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&u.update, `UPDATE papers SET id = ?, arxiv_id = ?, version = ?, doi = ?, title_hash = ?, title = ?,
+			abstract = ?, authors = ?, categories = ?, comment = ?, journal_ref = ?, published = ?,
+			updated = ?, abs_url = ?, pdf_url = ?, hf_url = ?, repo_url = ?, upvotes = ?, extra = ?,
+			sources = ?, updated_at = ? WHERE seq = ?`},
+		{&u.ftsInsert, `INSERT INTO papers_fts (rowid, title, abstract, authors, categories) VALUES (?, ?, ?, ?, ?)`},
+		{&u.ftsDelete, `INSERT INTO papers_fts (papers_fts, rowid, title, abstract, authors, categories) VALUES ('delete', ?, ?, ?, ?, ?)`},
+	}
+	for _, s := range stmts {
+		st, err := tx.PrepareContext(ctx, s.sql)
+		if err != nil {
+			u.close()
+			return nil, fmt.Errorf("prepare: %w", err)
+		}
+		*s.dst = st
+	}
+	return u, nil
+}
+
+func (u *upserter) close() {
+	for _, st := range []*sql.Stmt{u.byArxiv, u.byDOI, u.byTitle, u.insert, u.update, u.ftsInsert, u.ftsDelete} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// upsert stores one paper.
+func (u *upserter) upsert(in *paperboy.Paper) error {
+	p := *in
+	if p.ID == "" {
+		p.Authors, p.Categories = slices.Clone(p.Authors), slices.Clone(p.Categories)
+		if err := p.Normalize(); err != nil {
+			return err
+		}
+	}
+	if strings.TrimSpace(p.Title) == "" {
+		return paperboy.Errorf(paperboy.EINVALID, "paper %s has no title", p.ID)
+	}
+	// The store keeps seconds; compare like with like.
+	p.Published = fromUnix(toUnix(p.Published))
+	p.Updated = fromUnix(toUnix(p.Updated))
+
+	old, err := u.lookup(&p)
+	if err != nil {
+		return fmt.Errorf("look up %s: %w", p.ID, err)
+	}
+	if old.Paper == nil {
+		return u.insertNew(&p)
+	}
+	merged := mergePaper(old.Paper, &p)
+	if samePaper(old.Paper, merged) {
+		u.count(old.Seq, stateDuplicate)
+		return nil
+	}
+	if err := u.write(old, merged); err != nil {
+		return err
+	}
+	u.count(old.Seq, stateUpdated)
+	return nil
+}
+
+// count updates the stats for a row touched again by this batch.
+func (u *upserter) count(seq int64, st rowState) {
+	prev, ok := u.seen[seq]
+	switch {
+	case !ok:
+		u.seen[seq] = st
+		u.add(st, 1)
+	case prev == stateDuplicate && st == stateUpdated:
+		// The first copy changed nothing, this one does: the row was updated.
+		u.seen[seq] = stateUpdated
+		u.add(stateDuplicate, -1)
+		u.add(stateUpdated, 1)
+		u.add(stateDuplicate, 1)
+	default:
+		u.add(stateDuplicate, 1)
+	}
+}
+
+func (u *upserter) add(st rowState, n int) {
+	switch st {
+	case stateNew:
+		u.stats.New += n
+	case stateUpdated:
+		u.stats.Updated += n
+	default:
+		u.stats.Duplicates += n
+	}
+}
+
+// lookup finds the stored row for p: by arXiv id, then DOI, then title hash among rows
+// whose arXiv id and DOI do not contradict p's.
+func (u *upserter) lookup(p *paperboy.Paper) (paperRow, error) {
+	type probe struct {
+		st  *sql.Stmt
+		arg string
+	}
+	probes := make([]probe, 0, 3)
+	if p.ArxivID != "" {
+		probes = append(probes, probe{u.byArxiv, p.ArxivID})
+	}
+	if p.DOI != "" {
+		probes = append(probes, probe{u.byDOI, p.DOI})
+	}
+	probes = append(probes, probe{u.byTitle, paperboy.TitleHash(p.Title)})
+	for _, pr := range probes {
+		r, err := u.firstCompatible(pr.st, pr.arg, p)
+		if err != nil || r.Paper != nil {
+			return r, err
+		}
+	}
+	return paperRow{}, nil
+}
+
+func (u *upserter) firstCompatible(st *sql.Stmt, arg string, p *paperboy.Paper) (paperRow, error) {
+	rows, err := st.QueryContext(u.ctx, arg)
+	if err != nil {
+		return paperRow{}, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanPaper(rows)
+		if err != nil {
+			return paperRow{}, err
+		}
+		if compatible(r.Paper, p) {
+			return r, nil
+		}
+	}
+	return paperRow{}, rows.Err()
+}
+
+// compatible reports whether a and b may be the same paper: no differing arXiv ids or DOIs.
+func compatible(a, b *paperboy.Paper) bool {
+	if a.ArxivID != "" && b.ArxivID != "" && a.ArxivID != b.ArxivID {
+		return false
+	}
+	if a.DOI != "" && b.DOI != "" && a.DOI != b.DOI {
+		return false
+	}
+	return true
+}
+
+func (u *upserter) insertNew(p *paperboy.Paper) error {
+	p.Sources = sortedUnion(nil, p.Sources)
+	authors, categories, extra, err := encodeLists(p)
+	if err != nil {
+		return err
+	}
+	announce := 1
+	if p.Quiet {
+		announce = 0
+	}
+	p.ID = p.Key()
+	res, err := u.insert.ExecContext(u.ctx, p.ID, p.ArxivID, p.Version, p.DOI, paperboy.TitleHash(p.Title),
+		p.Title, p.Abstract, authors, categories, p.Comment, p.JournalRef, toUnix(p.Published),
+		toUnix(p.Updated), p.AbsURL, p.PDFURL, p.HFURL, p.RepoURL, p.Upvotes, extra,
+		strings.Join(p.Sources, " "), announce, u.now, u.now)
+	if err != nil {
+		return fmt.Errorf("insert %s: %w", p.ID, err)
+	}
+	seq, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("insert %s: %w", p.ID, err)
+	}
+	if _, err := u.ftsInsert.ExecContext(u.ctx, seq, p.Title, p.Abstract, authors, categories); err != nil {
+		return fmt.Errorf("index %s: %w", p.ID, err)
+	}
+	u.countWords(p.Title, p.Abstract, 1)
+	u.seen[seq] = stateNew
+	u.stats.New++
+	return nil
+}
+
+func (u *upserter) write(old paperRow, m *paperboy.Paper) error {
+	authors, categories, extra, err := encodeLists(m)
+	if err != nil {
+		return err
+	}
+	_, err = u.update.ExecContext(u.ctx, m.ID, m.ArxivID, m.Version, m.DOI, paperboy.TitleHash(m.Title),
+		m.Title, m.Abstract, authors, categories, m.Comment, m.JournalRef, toUnix(m.Published),
+		toUnix(m.Updated), m.AbsURL, m.PDFURL, m.HFURL, m.RepoURL, m.Upvotes, extra,
+		strings.Join(m.Sources, " "), u.now, old.Seq)
+	if err != nil {
+		return fmt.Errorf("update %s: %w", old.ID, err)
+	}
+	if m.Title != old.Title || m.Abstract != old.Abstract || authors != old.authorsCol || categories != old.categoriesCol {
+		if _, err := u.ftsDelete.ExecContext(u.ctx, old.Seq, old.Title, old.Abstract, old.authorsCol, old.categoriesCol); err != nil {
+			return fmt.Errorf("unindex %s: %w", old.ID, err)
+		}
+		if _, err := u.ftsInsert.ExecContext(u.ctx, old.Seq, m.Title, m.Abstract, authors, categories); err != nil {
+			return fmt.Errorf("index %s: %w", old.ID, err)
+		}
+		if m.Title != old.Title || m.Abstract != old.Abstract {
+			u.countWords(old.Title, old.Abstract, -1)
+			u.countWords(m.Title, m.Abstract, 1)
+		}
+	}
+	return nil
+}
+
+func encodeLists(p *paperboy.Paper) (authors, categories, extra string, err error) {
+	authors = "[]"
+	if len(p.Authors) > 0 {
+		b, err := json.Marshal(p.Authors)
+		if err != nil {
+			return "", "", "", fmt.Errorf("encode authors of %s: %w", p.ID, err)
+		}
+		authors = string(b)
+	}
+	extra = "{}"
+	if len(p.Extra) > 0 {
+		b, err := json.Marshal(p.Extra)
+		if err != nil {
+			return "", "", "", fmt.Errorf("encode extra of %s: %w", p.ID, err)
+		}
+		extra = string(b)
+	}
+	return authors, strings.Join(p.Categories, " "), extra, nil
+}
+
+// maxWordLen bounds the words kept for spelling correction (longer tokens are noise).
+const maxWordLen = 32
+
+// countWords adds delta to the document frequency of every distinct word of a paper.
+func (u *upserter) countWords(title, abstract string, delta int) {
+	seen := map[string]bool{}
+	for _, text := range []string{title, abstract} {
+		for _, w := range paperboy.Words(text) {
+			if len(w) < 2 || len(w) > maxWordLen || seen[w] || isNumber(w) {
+				continue
+			}
+			seen[w] = true
+			u.words[w] += delta
+		}
+	}
+}
+
+func isNumber(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if w[i] < '0' || w[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// flushWords writes the batch's document-frequency changes.
+func (u *upserter) flushWords() error {
+	if len(u.words) == 0 {
+		return nil
+	}
+	st, err := u.tx.PrepareContext(u.ctx, `INSERT INTO words (word, df) VALUES (?, ?)
+		ON CONFLICT (word) DO UPDATE SET df = df + excluded.df`)
+	if err != nil {
+		return fmt.Errorf("prepare words: %w", err)
+	}
+	defer st.Close()
+	var gone bool
+	for w, d := range u.words {
+		if d == 0 {
+			continue
+		}
+		if d < 0 {
+			gone = true
+		}
+		if _, err := st.ExecContext(u.ctx, w, d); err != nil {
+			return fmt.Errorf("count words: %w", err)
+		}
+	}
+	if gone {
+		if _, err := u.tx.ExecContext(u.ctx, `DELETE FROM words WHERE df <= 0`); err != nil {
+			return fmt.Errorf("count words: %w", err)
+		}
+	}
+	return nil
+}
+
+// mergePaper combines a stored paper with a new sighting. A newer version (higher Version;
+// same or unknown versions: later Updated) replaces title, abstract and the other
+// version-bound fields; any sighting fills empty fields; Upvotes is the maximum, Sources
+// the sorted union, Extra merged with the newest values winning; Published is the earliest
+// known date. A record without a version never overrides one with a version. The id moves
+// to a better key (title hash -> DOI -> arXiv id) when one becomes known.
+func mergePaper(old, in *paperboy.Paper) *paperboy.Paper {
+	m := *old
+	var newer bool
+	switch {
+	case in.Version > 0 && old.Version > 0:
+		newer = in.Version > old.Version || (in.Version == old.Version && in.Updated.After(old.Updated))
+	case in.Version > 0:
+		newer = true
+	case old.Version > 0:
+		newer = false
+	default:
+		newer = in.Updated.After(old.Updated)
+	}
+	pick := func(dst *string, v string) {
+		if v != "" && (newer || *dst == "") {
+			*dst = v
+		}
+	}
+	fill := func(dst *string, v string) {
+		if *dst == "" {
+			*dst = v
+		}
+	}
+	pick(&m.Title, in.Title)
+	pick(&m.Abstract, in.Abstract)
+	pick(&m.Comment, in.Comment)
+	pick(&m.JournalRef, in.JournalRef)
+	pick(&m.AbsURL, in.AbsURL)
+	pick(&m.PDFURL, in.PDFURL)
+	fill(&m.ArxivID, in.ArxivID)
+	fill(&m.DOI, in.DOI)
+	fill(&m.HFURL, in.HFURL)
+	fill(&m.RepoURL, in.RepoURL)
+	if len(in.Authors) > 0 && (newer || len(m.Authors) == 0) {
+		m.Authors = in.Authors
+	}
+	if len(in.Categories) > 0 && (newer || len(m.Categories) == 0) {
+		m.Categories = in.Categories
+	}
+	if in.Version > m.Version {
+		m.Version = in.Version
+	}
+	if in.Updated.After(m.Updated) {
+		m.Updated = in.Updated
+	}
+	if !in.Published.IsZero() && (m.Published.IsZero() || in.Published.Before(m.Published)) {
+		m.Published = in.Published
+	}
+	if in.Upvotes > m.Upvotes {
+		m.Upvotes = in.Upvotes
+	}
+	m.Sources = sortedUnion(old.Sources, in.Sources)
+	if len(in.Extra) > 0 {
+		e := make(map[string]string, len(old.Extra)+len(in.Extra))
+		maps.Copy(e, old.Extra)
+		for k, v := range in.Extra {
+			if v != "" {
+				e[k] = v
+			}
+		}
+		m.Extra = e
+	}
+	if k := m.Key(); keyRank(k) > keyRank(old.ID) {
+		m.ID = k
+	}
+	return &m
+}
+
+func keyRank(id string) int {
+	switch {
+	case strings.HasPrefix(id, "title:"):
+		return 0
+	case strings.HasPrefix(id, "doi:"):
+		return 1
+	}
+	return 2
+}
+
+func sortedUnion(a, b []string) []string {
+	if len(b) == 0 {
+		return a
+	}
+	out := make([]string, 0, len(a)+len(b))
+	out = append(out, a...)
+	for _, s := range b {
+		if s = strings.TrimSpace(s); s != "" && !strings.ContainsRune(s, ' ') {
+			out = append(out, s)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// samePaper reports whether merging changed nothing that is stored.
+func samePaper(a, b *paperboy.Paper) bool {
+	return a.ID == b.ID && a.ArxivID == b.ArxivID && a.Version == b.Version && a.DOI == b.DOI &&
+		a.Title == b.Title && a.Abstract == b.Abstract && slices.Equal(a.Authors, b.Authors) &&
+		slices.Equal(a.Categories, b.Categories) && a.Comment == b.Comment && a.JournalRef == b.JournalRef &&
+		a.Published.Equal(b.Published) && a.Updated.Equal(b.Updated) && a.AbsURL == b.AbsURL &&
+		a.PDFURL == b.PDFURL && a.HFURL == b.HFURL && a.RepoURL == b.RepoURL && a.Upvotes == b.Upvotes &&
+		maps.Equal(a.Extra, b.Extra) && slices.Equal(a.Sources, b.Sources)
+}
+
+// errStop ends a streaming callback loop early without an error.
+var errStop = errors.New("stop")
+
+// Optimize merges the full-text index into one segment and refreshes the query planner's
+// statistics; worth running after a bulk import (searches read fewer segments).
+func (db *DB) Optimize(ctx context.Context) error {
+	err := db.update(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO papers_fts (papers_fts) VALUES ('optimize')`); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `PRAGMA optimize`)
+		return err
+	})
+	return wrapErr("optimize", err)
+}
