@@ -94,12 +94,16 @@ func TestValidateNamesFields(t *testing.T) {
 		mutate func(*Config)
 		field  string
 	}{
-		"time zone":       {func(c *Config) { c.TimeZone = "Mars/Olympus" }, "time_zone:"},
-		"policy":          {func(c *Config) { c.Bot.SubscribePolicy = "some" }, "bot.subscribe_policy:"},
-		"slack token":     {func(c *Config) { c.Slack.BotToken = "xoxp-user-token-secret" }, "slack.bot_token:"},
-		"socket app tok":  {func(c *Config) { c.Slack.BotToken = "xoxb-1" }, "slack.app_token:"},
-		"http secret":     {func(c *Config) { c.Slack.BotToken = "xoxb-1"; c.Slack.Mode = "http" }, "slack.signing_secret:"},
-		"slack api url":   {func(c *Config) { c.Slack.BotToken = "xoxb-1"; c.Slack.AppToken = "xapp-1"; c.Slack.APIURL = "https://slack.com/api" }, "slack.api_url:"},
+		"time zone":      {func(c *Config) { c.TimeZone = "Mars/Olympus" }, "time_zone:"},
+		"policy":         {func(c *Config) { c.Bot.SubscribePolicy = "some" }, "bot.subscribe_policy:"},
+		"slack token":    {func(c *Config) { c.Slack.BotToken = "xoxp-user-token-secret" }, "slack.bot_token:"},
+		"socket app tok": {func(c *Config) { c.Slack.BotToken = "xoxb-1" }, "slack.app_token:"},
+		"http secret":    {func(c *Config) { c.Slack.BotToken = "xoxb-1"; c.Slack.Mode = "http" }, "slack.signing_secret:"},
+		"slack api url": {func(c *Config) {
+			c.Slack.BotToken = "xoxb-1"
+			c.Slack.AppToken = "xapp-1"
+			c.Slack.APIURL = "https://slack.com/api"
+		}, "slack.api_url:"},
 		"source kind":     {func(c *Config) { c.Sources = []Source{{Kind: "ftp", Every: Duration{time.Hour}}} }, "sources[0].kind:"},
 		"source category": {func(c *Config) { c.Sources = []Source{{Kind: "arxiv", Every: Duration{time.Hour}}} }, "sources[0].category:"},
 		"source every":    {func(c *Config) { c.Sources = []Source{{Kind: "hf", Every: Duration{time.Second}}} }, "sources[0].every:"},

@@ -128,7 +128,9 @@ func (m *Main) runIngest(ctx context.Context, args []string) error {
 				return fmt.Errorf("ingest arxiv: --until %q: want YYYY-MM-DD", *until)
 			}
 		}
-		fetch = func(ctx context.Context, emit func(paperboy.Paper) error) error { return srcs.arxiv.Fetch(ctx, q, emit) }
+		fetch = func(ctx context.Context, emit func(paperboy.Paper) error) error {
+			return srcs.arxiv.Fetch(ctx, q, emit)
+		}
 	case "arxiv-listing":
 		if len(pos) != 1 {
 			return fmt.Errorf("ingest arxiv-listing: give one category, e.g. paperboy ingest arxiv-listing cs.CL")
@@ -148,7 +150,9 @@ func (m *Main) runIngest(ctx context.Context, args []string) error {
 		if len(pos) != 1 {
 			return fmt.Errorf("ingest rss: give one feed URL, e.g. paperboy ingest rss https://example.org/feed.xml")
 		}
-		fetch = func(ctx context.Context, emit func(paperboy.Paper) error) error { return srcs.feed.Fetch(ctx, pos[0], emit) }
+		fetch = func(ctx context.Context, emit func(paperboy.Paper) error) error {
+			return srcs.feed.Fetch(ctx, pos[0], emit)
+		}
 	default:
 		return fmt.Errorf("ingest: unknown source %q; use one of: %s", kind, kinds)
 	}
