@@ -53,13 +53,13 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 
 	disp, err := bot.NewDispatcher(bot.DispatcherConfig{
 		Store: db, Papers: db, Adapter: adapter, Quick: quick, Summarizer: full,
-		Log: log.With(slog.String("component", "dispatcher")), Now: time.Now, Rand: rand.Float64,
+		Log: log, Now: time.Now, Rand: rand.Float64,
 	})
 	if err != nil {
 		return err
 	}
 	watcher, err := bot.NewWatcher(bot.WatcherConfig{
-		Store: db, Subs: db, Log: log.With(slog.String("component", "watcher")), Now: time.Now,
+		Store: db, Subs: db, Log: log, Now: time.Now,
 		Backfill: backfillSetting(cfg.Bot.Backfill), DailyCap: cfg.Bot.DailyCap,
 		DefaultTimeZone: cfg.TimeZone, Notify: disp.Wake,
 	})
@@ -70,7 +70,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	sched, err := bot.NewScheduler(bot.SchedulerConfig{Jobs: jobs, Log: log.With(slog.String("component", "scheduler")), Now: time.Now, Rand: rand.Float64})
+	sched, err := bot.NewScheduler(bot.SchedulerConfig{Jobs: jobs, Log: log, Now: time.Now, Rand: rand.Float64})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,344 @@
+package ingest
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paperboy-bot/paperboy"
+)
+
+// readAll drains r, returning papers and the line numbers of rejected lines.
+func readAll(t testing.TB, r *JSONLReader) ([]paperboy.Paper, []int) {
+	t.Helper()
+	var papers []paperboy.Paper
+	var rejected []int
+	for {
+		p, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return papers, rejected
+		}
+		var le *LineError
+		switch {
+		case errors.As(err, &le):
+			rejected = append(rejected, le.Line)
+		case err != nil:
+			t.Fatalf("Next: %v", err)
+		default:
+			papers = append(papers, p)
+		}
+	}
+}
+
+func TestJSONLKaggle(t *testing.T) {
+	papers, rejected := readAll(t, NewJSONLReader(bytes.NewReader(readFixture(t, "kaggle.jsonl"))))
+	if len(papers) != 3 || len(rejected) != 0 {
+		t.Fatalf("papers, rejected: got %d, %v, want 3, none", len(papers), rejected)
+	}
+	want := paperboy.Paper{
+		ID: "0704.0001", ArxivID: "0704.0001", Version: 2, DOI: "10.1103/physrevd.76.013009",
+		Title:      "Calculation of prompt diphoton production cross sections at Tevatron and LHC energies",
+		Abstract:   "A fully differential calculation in perturbative quantum chromodynamics is presented for the production of massive photon pairs at hadron colliders. All next-to-leading order perturbative contributions from quark-antiquark, gluon-(anti)quark, and gluon-gluon subprocesses are included.",
+		Authors:    []string{"C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C. -P. Yuan"},
+		Categories: []string{"hep-ph"},
+		Comment:    "37 pages, 15 figures; published version",
+		JournalRef: "Phys.Rev.D76:013009,2007",
+		Published:  time.Date(2007, 4, 2, 19, 18, 42, 0, time.UTC),
+		Updated:    time.Date(2007, 7, 24, 20, 10, 27, 0, time.UTC),
+		AbsURL:     "https://arxiv.org/abs/0704.0001", PDFURL: "https://arxiv.org/pdf/0704.0001",
+		Extra:   map[string]string{"submitter": "Pavel Nadolsky"},
+		Sources: []string{paperboy.SourceKaggle},
+		Quiet:   true,
+	}
+	if !reflect.DeepEqual(papers[0], want) {
+		t.Errorf("got  %+v\nwant %+v", papers[0], want)
+	}
+	if p := papers[1]; p.ID != "hep-th/9901001" || p.Version != 1 || p.Authors[0] != "Yosuke Imamura" {
+		t.Errorf("old-style id: got %+v", p)
+	}
+	// No authors_parsed: the authors string is split; seven versions.
+	p := papers[2]
+	wantAuthors := []string{"Ashish Vaswani", "Noam Shazeer", "Niki Parmar", "Jakob Uszkoreit", "Llion Jones", "Aidan N. Gomez", "Lukasz Kaiser", "Illia Polosukhin"}
+	if !reflect.DeepEqual(p.Authors, wantAuthors) || p.Version != 7 || !reflect.DeepEqual(p.Categories, []string{"cs.CL", "cs.LG"}) ||
+		!p.Updated.Equal(time.Date(2023, 8, 2, 0, 41, 18, 0, time.UTC)) || p.DOI != "" || p.JournalRef != "" {
+		t.Errorf("got %+v", p)
+	}
+}
+
+func TestJSONLSeed(t *testing.T) {
+	r := NewJSONLReader(bytes.NewReader(readFixture(t, "seed.jsonl")))
+	papers, rejected := readAll(t, r)
+	if len(papers) != 3 || len(rejected) != 0 || r.Format() != FormatSeed {
+		t.Fatalf("papers, rejected, format: got %d, %v, %q, want 3, none, seed", len(papers), rejected, r.Format())
+	}
+	tests := []struct {
+		name      string
+		p         paperboy.Paper
+		extra     map[string]string
+		upvotes   int
+		published time.Time
+	}{
+		{"org, date without year", papers[0], map[string]string{"org": "HuggingFaceFW FineData", "date": "Jun 25", "listing": "003_3e9f45b7412a76f3.txt"}, 1, time.Time{}},
+		{"date with year", papers[1], nil, 0, time.Time{}},
+		{"title and abstract only", papers[2], map[string]string{"listing": "000_63b43486809c5a45.txt"}, 0, time.Time{}},
+	}
+	// The second fixture line has a full date and authors_count: check it by reading it.
+	var raw struct {
+		Date         string `json:"date"`
+		AuthorsCount int    `json:"authors_count"`
+		Source       string `json:"source"`
+	}
+	line := bytes.Split(readFixture(t, "seed.jsonl"), []byte("\n"))[1]
+	if err := json.Unmarshal(line, &raw); err != nil {
+		t.Fatal(err)
+	}
+	pub, err := time.Parse("Jan 2, 2006", raw.Date)
+	if err != nil {
+		t.Fatalf("fixture date %q: %v", raw.Date, err)
+	}
+	tests[1].extra = map[string]string{"date": raw.Date, "authors_count": fmt.Sprint(raw.AuthorsCount), "listing": raw.Source}
+	tests[1].published = pub
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := tt.p
+			if !reflect.DeepEqual(p.Extra, tt.extra) || p.Upvotes != tt.upvotes || !p.Published.Equal(tt.published) {
+				t.Errorf("extra, upvotes, published: got %v, %d, %v, want %v, %d, %v", p.Extra, p.Upvotes, p.Published, tt.extra, tt.upvotes, tt.published)
+			}
+			if !strings.HasPrefix(p.ID, "title:") || p.Abstract == "" || !p.Quiet || p.Sources[0] != paperboy.SourceJSONL {
+				t.Errorf("got %+v", p)
+			}
+		})
+	}
+}
+
+func TestJSONLGzipMixed(t *testing.T) {
+	f, err := os.Open("testdata/mixed.jsonl.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := NewJSONLReader(f)
+	papers, rejected := readAll(t, r)
+	ids := make([]string, len(papers))
+	for i, p := range papers {
+		ids[i] = p.ID
+	}
+	if len(papers) != 3 || ids[0] != "0704.0001" || ids[1] != "hep-th/9901001" || !strings.HasPrefix(ids[2], "title:") {
+		t.Errorf("papers: got %v, want two Kaggle ids and a seed title id", ids)
+	}
+	// Line 3 is blank (skipped), line 4 is broken JSON.
+	if !reflect.DeepEqual(rejected, []int{4}) || r.Line() != 5 {
+		t.Errorf("rejected, last line: got %v, %d, want [4], 5", rejected, r.Line())
+	}
+}
+
+func TestJSONLExportRoundTrip(t *testing.T) {
+	// Papers as every source makes them, exported the way the store exports them.
+	var originals []paperboy.Paper
+	for _, fx := range []struct {
+		name  string
+		parse func([]byte) (*Parsed, error)
+	}{{"arxiv_api.xml", ParseArxivAPI}, {"arxiv_listing.atom.xml", ParseListing}, {"hf_daily.json", ParseHFDaily}, {"journal_rss.xml", ParseFeed}, {"blog_atom.xml", ParseFeed}} {
+		page, err := fx.parse(readFixture(t, fx.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		originals = append(originals, page.Papers...)
+	}
+	kaggle, _ := readAll(t, NewJSONLReader(bytes.NewReader(readFixture(t, "kaggle.jsonl"))))
+	seed, _ := readAll(t, NewJSONLReader(bytes.NewReader(readFixture(t, "seed.jsonl"))))
+	originals = append(append(originals, kaggle...), seed...)
+	var buf bytes.Buffer
+	for _, p := range originals {
+		b, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf.Write(b)
+		buf.WriteByte('\n')
+	}
+	r := NewJSONLReader(&buf)
+	got, rejected := readAll(t, r)
+	if len(rejected) != 0 || len(got) != len(originals) {
+		t.Fatalf("got %d papers, rejected %v, want %d", len(got), rejected, len(originals))
+	}
+	for i := range originals {
+		want := originals[i]
+		want.Quiet = true // an import is never announced
+		if !reflect.DeepEqual(got[i], want) {
+			t.Errorf("paper %d:\ngot  %+v\nwant %+v", i, got[i], want)
+		}
+	}
+	if r.Format() != FormatPaperboy {
+		t.Errorf("format: got %q, want %q", r.Format(), FormatPaperboy)
+	}
+}
+
+func TestJSONLRejects(t *testing.T) {
+	long := `{"title": "` + strings.Repeat("x", 300) + `"}`
+	input := strings.Join([]string{
+		`{"title": "Good One", "abstract": "a"}`,
+		long,
+		`not json`,
+		`{"abstract": "no title"}`,
+		`{"id": "0704.0001", "submitter": "x", "title": "Kaggle bad id"}`,
+		`{"id": "not-an-id", "submitter": "x", "title": "t"}`,
+		`{"title": 42}`,
+		`{"id": "x", "title": "  "}`,
+		`[1,2,3]`,
+		"\r",
+		`{"title": "Good Two"}` + "\r",
+		`{"title": "Good Three, no final newline"}`,
+	}, "\n")
+	r := NewJSONLReader(strings.NewReader(input))
+	r.MaxLine = 200
+	var titles []string
+	reasons := map[int]string{}
+	for {
+		p, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var le *LineError
+		if errors.As(err, &le) {
+			reasons[le.Line] = le.Reason
+			if paperboy.ErrorCode(err) != paperboy.EINVALID {
+				t.Errorf("line %d: code %q, want invalid", le.Line, paperboy.ErrorCode(err))
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		titles = append(titles, p.Title)
+	}
+	if want := []string{"Good One", "Kaggle bad id", "Good Two", "Good Three, no final newline"}; !reflect.DeepEqual(titles, want) {
+		t.Errorf("titles: got %q, want %q", titles, want)
+	}
+	wantReasons := map[int]string{
+		2: "longer than 200 bytes",
+		3: "invalid JSON",
+		4: "no title",
+		6: "not an arXiv id",
+		7: `"title" is a JSON number, want a string`,
+		8: "no title",
+		9: "want an object",
+	}
+	if len(reasons) != len(wantReasons) {
+		t.Errorf("rejected lines: got %v, want lines %v", reasons, wantReasons)
+	}
+	for line, want := range wantReasons {
+		if !strings.Contains(reasons[line], want) {
+			t.Errorf("line %d: got reason %q, want it to mention %q", line, reasons[line], want)
+		}
+	}
+}
+
+func TestJSONLCorruptGzip(t *testing.T) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	for range 2000 {
+		zw.Write([]byte(`{"title": "A paper about attention", "abstract": "We study attention."}` + "\n"))
+	}
+	zw.Close()
+	data := buf.Bytes()
+	data[len(data)/2] ^= 0xff // flip bits in the middle of the stream
+	r := NewJSONLReader(bytes.NewReader(data))
+	var err error
+	n := 0
+	for {
+		_, err = r.Next()
+		if err != nil {
+			var le *LineError
+			if errors.As(err, &le) {
+				continue
+			}
+			break
+		}
+		n++
+	}
+	if errors.Is(err, io.EOF) || err == nil {
+		t.Fatalf("after %d papers: got %v, want a read error", n, err)
+	}
+	if _, again := r.Next(); again == nil || again.Error() != err.Error() {
+		t.Errorf("Next after a fatal error: got %v, want the same error", again)
+	}
+}
+
+func TestJSONLEmpty(t *testing.T) {
+	for _, in := range []string{"", "\n\n", "\xef\xbb\xbf\n"} {
+		if _, err := NewJSONLReader(strings.NewReader(in)).Next(); !errors.Is(err, io.EOF) {
+			t.Errorf("Next on %q: got %v, want io.EOF", in, err)
+		}
+	}
+}
+
+func FuzzJSONLine(f *testing.F) {
+	for _, name := range []string{"kaggle.jsonl", "seed.jsonl"} {
+		for _, line := range bytes.Split(readFixture(f, name), []byte("\n")) {
+			f.Add(line)
+		}
+	}
+	page, _ := ParseArxivAPI(readFixture(f, "arxiv_api.xml"))
+	for _, p := range page.Papers {
+		b, _ := json.Marshal(p)
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		p, format, err := ParseJSONLine(line)
+		if err != nil {
+			return
+		}
+		if p.ID == "" || p.Title == "" || format == "" {
+			t.Fatalf("bad paper from %s line: %+v", format, p)
+		}
+		// What the reader accepts, it accepts again after an export.
+		b, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, _, err := ParseJSONLine(b)
+		if err != nil {
+			t.Fatalf("re-import of %s: %v", b, err)
+		}
+		if q.ID != p.ID {
+			t.Fatalf("re-import changed the id: %q -> %q", p.ID, q.ID)
+		}
+	})
+}
+
+// BenchmarkJSONLReader measures import parsing on Kaggle-shaped lines (the bulk path).
+func BenchmarkJSONLReader(b *testing.B) {
+	lines := bytes.Split(bytes.TrimSpace(readFixture(b, "kaggle.jsonl")), []byte("\n"))
+	var buf bytes.Buffer
+	for i := range 3000 {
+		buf.Write(lines[i%len(lines)])
+		buf.WriteByte('\n')
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		r := NewJSONLReader(bytes.NewReader(data))
+		for {
+			_, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "lines/s")
+}
