@@ -33,6 +33,9 @@ type VoteService interface {
 	FindPost(ctx context.Context, channel, ref string) (PostRecord, error)
 	// FindPostByPaper returns the latest post of paper in channel. Errors: ENOTFOUND.
 	FindPostByPaper(ctx context.Context, channel, paperID string) (PostRecord, error)
+	// DeliverySubscription returns the subscription a delivery was made for (0 for
+	// `add`), so an edited post keeps its "why". Errors: ENOTFOUND.
+	DeliverySubscription(ctx context.Context, deliveryID int64) (int64, error)
 
 	// CastVote records v (one vote per user per paper per channel; a new value replaces
 	// the old one). changed is false when the same value was already there. Errors:

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"log/slog"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -100,6 +101,19 @@ func New(cfg Config) *Bot {
 	if cfg.EditInterval <= 0 {
 		cfg.EditInterval = 3 * time.Second
 	}
+	// A typed nil (a nil *ingest.Arxiv in an interface) means "not configured".
+	if isNil(cfg.Fetcher) {
+		cfg.Fetcher = nil
+	}
+	if isNil(cfg.Summarizer) {
+		cfg.Summarizer = nil
+	}
+	if isNil(cfg.Backfiller) {
+		cfg.Backfiller = nil
+	}
+	if isNil(cfg.Adapter) {
+		cfg.Adapter = nil
+	}
 	if cfg.SubscribePolicy == "" {
 		cfg.SubscribePolicy = PolicyEveryone
 	}
@@ -110,6 +124,14 @@ func New(cfg Config) *Bot {
 
 // Wait blocks until background work (deferred replies, trailing edits in flight) is done.
 func (b *Bot) Wait() { b.bg.Wait() }
+
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
+}
 
 // location returns the time zone for a channel's digests and dates.
 func (b *Bot) location(name string) *time.Location {

@@ -68,6 +68,9 @@ type DispatcherConfig struct {
 //   - otherwise it is sent again and logged: at least once, with a duplicate possible
 //     only for a crash inside that window (one post per channel at most per crash).
 //
+// The same lookup runs before every retry (a timeout or 5xx may hide an accepted post),
+// so with a PostFinder lost answers do not duplicate either.
+//
 // Thread replies (the abstract) are owed durably with the post and retried until sent;
 // they are at least once (a crash right after the reply and before recording it repeats
 // it). Digest messages (Send has no key to look up) are at least once in the same way.

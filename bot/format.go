@@ -109,8 +109,11 @@ func firstN(s []string, n int) []string {
 }
 
 func plural(n int, word string) string {
-	if n == 1 || n == -1 {
+	switch {
+	case n == 1 || n == -1:
 		return strconv.Itoa(n) + " " + word
+	case strings.HasSuffix(word, "y"):
+		return strconv.Itoa(n) + " " + word[:len(word)-1] + "ies"
 	}
 	return strconv.Itoa(n) + " " + word + "s"
 }

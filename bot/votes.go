@@ -258,10 +258,43 @@ func (b *Bot) edit(ctx context.Context, ed Editor, channelID string, post paperb
 		b.log.Warn("bot: edit post: tally", slog.String("paper_id", post.PaperID), slog.String("error", err.Error()))
 		return
 	}
+	// Adapters re-render the whole post: keep its summary and reason.
+	np := Post{Paper: p, Tally: t, Key: postKey(post.DeliveryID), Reason: b.postReason(ctx, post)}
+	if b.cfg.Summarizer != nil {
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		if s, err := b.cfg.Summarizer.Summarize(sctx, p); err == nil {
+			np.Summary = s.Text
+		}
+		cancel()
+	}
 	ref := PostRef{MessageID: post.MessageID, ThreadID: post.ThreadID}
-	if err := ed.Edit(ctx, channelID, ref, Post{Paper: p, Tally: t, Key: postKey(post.DeliveryID)}); err != nil {
+	if err := ed.Edit(ctx, channelID, ref, np); err != nil {
 		b.log.Warn("bot: edit post", slog.String("channel", post.Channel), slog.String("message_id", post.MessageID), slog.String("error", err.Error()))
 	}
+}
+
+// postReason is the "why" of a post: its subscription's filter, or "shared in chat".
+func (b *Bot) postReason(ctx context.Context, post paperboy.PostRecord) string {
+	if post.DeliveryID == 0 {
+		return ""
+	}
+	subID, err := b.cfg.Social.DeliverySubscription(ctx, post.DeliveryID)
+	if err != nil {
+		return ""
+	}
+	if subID == 0 {
+		return "shared in chat"
+	}
+	subs, err := b.cfg.Subs.Subscriptions(ctx, post.Channel)
+	if err != nil {
+		return ""
+	}
+	for _, s := range subs {
+		if s.ID == subID {
+			return s.Query.Describe()
+		}
+	}
+	return ""
 }
 
 // postKey is the Post.Key of a delivery (DeliveryKey), "" for posts without one.

@@ -11,12 +11,14 @@ import (
 	"github.com/paperboy-bot/paperboy"
 	"github.com/paperboy-bot/paperboy/bot"
 	"github.com/paperboy-bot/paperboy/store"
+	"github.com/paperboy-bot/paperboy/summarize"
 )
 
 // editRecorder is an adapter that records edits (and ignores the rest).
 type editRecorder struct {
 	mu    sync.Mutex
 	edits []paperboy.Tally
+	posts []bot.Post
 }
 
 func (r *editRecorder) Platform() string                             { return "test" }
@@ -29,6 +31,7 @@ func (r *editRecorder) Edit(_ context.Context, _ string, _ bot.PostRef, p bot.Po
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.edits = append(r.edits, p.Tally)
+	r.posts = append(r.posts, p)
 	return nil
 }
 
@@ -175,4 +178,40 @@ func FuzzCommand(f *testing.F) {
 				User: "u", Text: text, Reaction: text, Action: text, Value: text})
 		}
 	})
+}
+
+// TestEditKeepsPost checks that a vote edit re-renders the post with its summary and the
+// subscription it was posted for (adapters rebuild the whole message).
+func TestEditKeepsPost(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2025, 3, 5, 12, 0, 0, 0, time.UTC)
+	now := func() time.Time { return at }
+	db := socialStore(t, now)
+	q, _ := paperboy.ParseQuery(`cat:cs.LG "mixture of experts"`, at)
+	sub := paperboy.Subscription{Channel: "test:c", Filter: q.String(), Query: q}
+	if err := db.CreateSubscription(ctx, &sub); err != nil {
+		t.Fatal(err)
+	}
+	d, err := db.EnqueueDelivery(ctx, paperboy.Delivery{PaperID: "2401.04088", Channel: "test:c", SubscriptionID: sub.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SavePost(ctx, paperboy.PostRecord{Channel: "test:c", MessageID: "m2", ThreadID: "m2", PaperID: "2401.04088", DeliveryID: d.ID}); err != nil {
+		t.Fatal(err)
+	}
+	rec := &editRecorder{}
+	b := bot.New(bot.Config{Papers: db, Subs: db, Social: db, Outbox: db, Adapter: rec, Now: now, Summarizer: &summarize.Extractive{}})
+	b.HandleEvent(ctx, bot.Event{ID: "E1", Kind: bot.EventThreadReply, Platform: "test", Channel: "c", MessageID: "r1", ThreadID: "m2", User: "u", Text: "+1"})
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.posts) != 1 {
+		t.Fatalf("got %d edits, want 1", len(rec.posts))
+	}
+	p := rec.posts[0]
+	if want := `cs.LG papers matching "mixture of experts"`; p.Reason != want {
+		t.Errorf("reason: got %q, want %q", p.Reason, want)
+	}
+	if p.Summary == "" || p.Key != bot.DeliveryKey(d.ID) || p.Tally.Up != 1 {
+		t.Errorf("edit: got summary %q, key %q, tally %+v, want a summary, key %s and ▲1", p.Summary, p.Key, p.Tally, bot.DeliveryKey(d.ID))
+	}
 }

@@ -97,7 +97,7 @@ func TestParseArxivAPIEmptyAndErrors(t *testing.T) {
 	})
 	bad := []struct {
 		name, data, want string
-		line         int
+		line             int
 	}{
 		{"unclosed element", "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<entry>\n<title>x</entry>\n</feed>", "line 3", 3},
 		{"not xml", "Rate exceeded.", "malformed XML", 1},
@@ -347,5 +347,35 @@ func BenchmarkParseArxivAPI(b *testing.B) {
 		if _, err := ParseArxivAPI(data); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestArxivSource(t *testing.T) {
+	clock := newFakeClock() // 2024-03-05 12:00 UTC
+	srv := &arxivServer{t: t, clock: clock, total: 1}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	a := &Arxiv{Client: newTestClient(clock, ClientOptions{}), BaseURL: ts.URL}
+	src := ArxivSource(a, "hep-th", 48*time.Hour)
+	n := 0
+	if err := src.Fetch(context.Background(), func(paperboy.Paper) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if want := "cat:hep-th AND submittedDate:[202403031200 TO 202403051200]"; len(srv.query) != 1 || srv.query[0] != want {
+		t.Errorf("search_query: got %q, want %q", srv.query, want)
+	}
+	if n != 1 || src.Name() != "arxiv:hep-th" {
+		t.Errorf("got %d papers from %q, want 1 from arxiv:hep-th", n, src.Name())
+	}
+}
+
+func TestArxivFetchErrorFeed(t *testing.T) {
+	errFeed := readFixture(t, "arxiv_api_error.xml")
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(errFeed) }))
+	defer ts.Close()
+	a := &Arxiv{Client: newTestClient(newFakeClock(), ClientOptions{}), BaseURL: ts.URL}
+	err := a.Fetch(context.Background(), ArxivQuery{Category: "cs.LG"}, func(paperboy.Paper) error { return nil })
+	if code := paperboy.ErrorCode(err); code != paperboy.EINVALID || !strings.Contains(err.Error(), "incorrect id format") {
+		t.Errorf("got %v (code %q), want EINVALID with arXiv's message", err, code)
 	}
 }

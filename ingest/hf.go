@@ -20,15 +20,22 @@ import (
 // DefaultHFURL is the Hugging Face hub.
 const DefaultHFURL = "https://huggingface.co"
 
-// HFDaily reads Hugging Face's daily papers: GET {BaseURL}/api/daily_papers?date=YYYY-MM-DD.
+// HFDaily reads Hugging Face's daily papers:
+// GET {BaseURL}/api/daily_papers?date=YYYY-MM-DD&limit=N&p=PAGE.
 type HFDaily struct {
-	Client      *Client
-	BaseURL     string        // default DefaultHFURL
+	Client  *Client
+	BaseURL string // default DefaultHFURL
+	// Limit is the page size asked for (the API's default is 50, its maximum 100);
+	// default 100. A full page makes Fetch ask for the next one.
+	Limit       int
 	MinInterval time.Duration // spacing of requests; default none
 	Logger      *slog.Logger
 
 	once sync.Once
 }
+
+// hfMaxPages bounds the pages of one day, in case a server ignores the page parameter.
+const hfMaxPages = 20
 
 func (h *HFDaily) init() {
 	h.once.Do(func() {
@@ -38,16 +45,23 @@ func (h *HFDaily) init() {
 		if h.BaseURL == "" {
 			h.BaseURL = DefaultHFURL
 		}
+		if h.Limit <= 0 {
+			h.Limit = 100
+		}
 		if h.Logger == nil {
 			h.Logger = slog.New(slog.DiscardHandler)
 		}
 	})
 }
 
-// URL returns the API URL of one day's papers (date taken in UTC).
-func (h *HFDaily) URL(date time.Time) string {
+// URL returns the API URL of one page (from 0) of a day's papers (date taken in UTC).
+func (h *HFDaily) URL(date time.Time, page int) string {
 	h.init()
-	return strings.TrimRight(h.BaseURL, "/") + "/api/daily_papers?date=" + url.QueryEscape(date.UTC().Format(time.DateOnly))
+	v := url.Values{}
+	v.Set("date", date.UTC().Format(time.DateOnly))
+	v.Set("limit", strconv.Itoa(h.Limit))
+	v.Set("p", strconv.Itoa(page))
+	return strings.TrimRight(h.BaseURL, "/") + "/api/daily_papers?" + v.Encode()
 }
 
 // Fetch reads the papers of one day and calls emit for each. A day without papers is
@@ -57,22 +71,34 @@ func (h *HFDaily) Fetch(ctx context.Context, date time.Time, emit func(paperboy.
 	if date.IsZero() {
 		return paperboy.Errorf(paperboy.EINVALID, "Hugging Face daily papers: no date given")
 	}
-	u := h.URL(date)
-	body, err := h.Client.Get(ctx, Request{Source: paperboy.SourceHF, URL: u, Accept: "application/json",
-		MinInterval: max(h.MinInterval, 0)})
-	if err != nil {
-		return err
-	}
-	page, err := ParseHFDaily(body)
-	if err != nil {
-		return withSource(err, paperboy.SourceHF, u)
-	}
-	for _, reason := range page.Skipped {
-		h.Logger.Warn("ingest: hf entry skipped", slog.String("source", paperboy.SourceHF), slog.String("reason", reason))
-	}
-	for _, p := range page.Papers {
-		if err := emit(p); err != nil {
+	seen := make(map[string]bool)
+	for pageNo := 0; pageNo < hfMaxPages; pageNo++ {
+		u := h.URL(date, pageNo)
+		body, err := h.Client.Get(ctx, Request{Source: paperboy.SourceHF, URL: u, Accept: "application/json",
+			MinInterval: max(h.MinInterval, 0)})
+		if err != nil {
 			return err
+		}
+		page, err := ParseHFDaily(body)
+		if err != nil {
+			return withSource(err, paperboy.SourceHF, u)
+		}
+		for _, reason := range page.Skipped {
+			h.Logger.Warn("ingest: hf entry skipped", slog.String("source", paperboy.SourceHF), slog.String("reason", reason))
+		}
+		fresh := 0
+		for _, p := range page.Papers {
+			if seen[p.ID] {
+				continue
+			}
+			seen[p.ID] = true
+			fresh++
+			if err := emit(p); err != nil {
+				return err
+			}
+		}
+		if page.Entries < h.Limit || fresh == 0 {
+			return nil
 		}
 	}
 	return nil
@@ -143,8 +169,11 @@ func hfEntryPaper(e *hfEntry) (paperboy.Paper, error) {
 		p.ArxivID, p.Version = id, v
 		arxivPaperURLs(&p)
 	}
-	if id := strings.TrimSpace(hp.ID); id != "" && !strings.ContainsAny(id, "/?#") || p.ArxivID != "" {
-		p.HFURL = "https://huggingface.co/papers/" + firstNonEmpty(p.ArxivID, hp.ID)
+	switch id := strings.TrimSpace(hp.ID); {
+	case p.ArxivID != "":
+		p.HFURL = "https://huggingface.co/papers/" + p.ArxivID
+	case id != "" && !strings.ContainsAny(id, "/?#% "):
+		p.HFURL = "https://huggingface.co/papers/" + id // a paper without an arXiv id
 	}
 	for _, a := range hp.Authors {
 		p.Authors = append(p.Authors, a.Name)

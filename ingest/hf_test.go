@@ -86,41 +86,68 @@ func TestParseHFDailyEdgeCases(t *testing.T) {
 
 func TestHFDailyFetch(t *testing.T) {
 	fixture := readFixture(t, "hf_daily.json")
-	var dates []string
+	var asked []string
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/api/daily_papers" {
 			http.NotFound(w, r)
 			return
 		}
-		dates = append(dates, r.URL.Query().Get("date"))
+		q := r.URL.Query()
+		asked = append(asked, q.Get("date")+"/"+q.Get("p"))
 		w.Header().Set("Content-Type", "application/json")
-		if r.URL.Query().Get("date") == "2024-03-04" {
+		switch {
+		case q.Get("date") == "2024-03-04":
 			w.Write([]byte("[]"))
-			return
+		case q.Get("limit") != "2":
+			t.Errorf("limit: got %q, want 2", q.Get("limit"))
+		case q.Get("p") == "0":
+			w.Write(fixture) // a full page of 2: ask for the next
+		case q.Get("p") == "1":
+			w.Write([]byte(`[{"paper":{"id":"2403.00001","title":"Third paper"}}]`))
+		default:
+			t.Errorf("unexpected page %q", q.Get("p"))
 		}
-		w.Write(fixture)
 	}))
 	defer ts.Close()
 	clock := newFakeClock() // 2024-03-05 12:00 UTC
-	h := &HFDaily{Client: newTestClient(clock, ClientOptions{}), BaseURL: ts.URL}
+	h := &HFDaily{Client: newTestClient(clock, ClientOptions{}), BaseURL: ts.URL, Limit: 2}
 	var ids []string
 	emit := func(p paperboy.Paper) error { ids = append(ids, p.ID); return nil }
 	if err := h.Fetch(context.Background(), time.Date(2024, 3, 5, 23, 0, 0, 0, time.UTC), emit); err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"2403.03206", "2403.02884"}; !reflect.DeepEqual(ids, want) {
+	if want := []string{"2403.03206", "2403.02884", "2403.00001"}; !reflect.DeepEqual(ids, want) {
 		t.Errorf("ids: got %v, want %v", ids, want)
 	}
-	ids = nil
+	ids, asked = nil, nil
 	src := HFSource(h, 2)
 	if err := src.Fetch(context.Background(), emit); err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"2024-03-05", "2024-03-04", "2024-03-05"}; !reflect.DeepEqual(dates, want) {
-		t.Errorf("dates asked: got %v, want %v", dates, want)
+	if want := []string{"2024-03-04/0", "2024-03-05/0", "2024-03-05/1"}; !reflect.DeepEqual(asked, want) {
+		t.Errorf("pages asked: got %v, want %v", asked, want)
 	}
-	if len(ids) != 2 || src.Name() != "hf" {
-		t.Errorf("source: got %d papers from %q, want 2 from hf", len(ids), src.Name())
+	if len(ids) != 3 || src.Name() != "hf" {
+		t.Errorf("source: got %d papers from %q, want 3 from hf", len(ids), src.Name())
+	}
+}
+
+func TestHFDailyIgnoredPaging(t *testing.T) {
+	// A server (or mirror) that ignores p= and always sends the same full page.
+	fixture := readFixture(t, "hf_daily.json")
+	calls := 0
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		w.Write(fixture)
+	}))
+	defer ts.Close()
+	h := &HFDaily{Client: newTestClient(newFakeClock(), ClientOptions{}), BaseURL: ts.URL, Limit: 2}
+	n := 0
+	if err := h.Fetch(context.Background(), time.Now(), func(paperboy.Paper) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 || calls != 2 {
+		t.Errorf("papers, requests: got %d, %d, want 2, 2", n, calls)
 	}
 }
 

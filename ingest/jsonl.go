@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/paperboy-bot/paperboy"
 )
@@ -168,15 +169,17 @@ func trimEOL(b []byte) []byte {
 	return bytes.TrimSuffix(b, []byte{'\r'})
 }
 
-// jsonlLine is the union of the keys of the three formats, enough to tell them apart
-// and to read the Kaggle and seed shapes in one decoding pass.
+// jsonlLine is the union of the keys of the three formats, read in one decoding pass.
+// It embeds paperboy.Paper, so an export line decodes exactly as json.Unmarshal into a
+// Paper would (fields added to Paper later included); the fields below shadow the keys
+// whose type differs between formats, or whose presence tells the formats apart.
 type jsonlLine struct {
+	paperboy.Paper
+
 	ID         *string         `json:"id"`
 	Title      *string         `json:"title"`
-	Abstract   string          `json:"abstract"`
 	Authors    json.RawMessage `json:"authors"`    // Kaggle: a string; export: a list
 	Categories json.RawMessage `json:"categories"` // Kaggle: space separated; export: a list
-	DOI        string          `json:"doi"`
 
 	// Kaggle
 	Submitter     *string         `json:"submitter"`
@@ -189,15 +192,8 @@ type jsonlLine struct {
 	// Seed corpus
 	AuthorsCount *json.Number `json:"authors_count"`
 	Date         string       `json:"date"`
-	Upvotes      *json.Number `json:"upvotes"`
 	Org          string       `json:"org"`
 	Source       string       `json:"source"`
-
-	// paperboy export, enough to recognise it
-	ArxivIDKey *string          `json:"arxiv_id"`
-	Sources    *json.RawMessage `json:"sources"`
-	Extra      *json.RawMessage `json:"extra"`
-	AbsURLKey  *string          `json:"abs_url"`
 }
 
 type kaggleVersion struct {
@@ -216,20 +212,39 @@ func ParseJSONLine(line []byte) (paperboy.Paper, string, error) {
 	case l.isKaggle():
 		p, err := l.kaggle()
 		return p, FormatKaggle, err
-	case l.ID != nil || l.ArxivIDKey != nil || l.Sources != nil || l.AbsURLKey != nil:
-		var p paperboy.Paper
-		if err := json.Unmarshal(line, &p); err != nil {
-			return paperboy.Paper{}, FormatPaperboy, lineJSONError(err)
-		}
-		if err := p.Normalize(); err != nil {
-			return paperboy.Paper{}, FormatPaperboy, errors.New(paperboy.ErrorMessage(err))
-		}
-		return p, FormatPaperboy, nil
+	case l.ID != nil:
+		p, err := l.export()
+		return p, FormatPaperboy, err
 	case l.Title != nil:
 		p, err := l.seed()
 		return p, FormatSeed, err
 	}
 	return paperboy.Paper{}, "", errors.New("not a paper: no title and no id")
+}
+
+// export rebuilds the paper of an export line: the embedded Paper plus the shadowed keys.
+func (l *jsonlLine) export() (paperboy.Paper, error) {
+	p := l.Paper
+	p.ID = *l.ID
+	if l.Title != nil {
+		p.Title = *l.Title
+	}
+	for _, f := range []struct {
+		key string
+		raw json.RawMessage
+		dst *[]string
+	}{{"authors", l.Authors, &p.Authors}, {"categories", l.Categories, &p.Categories}} {
+		if len(f.raw) == 0 {
+			continue
+		}
+		if err := json.Unmarshal(f.raw, f.dst); err != nil {
+			return paperboy.Paper{}, fmt.Errorf("%q: %v", f.key, lineJSONError(err))
+		}
+	}
+	if err := p.Normalize(); err != nil {
+		return paperboy.Paper{}, errors.New(paperboy.ErrorMessage(err))
+	}
+	return p, nil
 }
 
 func lineJSONError(err error) error {
@@ -250,6 +265,23 @@ func (l *jsonlLine) isKaggle() bool {
 	}
 	// An authors or categories string (not a list) is Kaggle's shape too.
 	return isJSONString(l.Authors) || isJSONString(l.Categories)
+}
+
+// rawString decodes a JSON string value, without a second pass of encoding/json when it
+// has no escapes (the common case on the bulk import path).
+func rawString(raw json.RawMessage) (string, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	if inner := raw[1 : len(raw)-1]; bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+		return string(inner), true
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", false
+	}
+	return s, true
 }
 
 func isJSONString(raw json.RawMessage) bool {
@@ -280,11 +312,10 @@ func (l *jsonlLine) kaggle() (paperboy.Paper, error) {
 	if l.JournalRefK != nil {
 		p.JournalRef = *l.JournalRefK
 	}
-	if f := strings.Fields(l.DOI); len(f) > 0 {
+	if f := strings.Fields(l.Paper.DOI); len(f) > 0 {
 		p.DOI = f[0] // a few records list several DOIs
 	}
-	var cats string
-	if err := json.Unmarshal(l.Categories, &cats); err == nil {
+	if cats, ok := rawString(l.Categories); ok {
 		p.Categories = strings.Fields(cats)
 	} else if len(l.Categories) > 0 {
 		_ = json.Unmarshal(l.Categories, &p.Categories)
@@ -295,8 +326,7 @@ func (l *jsonlLine) kaggle() (paperboy.Paper, error) {
 		}
 	}
 	if len(p.Authors) == 0 {
-		var s string
-		if json.Unmarshal(l.Authors, &s) == nil {
+		if s, ok := rawString(l.Authors); ok {
 			p.Authors = SplitAuthors(s)
 		}
 	}
@@ -360,19 +390,14 @@ func parsedAuthor(a []string) string {
 const seedDate = "Jan 2, 2006"
 
 func (l *jsonlLine) seed() (paperboy.Paper, error) {
-	p := paperboy.Paper{Title: *l.Title, Abstract: l.Abstract, Sources: []string{paperboy.SourceJSONL}}
-	if d := strings.TrimSpace(l.DOI); d != "" {
-		p.DOI = d
-	}
+	p := paperboy.Paper{Title: *l.Title, Abstract: l.Abstract, DOI: l.Paper.DOI, Sources: []string{paperboy.SourceJSONL}}
 	if l.AuthorsCount != nil {
 		if n, err := l.AuthorsCount.Int64(); err == nil && n > 0 {
 			setExtra(&p, "authors_count", strconv.FormatInt(n, 10))
 		}
 	}
-	if l.Upvotes != nil {
-		if n, err := l.Upvotes.Int64(); err == nil && n > 0 && n < 1<<31 {
-			p.Upvotes = int(n)
-		}
+	if l.Upvotes > 0 {
+		p.Upvotes = l.Upvotes
 	}
 	if d := paperboy.CollapseSpace(l.Date); d != "" {
 		setExtra(&p, "date", d)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -315,30 +316,102 @@ func FuzzJSONLine(f *testing.F) {
 	})
 }
 
-// BenchmarkJSONLReader measures import parsing on Kaggle-shaped lines (the bulk path).
+// BenchmarkJSONLReader measures import parsing per line format (the bulk import path).
 func BenchmarkJSONLReader(b *testing.B) {
-	lines := bytes.Split(bytes.TrimSpace(readFixture(b, "kaggle.jsonl")), []byte("\n"))
-	var buf bytes.Buffer
-	for i := range 3000 {
-		buf.Write(lines[i%len(lines)])
-		buf.WriteByte('\n')
+	page, err := ParseArxivAPI(readFixture(b, "arxiv_api.xml"))
+	if err != nil {
+		b.Fatal(err)
 	}
-	data := buf.Bytes()
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
+	var export bytes.Buffer
+	for _, p := range page.Papers {
+		line, _ := json.Marshal(p)
+		export.Write(line)
+		export.WriteByte('\n')
+	}
+	for _, fx := range []struct {
+		name string
+		data []byte
+	}{{"kaggle", readFixture(b, "kaggle.jsonl")}, {"seed", readFixture(b, "seed.jsonl")}, {"paperboy", export.Bytes()}} {
+		lines := bytes.Split(bytes.TrimSpace(fx.data), []byte("\n"))
+		var buf bytes.Buffer
+		for i := range 3000 {
+			buf.Write(lines[i%len(lines)])
+			buf.WriteByte('\n')
+		}
+		data := buf.Bytes()
+		b.Run(fx.name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				r := NewJSONLReader(bytes.NewReader(data))
+				for {
+					_, err := r.Next()
+					if errors.Is(err, io.EOF) {
+						break
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+					n++
+				}
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "lines/s")
+		})
+	}
+}
+
+// lineSource generates n JSONL lines lazily, so nothing but the reader holds them.
+type lineSource struct {
+	n, i int
+	line []byte
+	rest []byte
+}
+
+func (s *lineSource) Read(p []byte) (int, error) {
+	if len(s.rest) == 0 {
+		if s.i == s.n {
+			return 0, io.EOF
+		}
+		s.i++
+		s.rest = s.line
+	}
+	n := copy(p, s.rest)
+	s.rest = s.rest[n:]
+	return n, nil
+}
+
+func TestJSONLConstantMemory(t *testing.T) {
+	line := []byte(`{"title": "A study of attention", "abstract": "` + strings.Repeat("We study attention entropy. ", 36) + `"}` + "\n")
+	src := &lineSource{n: 20000, line: line}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	r := NewJSONLReader(src)
 	n := 0
-	for b.Loop() {
-		r := NewJSONLReader(bytes.NewReader(data))
-		for {
-			_, err := r.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			n++
+	for {
+		_, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if n == 10000 {
+			runtime.GC()
+			runtime.ReadMemStats(&after)
 		}
 	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "lines/s")
+	total := len(line) * src.n
+	if n != src.n {
+		t.Fatalf("papers: got %d, want %d", n, src.n)
+	}
+	grown := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	if grown > int64(total/4) {
+		t.Errorf("heap grew %d bytes halfway through a %d-byte stream: the reader is buffering", grown, total)
+	}
+	if c := cap(r.buf); c > 4*len(line) {
+		t.Errorf("line buffer capacity %d, want about one line (%d)", c, len(line))
+	}
 }

@@ -56,6 +56,20 @@ func (e *ParseError) Error() string {
 	return b.String()
 }
 
+// Unwrap gives the user-facing error: the source sent something that is not what it
+// should be (EINVALID, so a mistyped feed URL reads as the user's to fix).
+func (e *ParseError) Unwrap() error {
+	src := e.Source
+	if src == "" {
+		src = "the source"
+	}
+	where := ""
+	if e.Line > 0 {
+		where = fmt.Sprintf(" (line %d)", e.Line)
+	}
+	return paperboy.Errorf(paperboy.EINVALID, "%s sent malformed %s%s: %s", src, e.Format, where, truncate(e.Msg, 200))
+}
+
 // withSource fills Source and URL of a *ParseError in err's chain.
 func withSource(err error, source, rawURL string) error {
 	var pe *ParseError

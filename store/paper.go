@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
+	"weak"
 
 	"github.com/paperboy-bot/paperboy"
 )
@@ -109,7 +112,7 @@ func (db *DB) FindPaper(ctx context.Context, ref string) (*paperboy.Paper, error
 	var clause string
 	var args []any
 	if id, _, ok := paperboy.ParseArxivID(ref); ok {
-		clause, args = `WHERE id = ? OR arxiv_id = ? OR hf_url = ? LIMIT 1`, []any{id, id, ref}
+		clause, args = `WHERE seq IN (SELECT seq FROM papers WHERE id = ?1 UNION ALL SELECT seq FROM papers WHERE arxiv_id = ?1 AND arxiv_id != '') LIMIT 1`, []any{id}
 	} else if doi := paperboy.NormalizeDOI(ref); doi != "" {
 		clause, args = `WHERE doi = ? LIMIT 1`, []any{doi}
 	} else if strings.HasPrefix(ref, "title:") || strings.HasPrefix(ref, "doi:") {
@@ -157,6 +160,8 @@ func (db *DB) UpsertPapers(ctx context.Context, papers []paperboy.Paper) (paperb
 		return stats, nil
 	}
 	now := db.now()
+	var batchWords map[string]*wordCount
+	var written map[string]int
 	err := db.update(ctx, func(tx *sql.Tx) error {
 		u, err := newUpserter(ctx, tx, now)
 		if err != nil {
@@ -168,12 +173,18 @@ func (db *DB) UpsertPapers(ctx context.Context, papers []paperboy.Paper) (paperb
 				return err
 			}
 		}
-		if err := u.flushWords(); err != nil {
-			return err
+		batchWords = u.words
+		if written = db.wordsToWrite(u.words, len(papers), false); written != nil {
+			if err := writeWords(ctx, tx, written); err != nil {
+				return err
+			}
 		}
 		stats = u.stats
 		return nil
 	})
+	if err == nil {
+		db.afterCommit(batchWords, written)
+	}
 	if err != nil {
 		return paperboy.UpsertStats{}, wrapErr("upsert papers", err)
 	}
@@ -210,17 +221,18 @@ type upserter struct {
 	// New or Updated; later copies in the batch are duplicates.
 	seen map[int64]rowState
 	// words accumulates document-frequency changes for the words table.
-	words map[string]int
+	words map[string]*wordCount
+	doc   int
 }
 
 func newUpserter(ctx context.Context, tx *sql.Tx, now time.Time) (*upserter, error) {
-	u := &upserter{ctx: ctx, tx: tx, now: now.Unix(), seen: map[int64]rowState{}, words: map[string]int{}}
+	u := &upserter{ctx: ctx, tx: tx, now: now.Unix(), seen: map[int64]rowState{}, words: map[string]*wordCount{}}
 	stmts := []struct {
 		dst **sql.Stmt
 		sql string
 	}{
-		{&u.byArxiv, `SELECT ` + paperColumns + ` FROM papers WHERE arxiv_id = ?`},
-		{&u.byDOI, `SELECT ` + paperColumns + ` FROM papers WHERE doi = ?`},
+		{&u.byArxiv, `SELECT ` + paperColumns + ` FROM papers WHERE arxiv_id = ? AND arxiv_id != ''`},
+		{&u.byDOI, `SELECT ` + paperColumns + ` FROM papers WHERE doi = ? AND doi != ''`},
 		{&u.byTitle, `SELECT ` + paperColumns + ` FROM papers WHERE title_hash = ?`},
 		{&u.insert, `INSERT INTO papers (id, arxiv_id, version, doi, title_hash, title, abstract, authors,
 			categories, comment, journal_ref, published, updated, abs_url, pdf_url, hf_url, repo_url,
@@ -450,17 +462,88 @@ func encodeLists(p *paperboy.Paper) (authors, categories, extra string, err erro
 // maxWordLen bounds the words kept for spelling correction (longer tokens are noise).
 const maxWordLen = 32
 
+// wordCount is a word's document-frequency change within a batch; last is the number of
+// the paper that counted it last, so a word counts once per paper.
+type wordCount struct {
+	df   int
+	last int
+}
+
 // countWords adds delta to the document frequency of every distinct word of a paper.
+// It splits like paperboy.Words (letters and digits, lower case) without allocating for
+// words already seen in the batch.
 func (u *upserter) countWords(title, abstract string, delta int) {
-	seen := map[string]bool{}
-	for _, text := range []string{title, abstract} {
-		for _, w := range paperboy.Words(text) {
-			if len(w) < 2 || len(w) > maxWordLen || seen[w] || isNumber(w) {
+	u.doc++
+	var buf [maxWordLen]byte
+	for _, text := range [2]string{title, abstract} {
+		for i := 0; i < len(text); {
+			c := text[i]
+			if c >= 0x80 {
+				// Non-ASCII: let the general splitter handle the rest of this text.
+				for _, w := range paperboy.Words(text[i:]) {
+					u.countWord(w, delta)
+				}
+				break
+			}
+			if !isAlnum(c) {
+				i++
 				continue
 			}
-			seen[w] = true
-			u.words[w] += delta
+			j, n := i, 0
+			for ; j < len(text) && text[j] < 0x80 && isAlnum(text[j]); j++ {
+				if n < len(buf) {
+					b := text[j]
+					if b >= 'A' && b <= 'Z' {
+						b += 'a' - 'A'
+					}
+					buf[n] = b
+				}
+				n++
+			}
+			if j < len(text) && text[j] >= 0x80 {
+				// A word running into non-ASCII letters: split it the general way.
+				k := j
+				for k < len(text) && !isSpaceByte(text[k]) {
+					k++
+				}
+				for _, w := range paperboy.Words(text[i:k]) {
+					u.countWord(w, delta)
+				}
+				i = k
+				continue
+			}
+			if n >= 2 && n <= maxWordLen {
+				u.countWordBytes(buf[:n], delta)
+			}
+			i = j
 		}
+	}
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+func (u *upserter) countWord(w string, delta int) {
+	if len(w) >= 2 && len(w) <= maxWordLen {
+		u.countWordBytes([]byte(w), delta)
+	}
+}
+
+func (u *upserter) countWordBytes(w []byte, delta int) {
+	if isNumber(string(w)) {
+		return
+	}
+	wc := u.words[string(w)]
+	if wc == nil {
+		wc = &wordCount{last: -1}
+		u.words[string(w)] = wc
+	}
+	if wc.last != u.doc {
+		wc.last = u.doc
+		wc.df += delta
 	}
 }
 
@@ -473,34 +556,118 @@ func isNumber(w string) bool {
 	return true
 }
 
-// flushWords writes the batch's document-frequency changes.
-func (u *upserter) flushWords() error {
-	if len(u.words) == 0 {
+// Word counts are kept in memory across large batches and written when many have piled
+// up, by a small batch (incremental ingest), or by Optimize: writing every distinct word
+// of every bulk batch would cost as much as the full-text index itself. Counts only
+// steer spelling correction and term rarity, so a crash losing a few is harmless.
+const (
+	wordsFlushAt    = 200_000 // pending distinct words that force a write
+	smallBatchWords = 500     // batches up to this many papers write their counts at once
+)
+
+// wordState is a DB's word counts not yet written. It lives beside DB (keyed weakly, so
+// a closed and dropped DB takes it along) because DB's struct belongs to store.go.
+type wordState struct {
+	mu      sync.Mutex
+	pending map[string]int
+}
+
+var wordStates sync.Map // weak.Pointer[DB] -> *wordState
+
+func (db *DB) words() *wordState {
+	key := weak.Make(db)
+	if ws, ok := wordStates.Load(key); ok {
+		return ws.(*wordState)
+	}
+	ws, loaded := wordStates.LoadOrStore(key, &wordState{})
+	if !loaded {
+		runtime.AddCleanup(db, func(k weak.Pointer[DB]) { wordStates.Delete(k) }, key)
+	}
+	return ws.(*wordState)
+}
+
+// wordsToWrite merges the pending counts with the batch's when they must be written now
+// (force, a small batch, or too many pending); nil otherwise.
+func (db *DB) wordsToWrite(batch map[string]*wordCount, papers int, force bool) map[string]int {
+	ws := db.words()
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	if !force && papers > smallBatchWords && len(ws.pending)+len(batch) < wordsFlushAt {
 		return nil
 	}
-	st, err := u.tx.PrepareContext(u.ctx, `INSERT INTO words (word, df) VALUES (?, ?)
+	out := make(map[string]int, len(ws.pending)+len(batch))
+	for w, d := range ws.pending {
+		out[w] = d
+	}
+	for w, wc := range batch {
+		out[w] += wc.df
+	}
+	return out
+}
+
+// afterCommit records a committed batch's counts as pending, less what it wrote.
+func (db *DB) afterCommit(batch map[string]*wordCount, written map[string]int) {
+	ws := db.words()
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	if ws.pending == nil {
+		ws.pending = make(map[string]int, len(batch))
+	}
+	for w, wc := range batch {
+		ws.pending[w] += wc.df
+	}
+	for w, d := range written {
+		ws.pending[w] -= d
+	}
+	for w, d := range ws.pending {
+		if d == 0 {
+			delete(ws.pending, w)
+		}
+	}
+}
+
+// writeWords adds document-frequency changes to the words table.
+func writeWords(ctx context.Context, tx *sql.Tx, words map[string]int) error {
+	if len(words) == 0 {
+		return nil
+	}
+	st, err := tx.PrepareContext(ctx, `INSERT INTO words (word, df) VALUES (?, ?)
 		ON CONFLICT (word) DO UPDATE SET df = df + excluded.df`)
 	if err != nil {
 		return fmt.Errorf("prepare words: %w", err)
 	}
 	defer st.Close()
 	var gone bool
-	for w, d := range u.words {
+	for w, d := range words {
 		if d == 0 {
 			continue
 		}
 		if d < 0 {
 			gone = true
 		}
-		if _, err := st.ExecContext(u.ctx, w, d); err != nil {
+		if _, err := st.ExecContext(ctx, w, d); err != nil {
 			return fmt.Errorf("count words: %w", err)
 		}
 	}
 	if gone {
-		if _, err := u.tx.ExecContext(u.ctx, `DELETE FROM words WHERE df <= 0`); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM words WHERE df <= 0`); err != nil {
 			return fmt.Errorf("count words: %w", err)
 		}
 	}
+	return nil
+}
+
+// flushWords writes pending word counts in their own transaction.
+func (db *DB) flushWords(ctx context.Context) error {
+	var written map[string]int
+	err := db.update(ctx, func(tx *sql.Tx) error {
+		written = db.wordsToWrite(nil, 0, true)
+		return writeWords(ctx, tx, written)
+	})
+	if err != nil {
+		return wrapErr("count words", err)
+	}
+	db.afterCommit(nil, written)
 	return nil
 }
 
@@ -616,9 +783,12 @@ func samePaper(a, b *paperboy.Paper) bool {
 // errStop ends a streaming callback loop early without an error.
 var errStop = errors.New("stop")
 
-// Optimize merges the full-text index into one segment and refreshes the query planner's
+// Optimize writes pending word counts, merges the full-text index into one segment and refreshes the query planner's
 // statistics; worth running after a bulk import (searches read fewer segments).
 func (db *DB) Optimize(ctx context.Context) error {
+	if err := db.flushWords(ctx); err != nil {
+		return err
+	}
 	err := db.update(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO papers_fts (papers_fts) VALUES ('optimize')`); err != nil {
 			return err
@@ -627,4 +797,22 @@ func (db *DB) Optimize(ctx context.Context) error {
 		return err
 	})
 	return wrapErr("optimize", err)
+}
+
+// pendingDF is the count of word w not yet written to the words table.
+func (db *DB) pendingDF(w string) int {
+	ws := db.words()
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	return ws.pending[w]
+}
+
+// pendingScan calls fn for every word with counts not yet written.
+func (db *DB) pendingScan(fn func(word string, df int)) {
+	ws := db.words()
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	for w, d := range ws.pending {
+		fn(w, d)
+	}
 }

@@ -48,7 +48,7 @@ func (db *DB) Search(ctx context.Context, req paperboy.SearchRequest) (*paperboy
 	res := &paperboy.SearchResult{}
 	var hits []paperboy.SearchHit
 	err := db.view(ctx, func(tx *sql.Tx) error {
-		s := &searcher{ctx: ctx, tx: tx, channel: req.Channel, limit: limit}
+		s := &searcher{ctx: ctx, tx: tx, db: db, channel: req.Channel, limit: limit}
 		s.prepare(req.Query)
 		if err := s.correct(); err != nil {
 			return err
@@ -88,6 +88,7 @@ func isInterrupt(ctx context.Context, err error) bool {
 type searcher struct {
 	ctx     context.Context
 	tx      *sql.Tx
+	db      *DB
 	channel string
 	limit   int
 	sort    string
@@ -316,25 +317,139 @@ func (s *searcher) run() error {
 	return s.rank(s.matchExpr("OR"))
 }
 
-// rank appends the best matches of an FTS5 expression not already in s.hits.
+// bigDF is the document frequency above which a term's full doclist is too long to score
+// within the budget: such queries rank a bounded candidate set (the newest matches).
+const (
+	bigDF      = 20000
+	candidates = 4000
+)
+
+// rank appends the best matches of an FTS5 expression not already in s.hits. Scoring
+// reads only the FTS index (and papers' filter columns); full rows are loaded for the
+// final hits alone.
 func (s *searcher) rank(expr string) error {
 	filter, fargs := s.filterSQL()
-	votes, vargs := s.votesSQL()
-	order := `score DESC`
-	switch s.sort {
-	case paperboy.SortNew:
-		order = `p.published DESC, p.seq DESC`
-	case paperboy.SortVotes:
-		order = `votes DESC, score DESC`
+	k := s.limit + len(s.hits)
+	big, err := s.isBig()
+	if err != nil {
+		return err
 	}
-	args := append([]any{}, vargs...)
-	args = append(args, expr)
+	args := []any{expr}
 	args = append(args, fargs...)
-	args = append(args, s.limit+len(s.hits))
-	q := `SELECT ` + prefixed("p", paperColumns) + `, -bm25(papers_fts, ` + bm25Weights + `) AS score, ` + votes + ` AS votes
-		FROM papers_fts JOIN papers p ON p.seq = papers_fts.rowid
-		WHERE papers_fts MATCH ? AND ` + filter + ` ORDER BY ` + order + ` LIMIT ?`
-	return s.collect(q, args...)
+	var q string
+	switch {
+	case s.sort == paperboy.SortVotes:
+		// Voted papers are few: rank those that match by votes, then fill by relevance.
+		votes, vargs := s.votesSQL()
+		q = `SELECT f.rowid, -bm25(papers_fts, ` + bm25Weights + `) AS score FROM papers_fts f JOIN papers p ON p.seq = f.rowid
+			WHERE papers_fts MATCH ? AND ` + filter + ` AND p.id IN (SELECT paper_id FROM votes)
+			ORDER BY ` + votes + ` DESC, score DESC LIMIT ?`
+		vq := append(append([]any{}, args...), vargs...)
+		if err := s.collectSeqs(q, append(vq, k)...); err != nil {
+			return err
+		}
+		if len(s.hits) >= s.limit {
+			return nil
+		}
+		fallthrough
+	case !big:
+		order := `score DESC`
+		if s.sort == paperboy.SortNew {
+			order = `p.published DESC, f.rowid DESC`
+		}
+		q = `SELECT f.rowid, -bm25(papers_fts, ` + bm25Weights + `) AS score FROM papers_fts f JOIN papers p ON p.seq = f.rowid
+			WHERE papers_fts MATCH ? AND ` + filter + ` ORDER BY ` + order + ` LIMIT ?`
+		if filter == "1" && s.sort != paperboy.SortNew {
+			q = `SELECT rowid, -bm25(papers_fts, ` + bm25Weights + `) AS score FROM papers_fts
+				WHERE papers_fts MATCH ? ORDER BY score DESC LIMIT ?`
+		}
+		return s.collectSeqs(q, append(args, k)...)
+	default:
+		// A very common term: score the newest matches only (seq follows arrival).
+		order := `score DESC`
+		if s.sort == paperboy.SortNew {
+			order = `p.published DESC, c.rowid DESC`
+		}
+		q = `SELECT c.rowid, c.score FROM (SELECT rowid, -bm25(papers_fts, ` + bm25Weights + `) AS score FROM papers_fts
+				WHERE papers_fts MATCH ? ORDER BY rowid DESC LIMIT ` + fmt.Sprint(candidates) + `) c
+			JOIN papers p ON p.seq = c.rowid WHERE ` + filter + ` ORDER BY ` + order + ` LIMIT ?`
+		return s.collectSeqs(q, append(args, k)...)
+	}
+}
+
+// isBig reports whether some query word is so common that scoring all its matches would
+// not fit the budget. Words table counts stand in for stem counts.
+func (s *searcher) isBig() (bool, error) {
+	for i, t := range s.terms {
+		df, err := s.wordDF(t)
+		if err != nil {
+			return false, err
+		}
+		if df > bigDF || (i == len(s.terms)-1 && s.prefix && len(t) < 5 && df == 0) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// collectSeqs runs a query returning (seq, score) rows and appends the papers as hits.
+func (s *searcher) collectSeqs(q string, args ...any) error {
+	rows, err := s.tx.QueryContext(s.ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("query: %w", err)
+	}
+	var seqs []int64
+	scores := map[int64]float64{}
+	for rows.Next() {
+		var seq int64
+		var score float64
+		if err := rows.Scan(&seq, &score); err != nil {
+			rows.Close()
+			return err
+		}
+		if s.seen[seq] || len(s.hits)+len(seqs) >= s.limit {
+			continue
+		}
+		s.seen[seq] = true
+		seqs = append(seqs, seq)
+		scores[seq] = score
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(seqs) == 0 {
+		return nil
+	}
+	votes, vargs := s.votesSQL()
+	ph := strings.TrimSuffix(strings.Repeat("?,", len(seqs)), ",")
+	largs := append([]any{}, vargs...)
+	for _, seq := range seqs {
+		largs = append(largs, seq)
+	}
+	lrows, err := s.tx.QueryContext(s.ctx, `SELECT `+prefixed("p", paperColumns)+`, `+votes+` FROM papers p WHERE p.seq IN (`+ph+`)`, largs...)
+	if err != nil {
+		return fmt.Errorf("load hits: %w", err)
+	}
+	defer lrows.Close()
+	byseq := map[int64]paperboy.SearchHit{}
+	for lrows.Next() {
+		var v int
+		r, err := scanPaperPlus(lrows, &v)
+		if err != nil {
+			return err
+		}
+		byseq[r.Seq] = paperboy.SearchHit{Paper: r.Paper, Score: scores[r.Seq], Votes: v}
+	}
+	if err := lrows.Err(); err != nil {
+		return err
+	}
+	for _, seq := range seqs {
+		if h, ok := byseq[seq]; ok {
+			s.hits = append(s.hits, h)
+		}
+	}
+	return nil
 }
 
 // browse lists papers by filters alone (no words): newest first, or by votes.
@@ -395,9 +510,6 @@ func prefixed(alias, cols string) string {
 	}
 	return strings.Join(fs, ", ")
 }
-
-// correct replaces words the corpus does not contain with the nearest frequent word.
-func (s *searcher) correct() error { return nil }
 
 // idf is the BM25 inverse document frequency of a word in n documents of which df have it.
 func bm25IDF(n, df float64) float64 {

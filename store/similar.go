@@ -27,7 +27,7 @@ func (db *DB) SimilarPapers(ctx context.Context, id string, limit int) ([]paperb
 	}
 	var hits []paperboy.SearchHit
 	err = db.view(ctx, func(tx *sql.Tx) error {
-		terms, err := distinctiveTerms(ctx, tx, p, similarTerms)
+		terms, err := distinctiveTerms(ctx, tx, db, p, similarTerms)
 		if err != nil || len(terms) == 0 {
 			return err
 		}
@@ -52,7 +52,7 @@ func (db *DB) SimilarPapers(ctx context.Context, id string, limit int) ([]paperb
 
 // distinctiveTerms picks up to n words of p with the highest inverse document frequency
 // (from the words table), counting title words double.
-func distinctiveTerms(ctx context.Context, tx *sql.Tx, p *paperboy.Paper, n int) ([]string, error) {
+func distinctiveTerms(ctx context.Context, tx *sql.Tx, db *DB, p *paperboy.Paper, n int) ([]string, error) {
 	weight := map[string]float64{}
 	for _, w := range paperboy.Words(p.Title) {
 		if len(w) > 2 && !isNumber(w) && !stopWords[w] {
@@ -86,6 +86,7 @@ func distinctiveTerms(ctx context.Context, tx *sql.Tx, p *paperboy.Paper, n int)
 		if err := st.QueryRowContext(ctx, w).Scan(&df); err != nil && err != sql.ErrNoRows {
 			return nil, err
 		}
+		df += float64(db.pendingDF(w))
 		if df <= 1 {
 			continue // only this paper has it: it cannot find another
 		}

@@ -406,3 +406,19 @@ func (db *DB) LastMessageID(ctx context.Context, channel string) (int64, error) 
 	}
 	return n.Int64, nil
 }
+
+// DeliverySubscription returns the subscription a delivery was made for (0 for `add`).
+// Errors: ENOTFOUND.
+func (db *DB) DeliverySubscription(ctx context.Context, deliveryID int64) (int64, error) {
+	var id int64
+	err := db.view(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT COALESCE(subscription_id, 0) FROM deliveries WHERE id = ?`, deliveryID).Scan(&id)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, paperboy.Errorf(paperboy.ENOTFOUND, "No delivery %d.", deliveryID)
+	}
+	if err != nil {
+		return 0, wrapErr("delivery subscription", err)
+	}
+	return id, nil
+}

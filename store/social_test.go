@@ -318,3 +318,32 @@ func TestReadingList(t *testing.T) {
 		t.Errorf("bob's list: got %d papers, want 0", len(list))
 	}
 }
+
+func TestDeliverySubscription(t *testing.T) {
+	ctx := context.Background()
+	db, _ := mustSocialDB(t, "2401.00001", "2401.00002")
+	sub := paperboy.Subscription{Channel: "shell:t", Filter: "cat:cs.LG"}
+	must(t, db.CreateSubscription(ctx, &sub))
+	viaSub, err := db.EnqueueDelivery(ctx, paperboy.Delivery{PaperID: "2401.00001", Channel: "shell:t", SubscriptionID: sub.ID})
+	must(t, err)
+	shared, err := db.EnqueueDelivery(ctx, paperboy.Delivery{PaperID: "2401.00002", Channel: "shell:t"})
+	must(t, err)
+	tests := []struct {
+		name     string
+		delivery int64
+		want     int64
+		code     string
+	}{
+		{"from a subscription", viaSub.ID, sub.ID, ""},
+		{"shared with add", shared.ID, 0, ""},
+		{"unknown", 9999, 0, paperboy.ENOTFOUND},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := db.DeliverySubscription(ctx, tt.delivery)
+			if paperboy.ErrorCode(err) != tt.code || got != tt.want {
+				t.Errorf("got %d, %v, want %d, code %q", got, err, tt.want, tt.code)
+			}
+		})
+	}
+}

@@ -76,14 +76,17 @@ func (e *Extractive) maxChars() int {
 
 // Cue phrases, matched on lower-cased sentences.
 var (
+	// contributionCues: "we <verb>" is matched by weVerbs, the rest as substrings.
+	weVerbs = []string{
+		"propose", "introduce", "present", "develop", "design", "build", "release",
+		"construct", "contribute", "curate", "create", "devise", "formulate", "offer",
+		"put forward", "describe", "term", "call", "dub", "name",
+	}
 	contributionCues = []string{
-		"we propose", "we introduce", "we present", "we develop", "we design", "we build",
-		"we release", "we construct", "we contribute", "we curate", "we create", "we devise",
-		"we formulate", "we offer", "we put forward", "we describe",
 		"this paper proposes", "this paper introduces", "this paper presents",
 		"this work proposes", "this work introduces", "this work presents",
 		"this paper describes", "this study proposes", "this study introduces",
-		"we term", "we call", "we dub", "we name", "is proposed", "are proposed", "is introduced",
+		"is proposed", "are proposed", "is introduced",
 	}
 	methodCues = []string{
 		"our method", "our approach", "our framework", "our model", "our system",
@@ -214,7 +217,7 @@ func extract(title, abstract string, maxChars int) string {
 
 func scoreSentence(s *sentence, names []string, titleWords []string, n int) {
 	l := s.lower
-	if hasAny(l, contributionCues) {
+	if hasWeVerb(l) || hasAny(l, contributionCues) {
 		s.score += 3
 		s.contrib = true
 	}
@@ -567,6 +570,21 @@ func hasPrefixAny(s string, prefixes []string) bool {
 		}
 	}
 	return false
+}
+
+// hasWeVerb reports "we <contribution verb>" in a lower-cased sentence.
+func hasWeVerb(l string) bool {
+	for off := 0; ; {
+		i := strings.Index(l[off:], "we ")
+		if i < 0 {
+			return false
+		}
+		i += off
+		if (i == 0 || l[i-1] == ' ') && hasPrefixAny(l[i+3:], weVerbs) {
+			return true
+		}
+		off = i + 3
+	}
 }
 
 func hasAny(s string, subs []string) bool {

@@ -150,7 +150,7 @@ func (o *OpenAI) Summarize(ctx context.Context, p *paperboy.Paper) (paperboy.Sum
 		if delay > o.maxRetryAfter() {
 			return paperboy.Summary{}, unavailable(p.ID, fmt.Sprintf("the summary model failed: %s; retry after %s is too long", f.desc, delay.Round(time.Second)))
 		}
-		if dl, ok := ctx.Deadline(); ok && o.Now().Add(delay).After(dl) {
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < delay {
 			return paperboy.Summary{}, unavailable(p.ID, "the summary model failed: "+f.desc+"; no time left to retry")
 		}
 		o.log.Debug("summarize: retrying", slog.String("paper_id", p.ID), slog.Int("attempt", attempt+1), slog.String("reason", f.desc), slog.Duration("delay", delay))

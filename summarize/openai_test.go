@@ -508,3 +508,33 @@ func TestParseRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenAINoTimeToRetry(t *testing.T) {
+	p := testPapers(t)["OptMATH"]
+	f := newFakeOpenAI(t, rateLimited("7"), answer(goodAnswer, 1, 1))
+	o, _, sl := newTestOpenAI(t, f, Config{}, nil)
+	// A chat command with 2 s left cannot wait 7 s: fail now, the caller falls back.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, err := o.Summarize(ctx, p)
+	if paperboy.ErrorCode(err) != paperboy.EUNAVAILABLE || !strings.Contains(err.Error(), "no time left") {
+		t.Fatalf("got %v, want EUNAVAILABLE no time left", err)
+	}
+	if got := sl.delays(); len(got) != 0 || f.count() != 1 {
+		t.Fatalf("got sleeps %v and %d requests, want none and 1", got, f.count())
+	}
+}
+
+func TestOpenAIReasoningModelRequest(t *testing.T) {
+	p := testPapers(t)["OptMATH"]
+	f := newFakeOpenAI(t, answer(goodAnswer, 1, 1))
+	o, _, _ := newTestOpenAI(t, f, Config{Model: "gpt-5-mini"}, nil)
+	if _, err := o.Summarize(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	body := f.request(0).Body
+	if body.MaxTokens != 0 || body.MaxCompletionTokens == 0 || body.Temperature != 0 {
+		t.Fatalf("got max_tokens %d max_completion_tokens %d temperature %v; want only max_completion_tokens",
+			body.MaxTokens, body.MaxCompletionTokens, body.Temperature)
+	}
+}

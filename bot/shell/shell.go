@@ -63,6 +63,8 @@ type Adapter struct {
 	lastID  int64
 	prompt  bool
 	waiting bool // the prompt is shown and the user has not answered yet
+	// summaries shown per post, so an edit prints the summary only when it changed.
+	summaries map[string]string
 }
 
 var (
@@ -92,7 +94,7 @@ func New(in io.Reader, out io.Writer, opts Options) *Adapter {
 	if opts.AckTimeout <= 0 {
 		opts.AckTimeout = 2500 * time.Millisecond
 	}
-	a := &Adapter{in: in, out: out, opts: opts, lastID: opts.StartID}
+	a := &Adapter{in: in, out: out, opts: opts, lastID: opts.StartID, summaries: map[string]string{}}
 	if opts.Prompt != nil {
 		a.prompt = *opts.Prompt
 	} else {
@@ -289,7 +291,13 @@ func (a *Adapter) Post(_ context.Context, channel string, p bot.Post) (bot.PostR
 	fmt.Fprintf(&s, "[post #%s] New in %s: %s — %s — %s  (thread opened)", id, cat,
 		oneLine(p.Paper.Title), bot.Authors(p.Paper.Authors), p.Paper.URL())
 	if p.Summary != "" {
-		s.WriteString("\n  " + indent(oneLine(bot.PlainText(p.Summary)), "  "))
+		s.WriteString("\n  " + oneLine(bot.PlainText(p.Summary)))
+		a.mu.Lock()
+		if len(a.summaries) > 4096 { // bound the memory of a long session
+			clear(a.summaries)
+		}
+		a.summaries[id] = p.Summary
+		a.mu.Unlock()
 	}
 	if p.Reason != "" {
 		s.WriteString("\n  ↳ matched " + oneLine(p.Reason))
@@ -320,10 +328,20 @@ func (a *Adapter) Edit(_ context.Context, channel string, ref bot.PostRef, p bot
 		return err
 	}
 	line := fmt.Sprintf("[post #%s updated] %s", ref.MessageID, bot.VoteCounts(p.Tally))
-	if p.Tally.Replies > 0 {
-		line += fmt.Sprintf(" · %d replies", p.Tally.Replies)
+	switch r := p.Tally.Replies; {
+	case r == 1:
+		line += " · 1 reply"
+	case r > 1:
+		line += fmt.Sprintf(" · %d replies", r)
 	}
-	if p.Summary != "" {
+	// Only a new summary is worth printing again (vote edits carry the same one).
+	a.mu.Lock()
+	changed := p.Summary != "" && a.summaries[ref.MessageID] != p.Summary
+	if changed {
+		a.summaries[ref.MessageID] = p.Summary
+	}
+	a.mu.Unlock()
+	if changed {
 		line += "\n  " + oneLine(bot.PlainText(p.Summary))
 	}
 	a.write(line)

@@ -288,7 +288,7 @@ func TestVotesAndTop(t *testing.T) {
 
 	wantContains(t, h.say("/papers top week"), "No votes or discussion here this week yet")
 	wantContains(t, h.say("+1 #1"), "[post #1 updated] ▲1 ▼0")
-	wantContains(t, h.say("#1 the routing analysis is neat"), "[post #1 updated] ▲1 ▼0 · 1 replies")
+	wantContains(t, h.say("#1 the routing analysis is neat"), "[post #1 updated] ▲1 ▼0 · 1 reply")
 	got = h.say("/papers top week")
 	wantContains(t, got, "Top papers this week:", "1. ▲1 ▼0 (net +1) · 1 reply — Mixtral of Experts <https://arxiv.org/abs/2401.04088>")
 	if tl := h.tally("2401.04088"); tl.Up != 1 || tl.Replies != 1 {

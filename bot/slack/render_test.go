@@ -164,3 +164,15 @@ func TestRenderReply(t *testing.T) {
 	big := renderReply(bot.Reply{Text: strings.Repeat("line of results\n", 20000), Papers: many})
 	checkLimits(t, big.Blocks)
 }
+
+func BenchmarkRenderPost(b *testing.B) {
+	post := bot.Post{Paper: testPaper(), Reason: "cs.LG · mixture of experts", Tally: paperboy.Tally{Up: 3}, Key: "pb-d1"}
+	post.Paper.Abstract = strings.Repeat("We study sparse experts & routing. ", 60)
+	b.ReportAllocs()
+	for b.Loop() {
+		blocks, _ := renderPost(post)
+		if len(blocks) == 0 {
+			b.Fatal("no blocks")
+		}
+	}
+}

@@ -39,6 +39,12 @@ CREATE VIRTUAL TABLE papers_fts USING fts5(
 	content='papers', content_rowid='seq',
 	tokenize='porter unicode61 remove_diacritics 2'
 );
+-- Bulk-import friendly index settings: a 32 MB in-memory term buffer gives few, large
+-- level-0 segments (one per batch) instead of one per megabyte of text, and merging 8
+-- segments at a time halves the rewrite work of the default 4. Search reads a few more
+-- segments until Optimize merges them.
+INSERT INTO papers_fts (papers_fts, rank) VALUES ('hashsize', 33554432);
+INSERT INTO papers_fts (papers_fts, rank) VALUES ('automerge', 8);
 
 -- Words of titles and abstracts (lower case, as paperboy.Words splits them) with the
 -- number of papers containing each: spelling correction and term rarity, without
