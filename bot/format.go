@@ -74,14 +74,19 @@ func paperDate(p *paperboy.Paper) string {
 	case p.Extra["date"] != "":
 		return p.Extra["date"]
 	case !p.CreatedAt.IsZero():
-		return p.CreatedAt.UTC().Format("2006-01-02")
+		// No publication date known (seed corpus, some feeds): say when it was stored
+		// rather than pass that off as the publication date.
+		return "added " + p.CreatedAt.UTC().Format("2006-01-02")
 	}
 	return ""
 }
 
 // paperLine is one compact result line: [Title](url) — authors — date · cat · votes.
 func paperLine(p *paperboy.Paper, votes int, showVotes bool) string {
-	parts := []string{Link(Truncate(p.Title, 160), p.URL()), Authors(firstN(p.Authors, 4))}
+	parts := []string{Link(Truncate(p.Title, 160), p.URL())}
+	if len(p.Authors) > 0 {
+		parts = append(parts, Authors(firstN(p.Authors, 4)))
+	}
 	var meta []string
 	if d := paperDate(p); d != "" {
 		meta = append(meta, d)

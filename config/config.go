@@ -58,6 +58,9 @@ type Summarize struct {
 	Language      string   `toml:"language"` // e.g. en
 	Timeout       Duration `toml:"timeout"`
 	MaxConcurrent int      `toml:"max_concurrent"`
+	Organization  string   `toml:"organization"`      // OpenAI-Organization header (optional)
+	Azure         bool     `toml:"azure"`             // Azure OpenAI: base_url is the resource endpoint, model the deployment
+	AzureVersion  string   `toml:"azure_api_version"` // Azure api-version ("" = the client's default)
 	// Prices in USD per million tokens, for cost estimates.
 	PriceInput  float64 `toml:"price_input"`
 	PriceOutput float64 `toml:"price_output"`

@@ -93,6 +93,9 @@ func (m *Main) loadConfig(c *common) (config.Config, error) {
 	if err := cfg.Validate(); err != nil {
 		return cfg, fmt.Errorf("configuration:\n%w", err)
 	}
+	if err := summarizeConfig(cfg).Validate(); err != nil {
+		return cfg, fmt.Errorf("configuration: summarize: %s", userError(err))
+	}
 	return cfg, nil
 }
 

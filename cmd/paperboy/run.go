@@ -60,7 +60,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	}
 	watcher, err := bot.NewWatcher(bot.WatcherConfig{
 		Store: db, Subs: db, Log: log, Now: time.Now,
-		Backfill: backfillSetting(cfg.Bot.Backfill), DailyCap: cfg.Bot.DailyCap,
+		Backfill: cfg.Bot.Backfill, DailyCap: cfg.Bot.DailyCap,
 		DefaultTimeZone: cfg.TimeZone, Notify: disp.Wake,
 	})
 	if err != nil {
@@ -104,6 +104,11 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 			}
 		}()
 	}
+	// One watcher pass before anything else: on a fresh database it records where
+	// announcing starts, so papers stored after Ready are announced.
+	if _, err := watcher.Poll(ctx); err != nil {
+		return fmt.Errorf("watcher: %w", err)
+	}
 	start("dispatcher", disp.Run)
 	start("watcher", watcher.Run)
 	start("scheduler", sched.Run)
@@ -118,13 +123,6 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	wg.Wait()
 	sched.Wait()
 	return firstErr
-}
-
-func backfillSetting(n int) int {
-	if n == 0 {
-		return -1 // the watcher reads 0 as "default"; config 0 means none
-	}
-	return n
 }
 
 // newAdapter picks the chat platform: Slack when a bot token is configured, the fake
@@ -166,6 +164,7 @@ func summarizeConfig(cfg config.Config) summarize.Config {
 	return summarize.Config{
 		BaseURL: s.BaseURL, Model: s.Model, APIKey: s.APIKey, Style: s.Style, Language: s.Language,
 		Timeout: s.Timeout.Duration, MaxConcurrent: s.MaxConcurrent,
+		Organization: s.Organization, Azure: s.Azure, AzureAPIVersion: s.AzureVersion,
 	}
 }
 

@@ -1,0 +1,153 @@
+package paperboy
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+func TestParseQuery(t *testing.T) {
+	tests := map[string]struct {
+		in   string
+		want Query
+	}{
+		"words":          {"Attention, Entropy collapse!", Query{Terms: []string{"attention", "entropy", "collapse"}}},
+		"phrase and neg": {`cat:cs.LG "mixture of experts" -survey`, Query{Categories: []string{"cs.LG"}, Phrases: []string{"mixture of experts"}, Exclude: []string{"survey"}}},
+		"quoted author":  {`author:"Yann LeCun" cnn`, Query{Authors: []string{"Yann LeCun"}, Terms: []string{"cnn"}}},
+		"since date":     {"diffusion since:2024-01-01", Query{Terms: []string{"diffusion"}, Since: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		"since age":      {"since:7d", Query{Since: now.AddDate(0, 0, -7)}},
+		"sort upvotes":   {"sort:votes upvotes:>=10 rl", Query{Sort: SortVotes, MinUpvotes: 10, Terms: []string{"rl"}}},
+		"unbalanced":     {`"speculative decoding`, Query{Phrases: []string{"speculative decoding"}}},
+		"fts syntax":     {`NEAR(a b) OR c* AND -(d)`, Query{Terms: []string{"near", "a", "b", "or", "c", "and"}, Exclude: []string{"d"}}},
+		"unknown key":    {"foo:bar", Query{Terms: []string{"foo", "bar"}}},
+		"lone dash":      {"a - b", Query{Terms: []string{"a", "b"}}},
+		"curly quotes":   {"“graph neural” nets", Query{Phrases: []string{"graph neural"}, Terms: []string{"nets"}}},
+		"emoji only":     {"🤖🔥", Query{}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, err := ParseQuery(tc.in, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("ParseQuery(%q):\n got %+v\nwant %+v", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseQueryErrorsAreClear(t *testing.T) {
+	for _, in := range []string{"since:yesterday", "sort:best", "upvotes:lots", "since:-3x"} {
+		_, err := ParseQuery("x "+in, now)
+		if ErrorCode(err) != EINVALID || !strings.Contains(ErrorMessage(err), in) {
+			t.Errorf("ParseQuery(%q): got %v, want an invalid error naming %q", in, err, in)
+		}
+	}
+}
+
+func TestParseQueryOptionsAndString(t *testing.T) {
+	q, err := ParseQuery(`cat:cs.LG "mixture of experts" -survey digest:daily@09:00`, now, "digest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.Options["digest"] != "daily@09:00" {
+		t.Fatalf("digest option: got %q", q.Options["digest"])
+	}
+	// String round-trips through ParseQuery.
+	again, err := ParseQuery(q.String(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.Options = nil
+	if !reflect.DeepEqual(again, q) {
+		t.Fatalf("round trip of %q:\n got %+v\nwant %+v", q.String(), again, q)
+	}
+	if got, want := q.Describe(), `cs.LG papers matching "mixture of experts", not "survey"`; got != want {
+		t.Fatalf("Describe: got %q, want %q", got, want)
+	}
+}
+
+func TestMatch(t *testing.T) {
+	p := &Paper{
+		Title:      "Sparse Mixture-of-Experts Models for Translation",
+		Abstract:   "We train expert layers and show that modeling costs drop.",
+		Authors:    []string{"Noam Shazeer", "Ann Lee"},
+		Categories: []string{"cs.CL", "cs.LG"},
+		Upvotes:    12,
+		Published:  now.AddDate(0, 0, -3),
+	}
+	tests := map[string]bool{
+		`cat:cs.LG "mixture of experts"`: true,
+		`cat:cs "mixture of expert"`:     true,
+		`cat:stat.ML`:                    false,
+		`expert models`:                  true,
+		`modeled`:                        true,
+		`translation -survey`:            true,
+		`translation -"expert layers"`:   false,
+		`author:shazeer`:                 true,
+		`author:hinton`:                  false,
+		`upvotes:10`:                     true,
+		`upvotes:20`:                     false,
+		`since:7d`:                       true,
+		`since:1d`:                       false,
+		`diffusion`:                      false,
+		``:                               true,
+	}
+	for in, want := range tests {
+		t.Run(in, func(t *testing.T) {
+			q, err := ParseQuery(in, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := q.Match(p); got != want {
+				t.Fatalf("Match(%q): got %v, want %v", in, got, want)
+			}
+		})
+	}
+}
+
+func TestStem(t *testing.T) {
+	groups := [][]string{
+		{"model", "models", "modeling", "modelling", "modeled"},
+		{"train", "trains", "training", "trained"},
+		{"query", "queries"},
+		{"approach", "approaches"},
+	}
+	for _, g := range groups {
+		for _, w := range g[1:] {
+			if Stem(w) != Stem(g[0]) {
+				t.Errorf("Stem(%q) = %q, want %q like %q", w, Stem(w), Stem(g[0]), g[0])
+			}
+		}
+	}
+	for _, w := range []string{"bus", "class", "analysis"} {
+		if Stem(w) != w {
+			t.Errorf("Stem(%q) = %q, want it unchanged", w, Stem(w))
+		}
+	}
+}
+
+func FuzzParseQuery(f *testing.F) {
+	for _, s := range []string{`cat:cs.LG "mixture of experts" -survey`, `author:"a`, `-"`, `"`, `since:`, `::"::`, "\xff\xfe", `-`, `a:"b" c`} {
+		f.Add(s)
+	}
+	p := &Paper{Title: "A mixture of experts", Abstract: "survey of models", Categories: []string{"cs.LG"}, Authors: []string{"A B"}}
+	f.Fuzz(func(t *testing.T, s string) {
+		q, err := ParseQuery(s, now, "digest")
+		if err != nil {
+			if ErrorCode(err) != EINVALID {
+				t.Fatalf("ParseQuery(%q): non-invalid error %v", s, err)
+			}
+			return
+		}
+		q.Match(p)
+		_ = q.Describe()
+		if _, err := ParseQuery(q.String(), now); err != nil {
+			t.Fatalf("String() of %q does not parse: %q: %v", s, q.String(), err)
+		}
+	})
+}
