@@ -284,12 +284,18 @@ func (a *Adapter) Post(_ context.Context, channel string, p bot.Post) (bot.PostR
 		return bot.PostRef{}, bot.Temporary("post log", 0, err)
 	}
 	var s strings.Builder
-	cat := p.Paper.PrimaryCategory()
-	if cat == "" {
-		cat = "papers"
+	head := "New"
+	if cat := p.Paper.PrimaryCategory(); cat != "" {
+		head = "New in " + cat
 	}
-	fmt.Fprintf(&s, "[post #%s] New in %s: %s — %s — %s  (thread opened)", id, cat,
-		oneLine(p.Paper.Title), bot.Authors(p.Paper.Authors), p.Paper.URL())
+	fmt.Fprintf(&s, "[post #%s] %s: %s", id, head, oneLine(p.Paper.Title))
+	if len(p.Paper.Authors) > 0 {
+		s.WriteString(" — " + bot.Authors(p.Paper.Authors))
+	}
+	if u := p.Paper.URL(); u != "" {
+		s.WriteString(" — " + u)
+	}
+	s.WriteString("  (thread opened)")
 	if p.Summary != "" {
 		s.WriteString("\n  " + oneLine(bot.PlainText(p.Summary)))
 		a.mu.Lock()

@@ -86,6 +86,9 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 		Now:             time.Now,
 	})
 
+	if adapter.Platform() == shell.Platform {
+		m.welcome(ctx, db, cfg, len(jobs))
+	}
 	log.Info("paperboy running", slog.String("platform", adapter.Platform()), slog.String("db", cfg.DB), slog.Int("sources", len(jobs)))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -218,4 +221,17 @@ func statusLines(ctx context.Context, db *store.DB, runs []bot.JobRun) []string 
 		}
 	}
 	return lines
+}
+
+// welcome tells a person at the terminal where they are and how papers get in.
+func (m *Main) welcome(ctx context.Context, db *store.DB, cfg config.Config, sources int) {
+	n := 0
+	if st, err := db.DeliveryStatus(ctx, ""); err == nil {
+		n = st.Papers
+	}
+	fmt.Fprintf(m.Stdout, "paperboy %s: this terminal is channel #%s (%s, %d papers stored). Type /papers help.\n", version, cfg.Bot.Channel, cfg.DB, n)
+	if sources == 0 {
+		fmt.Fprintln(m.Stdout, "No [[sources]] configured: subscribe here, then add papers from another terminal, e.g.")
+		fmt.Fprintln(m.Stdout, "  bin/paperboy import --announce --db "+cfg.DB+" FILE.jsonl    or    bin/paperboy ingest hf --db "+cfg.DB)
+	}
 }
