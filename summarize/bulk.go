@@ -84,10 +84,18 @@ func Bulk(ctx context.Context, opts BulkOptions) (BulkResult, error) {
 		stopErr     error
 		lastDrawLen int
 	)
+	var lastDraw time.Time
 	draw := func() {
 		if opts.Progress == nil {
 			return
 		}
+		// At most five redraws a second (and always the last one), so a log file or a
+		// slow terminal is not flooded with a line per paper.
+		t := now()
+		if done != 0 && done != len(papers) && t.Sub(lastDraw) < 200*time.Millisecond {
+			return
+		}
+		lastDraw = t
 		line := progressLine(done, len(papers), res.Cost)
 		pad := ""
 		if n := lastDrawLen - len(line); n > 0 {

@@ -86,17 +86,23 @@ func (m *Main) runSearch(ctx context.Context, args []string) error {
 	}
 	for i, h := range res.Hits {
 		p := h.Paper
-		fmt.Fprintf(w, "%2d. %s\n    %s", i+1, p.Title, p.URL())
+		fmt.Fprintf(w, "%2d. %s\n", i+1, p.Title)
+		var meta []string
+		if u := p.URL(); u != "" {
+			meta = append(meta, u)
+		}
 		if !p.Published.IsZero() {
-			fmt.Fprintf(w, " · %s", p.Published.Format("2006-01-02"))
+			meta = append(meta, p.Published.Format("2006-01-02"))
 		}
 		if c := p.PrimaryCategory(); c != "" {
-			fmt.Fprintf(w, " · %s", c)
+			meta = append(meta, c)
 		}
 		if len(p.Authors) > 0 {
-			fmt.Fprintf(w, " · %s", authorLine(p.Authors))
+			meta = append(meta, authorLine(p.Authors))
 		}
-		fmt.Fprintln(w)
+		if len(meta) > 0 {
+			fmt.Fprintf(w, "    %s\n", strings.Join(meta, " · "))
+		}
 	}
 	if res.Partial {
 		fmt.Fprintln(w, "(search stopped at its time limit; these are the best results found so far)")
