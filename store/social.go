@@ -131,14 +131,10 @@ func (db *DB) CastVote(ctx context.Context, v paperboy.Vote) (bool, error) {
 func (db *DB) RemoveVote(ctx context.Context, v paperboy.Vote) (bool, error) {
 	var removed bool
 	err := db.update(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM votes WHERE paper_id = ? AND channel = ? AND user_id = ?
+		var err error
+		removed, err = execChanged(ctx, tx, `DELETE FROM votes WHERE paper_id = ? AND channel = ? AND user_id = ?
 			AND (? = 0 OR value = ?) AND (? = '' OR via = ?)`,
 			v.PaperID, v.Channel, v.User, v.Value, v.Value, v.Via, v.Via)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		removed = n > 0
 		return err
 	})
 	if err != nil {
@@ -189,15 +185,11 @@ func (db *DB) AddReply(ctx context.Context, channel, messageID, paperID, user st
 	}
 	var added bool
 	err := db.update(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO discussion (channel, message_id, paper_id, user_id, at)
+		var err error
+		added, err = execChanged(ctx, tx, `INSERT INTO discussion (channel, message_id, paper_id, user_id, at)
 			VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, message_id) DO NOTHING`,
 			channel, messageID, paperID, user, db.Now().Unix())
-		if err := fkNotFound(err, "paper %s is not in the store", paperID); err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		added = n > 0
-		return err
+		return fkNotFound(err, "paper %s is not in the store", paperID)
 	})
 	if err != nil {
 		return false, wrapErr("add reply", err)
@@ -282,13 +274,9 @@ func (db *DB) SeenEvent(ctx context.Context, id string) (bool, error) {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM events_seen WHERE at < ?`, now.Add(-EventRetention).Unix()); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO events_seen (event_id, at) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING`,
+		var err error
+		first, err = execChanged(ctx, tx, `INSERT INTO events_seen (event_id, at) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING`,
 			id, now.Unix())
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		first = n > 0
 		return err
 	})
 	if err != nil {
@@ -304,14 +292,10 @@ func (db *DB) AddToReadingList(ctx context.Context, user, paperID string) (bool,
 	}
 	var added bool
 	err := db.update(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO reading_list (user_id, paper_id, at) VALUES (?, ?, ?)
+		var err error
+		added, err = execChanged(ctx, tx, `INSERT INTO reading_list (user_id, paper_id, at) VALUES (?, ?, ?)
 			ON CONFLICT (user_id, paper_id) DO NOTHING`, user, paperID, db.Now().Unix())
-		if err := fkNotFound(err, "paper %s is not in the store", paperID); err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		added = n > 0
-		return err
+		return fkNotFound(err, "paper %s is not in the store", paperID)
 	})
 	if err != nil {
 		return false, wrapErr("add to reading list", err)
@@ -382,6 +366,16 @@ func papersByID(ctx context.Context, tx *sql.Tx, ids []string) (map[string]*pape
 }
 
 // fkNotFound turns a foreign-key violation (unknown paper) into ENOTFOUND.
+// execChanged runs one statement and reports whether it changed a row.
+func execChanged(ctx context.Context, tx *sql.Tx, query string, args ...any) (bool, error) {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
 func fkNotFound(err error, format string, args ...any) error {
 	var serr sqlite3.Error
 	if errors.As(err, &serr) && serr.ExtendedCode == sqlite3.ErrConstraintForeignKey {

@@ -16,11 +16,7 @@ func (m *Main) runExport(ctx context.Context, args []string) error {
 	if _, err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	cfg, err := m.loadConfig(&c)
-	if err != nil {
-		return err
-	}
-	db, err := m.openDB(ctx, cfg)
+	_, db, err := m.openStore(ctx, &c)
 	if err != nil {
 		return err
 	}

@@ -99,6 +99,16 @@ func (m *Main) loadConfig(c *common) (config.Config, error) {
 	return cfg, nil
 }
 
+// openStore loads the configuration and opens its database.
+func (m *Main) openStore(ctx context.Context, c *common) (config.Config, *store.DB, error) {
+	cfg, err := m.loadConfig(c)
+	if err != nil {
+		return cfg, nil, err
+	}
+	db, err := m.openDB(ctx, cfg)
+	return cfg, db, err
+}
+
 func (m *Main) openDB(ctx context.Context, cfg config.Config) (*store.DB, error) {
 	if dir := filepath.Dir(cfg.DB); dir != "." {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
