@@ -33,6 +33,9 @@ func benchPapers(tb testing.TB) int {
 
 const benchBatch = 2000
 
+// bulkBenchBatch is `paperboy import`'s default batch size.
+const bulkBenchBatch = 5000
+
 var benchGen = synth.Generator{Seed: 1}
 
 // BenchmarkUpsert imports the synthetic corpus into a fresh store through UpsertPapers in
@@ -56,6 +59,34 @@ func BenchmarkUpsert(b *testing.B) {
 				if _, err := db.UpsertPapers(context.Background(), batch); err != nil {
 					b.Fatal(err)
 				}
+			}
+		}
+		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "papers/s")
+	})
+	// store_bulk is what `paperboy import` does: bulk mode, batches of 5000, and EndBulk
+	// (word counts written, index merged into one segment) timed as part of the import.
+	b.Run("store_bulk", func(b *testing.B) {
+		ctx := context.Background()
+		for range b.N {
+			b.StopTimer()
+			db := MustOpenDB(b)
+			b.StartTimer()
+			if err := db.BeginBulk(ctx); err != nil {
+				b.Fatal(err)
+			}
+			for from := 0; from < n; from += bulkBenchBatch {
+				b.StopTimer()
+				batch := benchGen.Papers(from, min(bulkBenchBatch, n-from))
+				for i := range batch {
+					batch[i].Quiet = true
+				}
+				b.StartTimer()
+				if _, err := db.UpsertPapers(ctx, batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := db.EndBulk(ctx); err != nil {
+				b.Fatal(err)
 			}
 		}
 		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "papers/s")
@@ -210,13 +241,16 @@ func BenchmarkSearch(b *testing.B) {
 	}
 	b.Run("store", func(b *testing.B) {
 		lat := map[string][]time.Duration{}
+		perQuery := make([][]time.Duration, len(queries))
 		partial := 0
 		for range b.N {
 			for i, q := range queries {
 				start := time.Now()
 				res, err := db.Search(ctx, paperboy.SearchRequest{Query: parsed[i]})
-				lat[q.class] = append(lat[q.class], time.Since(start))
-				lat["all"] = append(lat["all"], time.Since(start))
+				d := time.Since(start)
+				lat[q.class] = append(lat[q.class], d)
+				lat["all"] = append(lat["all"], d)
+				perQuery[i] = append(perQuery[i], d)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -227,9 +261,11 @@ func BenchmarkSearch(b *testing.B) {
 		}
 		reportLatency(b, lat)
 		b.ReportMetric(float64(partial)/float64(b.N), "partial/op")
+		logPerQuery(queries, perQuery)
 	})
 	b.Run("raw_fts5", func(b *testing.B) {
 		lat := map[string][]time.Duration{}
+		perQuery := make([][]time.Duration, len(queries))
 		for range b.N {
 			for i, q := range queries {
 				var words []string
@@ -244,12 +280,27 @@ func BenchmarkSearch(b *testing.B) {
 				for rows.Next() {
 				}
 				rows.Close()
-				lat[q.class] = append(lat[q.class], time.Since(start))
-				lat["all"] = append(lat["all"], time.Since(start))
+				d := time.Since(start)
+				lat[q.class] = append(lat[q.class], d)
+				lat["all"] = append(lat["all"], d)
+				perQuery[i] = append(perQuery[i], d)
 			}
 		}
 		reportLatency(b, lat)
+		logPerQuery(queries, perQuery)
 	})
+}
+
+// logPerQuery prints each query's median and maximum to stderr when
+// PAPERBOY_BENCH_VERBOSE is set (benchmark metrics only hold per-class figures).
+func logPerQuery(queries []benchQuery, perQuery [][]time.Duration) {
+	if os.Getenv("PAPERBOY_BENCH_VERBOSE") == "" {
+		return
+	}
+	for i, q := range queries {
+		slices.Sort(perQuery[i])
+		fmt.Fprintf(os.Stderr, "%-9s %-45q n %d p50 %7.2f ms  max %7.2f ms\n", q.class, q.text, len(perQuery[i]), ms(pct(perQuery[i], 0.5)), ms(pct(perQuery[i], 1)))
+	}
 }
 
 func reportLatency(b *testing.B, lat map[string][]time.Duration) {

@@ -7,12 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"time"
-	"weak"
+	"unicode/utf8"
 
 	"github.com/paperboy-bot/paperboy"
 )
@@ -154,25 +153,46 @@ func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 // UpsertPapers stores a batch in one transaction (all or nothing). Each paper is matched
 // to a stored row by arXiv id, then DOI, then title hash (only against rows whose ids do
 // not contradict it); see mergePaper for how fields combine.
+//
+// The Go-side work (normalizing, hashing, JSON encoding) happens before the write lock is
+// taken; one query per batch finds which of the batch's keys are already stored, so a new
+// paper costs two INSERTs (row and index) and no lookups; word counting runs on another
+// goroutine while SQLite writes.
 func (db *DB) UpsertPapers(ctx context.Context, papers []paperboy.Paper) (paperboy.UpsertStats, error) {
 	var stats paperboy.UpsertStats
 	if len(papers) == 0 {
 		return stats, nil
 	}
+	prep := make([]preparedPaper, len(papers))
+	for i := range papers {
+		if err := prep[i].prepare(&papers[i]); err != nil {
+			return stats, wrapErr("upsert papers", err)
+		}
+	}
+	keys, err := batchKeys(prep)
+	if err != nil {
+		return stats, wrapErr("upsert papers", err)
+	}
 	now := db.now()
 	var batchWords map[string]*wordCount
 	var written map[string]int
-	err := db.update(ctx, func(tx *sql.Tx) error {
+	err = db.update(ctx, func(tx *sql.Tx) error {
 		u, err := newUpserter(ctx, tx, now)
 		if err != nil {
 			return err
 		}
 		defer u.close()
-		for i := range papers {
-			if err := u.upsert(&papers[i]); err != nil {
+		if err := u.loadKnown(keys); err != nil {
+			return err
+		}
+		u.startCounting(prep)
+		for i := range prep {
+			if err := u.upsert(&prep[i]); err != nil {
+				u.stopCounting()
 				return err
 			}
 		}
+		u.stopCounting()
 		batchWords = u.words
 		if written = db.wordsToWrite(u.words, len(papers), false); written != nil {
 			if err := writeWords(ctx, tx, written); err != nil {
@@ -189,6 +209,77 @@ func (db *DB) UpsertPapers(ctx context.Context, papers []paperboy.Paper) (paperb
 		return paperboy.UpsertStats{}, wrapErr("upsert papers", err)
 	}
 	return stats, nil
+}
+
+// preparedPaper is an input paper normalized and encoded for the store, before any SQL.
+type preparedPaper struct {
+	p          paperboy.Paper
+	titleHash  string
+	authors    string // JSON, as stored and indexed
+	categories string
+	extra      string
+}
+
+func (pp *preparedPaper) prepare(in *paperboy.Paper) error {
+	pp.p = *in
+	p := &pp.p
+	if p.ID == "" {
+		p.Authors, p.Categories = slices.Clone(p.Authors), slices.Clone(p.Categories)
+		if err := p.Normalize(); err != nil {
+			return err
+		}
+	}
+	if strings.TrimSpace(p.Title) == "" {
+		return paperboy.Errorf(paperboy.EINVALID, "paper %s has no title", p.ID)
+	}
+	// The store keeps seconds; compare like with like.
+	p.Published = fromUnix(toUnix(p.Published))
+	p.Updated = fromUnix(toUnix(p.Updated))
+	pp.titleHash = paperboy.TitleHash(p.Title)
+	var err error
+	pp.authors, pp.categories, pp.extra, err = encodeLists(p)
+	return err
+}
+
+// keySets are the arXiv ids, DOIs and title hashes a batch looks up, as JSON arrays for
+// json_each. probeAll is set when a key is not valid UTF-8 (JSON would alter it): then
+// every paper of the batch is looked up one by one.
+type keySets struct {
+	arxiv, doi, title string
+	probeAll          bool
+}
+
+func batchKeys(prep []preparedPaper) (keySets, error) {
+	var a, d, t []string
+	for i := range prep {
+		p := &prep[i]
+		if !utf8.ValidString(p.p.ArxivID) || !utf8.ValidString(p.p.DOI) || !utf8.ValidString(p.titleHash) {
+			return keySets{probeAll: true}, nil
+		}
+		if p.p.ArxivID != "" {
+			a = append(a, p.p.ArxivID)
+		}
+		if p.p.DOI != "" {
+			d = append(d, p.p.DOI)
+		}
+		t = append(t, p.titleHash)
+	}
+	var ks keySets
+	for _, x := range []struct {
+		dst *string
+		v   []string
+	}{{&ks.arxiv, a}, {&ks.doi, d}, {&ks.title, t}} {
+		if x.v == nil {
+			*x.dst = "[]"
+			continue
+		}
+		b, err := json.Marshal(x.v)
+		if err != nil {
+			return ks, fmt.Errorf("encode keys: %w", err)
+		}
+		*x.dst = string(b)
+	}
+	return ks, nil
 }
 
 func (db *DB) now() time.Time {
@@ -223,10 +314,27 @@ type upserter struct {
 	// words accumulates document-frequency changes for the words table.
 	words map[string]*wordCount
 	doc   int
+
+	// known holds the keys ("a:" arXiv id, "d:" DOI, "t:" title hash) that a stored row
+	// may carry: those found by loadKnown plus those the batch wrote. A paper none of
+	// whose keys is known is new without any lookup.
+	known    map[string]struct{}
+	probeAll bool
+	// counting is set while a goroutine counts the batch's words (closing counted when
+	// done); fix holds the corrections to apply after it.
+	counting bool
+	counted  chan struct{}
+	fix      []wordJob
+}
+
+// wordJob is one paper's title and abstract to count with delta.
+type wordJob struct {
+	title, abstract string
+	delta           int
 }
 
 func newUpserter(ctx context.Context, tx *sql.Tx, now time.Time) (*upserter, error) {
-	u := &upserter{ctx: ctx, tx: tx, now: now.Unix(), seen: map[int64]rowState{}, words: map[string]*wordCount{}}
+	u := &upserter{ctx: ctx, tx: tx, now: now.Unix(), seen: map[int64]rowState{}, words: map[string]*wordCount{}, known: map[string]struct{}{}}
 	stmts := []struct {
 		dst **sql.Stmt
 		sql string
@@ -264,30 +372,123 @@ func (u *upserter) close() {
 	}
 }
 
-// upsert stores one paper.
-func (u *upserter) upsert(in *paperboy.Paper) error {
-	p := *in
-	if p.ID == "" {
-		p.Authors, p.Categories = slices.Clone(p.Authors), slices.Clone(p.Categories)
-		if err := p.Normalize(); err != nil {
-			return err
+// loadKnown records which of the batch's keys are stored already, in one query.
+func (u *upserter) loadKnown(ks keySets) error {
+	if ks.probeAll {
+		u.probeAll = true
+		return nil
+	}
+	rows, err := u.tx.QueryContext(u.ctx, `SELECT arxiv_id, doi, title_hash FROM papers
+			WHERE arxiv_id IN (SELECT value FROM json_each(?1)) AND arxiv_id != ''
+		UNION ALL SELECT arxiv_id, doi, title_hash FROM papers
+			WHERE doi IN (SELECT value FROM json_each(?2)) AND doi != ''
+		UNION ALL SELECT arxiv_id, doi, title_hash FROM papers
+			WHERE title_hash IN (SELECT value FROM json_each(?3))`, ks.arxiv, ks.doi, ks.title)
+	if err != nil {
+		return fmt.Errorf("look up batch: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a, d, t string
+		if err := rows.Scan(&a, &d, &t); err != nil {
+			return fmt.Errorf("look up batch: %w", err)
+		}
+		u.markKnown(a, d, t)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("look up batch: %w", err)
+	}
+	return nil
+}
+
+func (u *upserter) markKnown(arxivID, doi, titleHash string) {
+	if arxivID != "" {
+		u.known["a:"+arxivID] = struct{}{}
+	}
+	if doi != "" {
+		u.known["d:"+doi] = struct{}{}
+	}
+	u.known["t:"+titleHash] = struct{}{}
+}
+
+// mayExist reports whether a stored row could match p (else p is certainly new).
+func (u *upserter) mayExist(pp *preparedPaper) bool {
+	if u.probeAll {
+		return true
+	}
+	if len(u.known) == 0 {
+		return false
+	}
+	if _, ok := u.known["t:"+pp.titleHash]; ok {
+		return true
+	}
+	if pp.p.ArxivID != "" {
+		if _, ok := u.known["a:"+pp.p.ArxivID]; ok {
+			return true
 		}
 	}
-	if strings.TrimSpace(p.Title) == "" {
-		return paperboy.Errorf(paperboy.EINVALID, "paper %s has no title", p.ID)
+	if pp.p.DOI != "" {
+		if _, ok := u.known["d:"+pp.p.DOI]; ok {
+			return true
+		}
 	}
-	// The store keeps seconds; compare like with like.
-	p.Published = fromUnix(toUnix(p.Published))
-	p.Updated = fromUnix(toUnix(p.Updated))
+	return false
+}
 
-	old, err := u.lookup(&p)
+// startCounting counts the words of every paper of the batch as if all were new, on its
+// own goroutine while SQLite writes; upsert records in fix what differs (duplicates and
+// updates), applied by stopCounting once the goroutine is done.
+func (u *upserter) startCounting(prep []preparedPaper) {
+	u.counted = make(chan struct{})
+	u.counting = true
+	go func() {
+		defer close(u.counted)
+		for i := range prep {
+			u.countWords(prep[i].p.Title, prep[i].p.Abstract, 1)
+		}
+	}()
+}
+
+// stopCounting waits for the counting goroutine and applies the corrections; u.words is
+// complete afterwards.
+func (u *upserter) stopCounting() {
+	if !u.counting {
+		return
+	}
+	<-u.counted
+	u.counting = false
+	for _, j := range u.fix {
+		u.countWords(j.title, j.abstract, j.delta)
+	}
+	u.fix = nil
+}
+
+// addWords records a document-frequency change beyond startCounting's.
+func (u *upserter) addWords(title, abstract string, delta int) {
+	if u.counting {
+		u.fix = append(u.fix, wordJob{title, abstract, delta})
+		return
+	}
+	u.countWords(title, abstract, delta)
+}
+
+// upsert stores one prepared paper.
+func (u *upserter) upsert(pp *preparedPaper) error {
+	p := &pp.p
+	if !u.mayExist(pp) {
+		return u.insertNew(pp)
+	}
+	old, err := u.lookup(pp)
 	if err != nil {
 		return fmt.Errorf("look up %s: %w", p.ID, err)
 	}
 	if old.Paper == nil {
-		return u.insertNew(&p)
+		return u.insertNew(pp)
 	}
-	merged := mergePaper(old.Paper, &p)
+	if u.counting {
+		u.fix = append(u.fix, wordJob{p.Title, p.Abstract, -1}) // counted as new; it is not
+	}
+	merged := mergePaper(old.Paper, p)
 	if samePaper(old.Paper, merged) {
 		u.count(old.Seq, stateDuplicate)
 		return nil
@@ -330,7 +531,8 @@ func (u *upserter) add(st rowState, n int) {
 
 // lookup finds the stored row for p: by arXiv id, then DOI, then title hash among rows
 // whose arXiv id and DOI do not contradict p's.
-func (u *upserter) lookup(p *paperboy.Paper) (paperRow, error) {
+func (u *upserter) lookup(pp *preparedPaper) (paperRow, error) {
+	p := &pp.p
 	type probe struct {
 		st  *sql.Stmt
 		arg string
@@ -342,7 +544,7 @@ func (u *upserter) lookup(p *paperboy.Paper) (paperRow, error) {
 	if p.DOI != "" {
 		probes = append(probes, probe{u.byDOI, p.DOI})
 	}
-	probes = append(probes, probe{u.byTitle, paperboy.TitleHash(p.Title)})
+	probes = append(probes, probe{u.byTitle, pp.titleHash})
 	for _, pr := range probes {
 		r, err := u.firstCompatible(pr.st, pr.arg, p)
 		if err != nil || r.Paper != nil {
@@ -381,20 +583,17 @@ func compatible(a, b *paperboy.Paper) bool {
 	return true
 }
 
-func (u *upserter) insertNew(p *paperboy.Paper) error {
+func (u *upserter) insertNew(pp *preparedPaper) error {
+	p := &pp.p
 	p.Sources = sortedUnion(nil, p.Sources)
-	authors, categories, extra, err := encodeLists(p)
-	if err != nil {
-		return err
-	}
 	announce := 1
 	if p.Quiet {
 		announce = 0
 	}
 	p.ID = p.Key()
-	res, err := u.insert.ExecContext(u.ctx, p.ID, p.ArxivID, p.Version, p.DOI, paperboy.TitleHash(p.Title),
-		p.Title, p.Abstract, authors, categories, p.Comment, p.JournalRef, toUnix(p.Published),
-		toUnix(p.Updated), p.AbsURL, p.PDFURL, p.HFURL, p.RepoURL, p.Upvotes, extra,
+	res, err := u.insert.ExecContext(u.ctx, p.ID, p.ArxivID, p.Version, p.DOI, pp.titleHash,
+		p.Title, p.Abstract, pp.authors, pp.categories, p.Comment, p.JournalRef, toUnix(p.Published),
+		toUnix(p.Updated), p.AbsURL, p.PDFURL, p.HFURL, p.RepoURL, p.Upvotes, pp.extra,
 		strings.Join(p.Sources, " "), announce, u.now, u.now)
 	if err != nil {
 		return fmt.Errorf("insert %s: %w", p.ID, err)
@@ -403,10 +602,13 @@ func (u *upserter) insertNew(p *paperboy.Paper) error {
 	if err != nil {
 		return fmt.Errorf("insert %s: %w", p.ID, err)
 	}
-	if _, err := u.ftsInsert.ExecContext(u.ctx, seq, p.Title, p.Abstract, authors, categories); err != nil {
+	if _, err := u.ftsInsert.ExecContext(u.ctx, seq, p.Title, p.Abstract, pp.authors, pp.categories); err != nil {
 		return fmt.Errorf("index %s: %w", p.ID, err)
 	}
-	u.countWords(p.Title, p.Abstract, 1)
+	if !u.counting {
+		u.addWords(p.Title, p.Abstract, 1)
+	}
+	u.markKnown(p.ArxivID, p.DOI, pp.titleHash)
 	u.seen[seq] = stateNew
 	u.stats.New++
 	return nil
@@ -424,6 +626,7 @@ func (u *upserter) write(old paperRow, m *paperboy.Paper) error {
 	if err != nil {
 		return fmt.Errorf("update %s: %w", old.ID, err)
 	}
+	u.markKnown(m.ArxivID, m.DOI, paperboy.TitleHash(m.Title))
 	if m.Title != old.Title || m.Abstract != old.Abstract || authors != old.authorsCol || categories != old.categoriesCol {
 		if _, err := u.ftsDelete.ExecContext(u.ctx, old.Seq, old.Title, old.Abstract, old.authorsCol, old.categoriesCol); err != nil {
 			return fmt.Errorf("unindex %s: %w", old.ID, err)
@@ -432,8 +635,8 @@ func (u *upserter) write(old paperRow, m *paperboy.Paper) error {
 			return fmt.Errorf("index %s: %w", old.ID, err)
 		}
 		if m.Title != old.Title || m.Abstract != old.Abstract {
-			u.countWords(old.Title, old.Abstract, -1)
-			u.countWords(m.Title, m.Abstract, 1)
+			u.addWords(old.Title, old.Abstract, -1)
+			u.addWords(m.Title, m.Abstract, 1)
 		}
 	}
 	return nil
@@ -565,26 +768,13 @@ const (
 	smallBatchWords = 500     // batches up to this many papers write their counts at once
 )
 
-// wordState is a DB's word counts not yet written. It lives beside DB (keyed weakly, so
-// a closed and dropped DB takes it along) because DB's struct belongs to store.go.
+// wordState is a DB's word counts not yet written (DB.pendingWords).
 type wordState struct {
 	mu      sync.Mutex
 	pending map[string]int
 }
 
-var wordStates sync.Map // weak.Pointer[DB] -> *wordState
-
-func (db *DB) words() *wordState {
-	key := weak.Make(db)
-	if ws, ok := wordStates.Load(key); ok {
-		return ws.(*wordState)
-	}
-	ws, loaded := wordStates.LoadOrStore(key, &wordState{})
-	if !loaded {
-		runtime.AddCleanup(db, func(k weak.Pointer[DB]) { wordStates.Delete(k) }, key)
-	}
-	return ws.(*wordState)
-}
+func (db *DB) words() *wordState { return &db.pendingWords }
 
 // wordsToWrite merges the pending counts with the batch's when they must be written now
 // (force, a small batch, or too many pending); nil otherwise.
@@ -815,4 +1005,70 @@ func (db *DB) pendingScan(fn func(word string, df int)) {
 	for w, d := range ws.pending {
 		fn(w, d)
 	}
+}
+
+// hasPendingWords reports whether some word counts are not yet written.
+func (db *DB) hasPendingWords() bool {
+	ws := db.words()
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	return len(ws.pending) > 0
+}
+
+// Bulk-import settings. During a bulk import the full-text index does no incremental
+// merging (automerge 0): each batch's commit writes one level-0 segment and only a
+// crisis merge of bulkCrisisMerge segments of one level rewrites them, so the index is
+// rewritten about once during the import and once by EndBulk's optimize instead of at
+// every level of an 8-way merge. Normal operation uses the schema's settings.
+const (
+	normalAutomerge   = 8  // 001_papers.sql
+	normalCrisisMerge = 16 // FTS5 default
+	bulkCrisisMerge   = 64
+	bulkCacheKiB      = 32768 // page cache of the writer connection during a bulk import
+	normalCacheKiB    = 2000  // SQLite default
+)
+
+// BeginBulk prepares the store for a large import through UpsertPapers: no incremental
+// index merging and a larger page cache on the writer connection. Every BeginBulk must be
+// followed by EndBulk, which merges the index and writes word counts. A process that dies
+// in between leaves merging off until the next Open (which restores it) or EndBulk.
+func (db *DB) BeginBulk(ctx context.Context) error {
+	return wrapErr("begin bulk", db.setBulk(ctx, 0, bulkCrisisMerge, bulkCacheKiB))
+}
+
+// EndBulk restores normal settings, writes pending word counts and merges the full-text
+// index into one segment (Optimize). Searches during a bulk import read more index
+// segments; after EndBulk they read one.
+func (db *DB) EndBulk(ctx context.Context) error {
+	if err := db.setBulk(context.WithoutCancel(ctx), normalAutomerge, normalCrisisMerge, normalCacheKiB); err != nil {
+		return wrapErr("end bulk", err)
+	}
+	return db.Optimize(ctx)
+}
+
+func (db *DB) setBulk(ctx context.Context, automerge, crisis, cacheKiB int) error {
+	if _, err := db.write.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, cacheKiB)); err != nil {
+		return err
+	}
+	return db.update(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO papers_fts (papers_fts, rank) VALUES ('automerge', ?)`, automerge); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO papers_fts (papers_fts, rank) VALUES ('crisismerge', ?)`, crisis)
+		return err
+	})
+}
+
+// restoreMerging turns incremental index merging back on when a bulk import died before
+// EndBulk (automerge left at 0).
+func (db *DB) restoreMerging(ctx context.Context) error {
+	var v int
+	err := db.write.QueryRowContext(ctx, `SELECT v FROM papers_fts_config WHERE k = 'automerge'`).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && v != 0 {
+		return nil
+	}
+	if err != nil {
+		return wrapErr("check index settings", err)
+	}
+	return wrapErr("restore index settings", db.setBulk(ctx, normalAutomerge, normalCrisisMerge, normalCacheKiB))
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,9 +32,11 @@ const bm25Weights = `10.0, 1.0, 0.0, 0.0`
 
 // Search ranks papers for req.Query. Words are matched with porter stemming in titles and
 // abstracts (titles weigh more); papers with all words come first, then papers with some;
-// the last word also matches as a prefix; words absent from the corpus are replaced by
-// the nearest frequent word (SearchResult.Corrected). It answers within ctx's deadline and
-// searchBudget, returning the best hits found so far marked Partial when time runs out.
+// the last word also matches its most frequent completions (an unfinished word); words
+// absent from the corpus are replaced by the nearest frequent word (SearchResult.Corrected).
+// Words too common to score every match rank their newest matches (see rank). It answers
+// within ctx's deadline and searchBudget, returning the best hits found so far marked
+// Partial when time runs out.
 func (db *DB) Search(ctx context.Context, req paperboy.SearchRequest) (*paperboy.SearchResult, error) {
 	limit := req.Limit
 	if limit <= 0 {
@@ -47,8 +50,15 @@ func (db *DB) Search(ctx context.Context, req paperboy.SearchRequest) (*paperboy
 
 	res := &paperboy.SearchResult{}
 	var hits []paperboy.SearchHit
-	err := db.view(ctx, func(tx *sql.Tx) error {
-		s := &searcher{ctx: ctx, tx: tx, db: db, channel: req.Channel, limit: limit}
+	// One pooled connection in autocommit mode: a search's few statements need no
+	// transaction of their own (BEGIN and ROLLBACK would double a rare word's cost).
+	err := func() error {
+		conn, err := db.read.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		s := &searcher{ctx: ctx, tx: conn, db: db, channel: req.Channel, limit: limit}
 		s.prepare(req.Query)
 		if err := s.correct(); err != nil {
 			return err
@@ -56,10 +66,10 @@ func (db *DB) Search(ctx context.Context, req paperboy.SearchRequest) (*paperboy
 		if s.corrected {
 			res.Corrected = s.correctedText()
 		}
-		err := s.run()
+		err = s.run()
 		hits = s.hits
 		return err
-	})
+	}()
 	res.Hits = hits
 	if err != nil {
 		if isInterrupt(ctx, err) {
@@ -87,7 +97,7 @@ func isInterrupt(ctx context.Context, err error) bool {
 // searcher is one search: the cleaned query, its FTS5 expressions and the hits so far.
 type searcher struct {
 	ctx     context.Context
-	tx      *sql.Tx
+	tx      querier
 	db      *DB
 	channel string
 	limit   int
@@ -104,8 +114,23 @@ type searcher struct {
 	since     int64
 	upvotes   int
 
+	dfs         map[string]int // document counts of the query words (loadDF)
+	floor       string         // lowest seq that can pass the since: filter (seqFloor), as SQL
+	noCatFTS    bool           // leave cat: filters to SQL alone (see rank)
+	matches     int            // estimated matches of the current expression (cheap)
+	sinceDone   bool
+	sinceNone   bool
+	sinceFloor  int64
+	completions []string // frequent completions of an unfinished last word
+
 	hits []paperboy.SearchHit
 	seen map[int64]bool
+}
+
+// querier is what a search reads through: a read transaction or a single connection.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 func (s *searcher) prepare(q paperboy.Query) {
@@ -172,13 +197,8 @@ func ftsQuote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) +
 // "OR"), restricted to title and abstract; "" when there are no words.
 func (s *searcher) textExpr(op string) string {
 	var parts []string
-	for i, t := range s.terms {
-		if i == len(s.terms)-1 && s.prefix {
-			// Exact matches count twice: "graph" ranks above "graphene".
-			parts = append(parts, "("+ftsQuote(t)+" OR "+ftsQuote(t)+"*)")
-			continue
-		}
-		parts = append(parts, ftsQuote(t))
+	for i := range s.terms {
+		parts = append(parts, s.termExpr(i))
 	}
 	for _, p := range s.phrases {
 		parts = append(parts, ftsQuote(p))
@@ -207,7 +227,7 @@ func (s *searcher) filterExpr() string {
 			parts = append(parts, "{authors} : ("+strings.Join(alts, " OR ")+")")
 		}
 	}
-	if len(s.cats) > 0 {
+	if len(s.cats) > 0 && !s.noCatFTS {
 		var alts []string
 		for _, c := range s.cats {
 			if w := paperboy.Words(c); len(w) > 0 {
@@ -301,6 +321,22 @@ func (s *searcher) votesSQL() (string, []any) {
 	return `(SELECT COALESCE(SUM(v.value), 0) FROM votes v WHERE v.paper_id = p.id)`, nil
 }
 
+// Cost model. FTS5's bm25 first counts every row of every phrase (about 0.1 µs a row)
+// and then scores each matching row it orders (a few µs a row), so ranking with bm25 is
+// only done when both stay small; otherwise the newest matches are ranked by a cheaper
+// score (see rankBig). Counts come from the words table (surface forms, so a stem's true
+// count is larger: the limits leave room for that).
+var (
+	maxCountRows = 60000     // sum of the query words' document counts bm25 may count
+	maxScoreRows = 4000      // matching rows bm25 may score (tests lower it)
+	denseSpan    = int64(50) // candidates within 50x their number of rowids count as dense
+)
+
+const (
+	candidates = 1000  // newest matches ranked when bm25 is too costly
+	maxCatSQL  = 20000 // matches up to which cat: is checked in SQL rather than FTS
+)
+
 // run fills s.hits: all-words matches first, then any-word matches.
 func (s *searcher) run() error {
 	s.seen = map[int64]bool{}
@@ -308,116 +344,470 @@ func (s *searcher) run() error {
 	if and == "" {
 		return s.browse()
 	}
-	if err := s.rank(and); err != nil {
+	if err := s.rank("AND"); err != nil {
 		return err
 	}
 	if len(s.hits) >= s.limit || len(s.terms)+len(s.phrases) < 2 {
 		return nil
 	}
-	return s.rank(s.matchExpr("OR"))
+	return s.rank("OR")
 }
 
-// bigDF is the document frequency above which a term's full doclist is too long to score
-// within the budget: such queries rank a bounded candidate set (the newest matches).
-const (
-	bigDF      = 20000
-	candidates = 4000
-)
-
-// rank appends the best matches of an FTS5 expression not already in s.hits. Scoring
-// reads only the FTS index (and papers' filter columns); full rows are loaded for the
-// final hits alone.
-func (s *searcher) rank(expr string) error {
-	filter, fargs := s.filterSQL()
-	k := s.limit + len(s.hits)
-	big, err := s.isBig()
+// loadDF reads the document counts of all query words (and the completions of an
+// unfinished last word) in one query.
+func (s *searcher) loadDF() error {
+	if s.dfs != nil {
+		return nil
+	}
+	s.dfs = map[string]int{}
+	words := append([]string(nil), s.terms...)
+	for _, p := range s.phrases {
+		words = append(words, strings.Fields(p)...)
+	}
+	if len(words) == 0 {
+		return nil
+	}
+	ph := strings.TrimSuffix(strings.Repeat("?,", len(words)), ",")
+	args := make([]any, 0, len(words)+2)
+	for _, w := range words {
+		args = append(args, w)
+	}
+	q := `SELECT word, df FROM words WHERE word IN (` + ph + `)`
+	last := ""
+	if s.prefix {
+		// The last word may be unfinished: its most frequent completions join it.
+		last = s.terms[len(s.terms)-1]
+		q += ` UNION ALL SELECT * FROM (SELECT word, df FROM words WHERE word > ? AND word < ? ORDER BY df DESC LIMIT ` + fmt.Sprint(maxCompletions) + `)`
+		args = append(args, last, last+"\U0010FFFF")
+	}
+	rows, err := s.tx.QueryContext(s.ctx, q, args...)
 	if err != nil {
 		return err
 	}
-	args := []any{expr}
-	args = append(args, fargs...)
-	var q string
-	switch {
-	case s.sort == paperboy.SortVotes:
-		// Voted papers are few: rank those that match by votes, then fill by relevance.
-		votes, vargs := s.votesSQL()
-		q = `SELECT f.rowid, -bm25(papers_fts, ` + bm25Weights + `) AS score FROM papers_fts f JOIN papers p ON p.seq = f.rowid
-			WHERE papers_fts MATCH ? AND ` + filter + ` AND p.id IN (SELECT paper_id FROM votes)
-			ORDER BY ` + votes + ` DESC, score DESC LIMIT ?`
-		vq := append(append([]any{}, args...), vargs...)
-		if err := s.collectSeqs(q, append(vq, k)...); err != nil {
+	defer rows.Close()
+	s.completions = nil
+	for rows.Next() {
+		var w string
+		var df int
+		if err := rows.Scan(&w, &df); err != nil {
+			return err
+		}
+		if last != "" && w != last && strings.HasPrefix(w, last) {
+			s.completions = append(s.completions, w)
+		}
+		s.dfs[w] = df
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if s.db != nil {
+		for _, w := range words {
+			s.dfs[w] += s.db.pendingDF(w)
+		}
+	}
+	return nil
+}
+
+// maxCompletions is how many completions of an unfinished last word a query adds.
+const maxCompletions = 3
+
+// termDF is the document count of query term i (with its completions for the last one).
+func (s *searcher) termDF(i int) int {
+	df := s.dfs[s.terms[i]]
+	if i == len(s.terms)-1 && s.prefix {
+		for _, c := range s.completions {
+			df += s.dfs[c]
+		}
+	}
+	return df
+}
+
+// phraseDF bounds a phrase's document count by its rarest word.
+func (s *searcher) phraseDF(p string) int {
+	df := -1
+	for _, w := range strings.Fields(p) {
+		if d := s.dfs[w]; df < 0 || d < df {
+			df = d
+		}
+	}
+	return max(df, 0)
+}
+
+// cheap reports whether bm25 can rank all matches of the words joined by op in time.
+func (s *searcher) cheap(op string) bool {
+	sum, least, most := 0, -1, 0
+	add := func(df int) {
+		sum += df
+		most = max(most, df)
+		if least < 0 || df < least {
+			least = df
+		}
+	}
+	for i := range s.terms {
+		add(s.termDF(i))
+	}
+	for _, p := range s.phrases {
+		for _, w := range strings.Fields(p) {
+			sum += s.dfs[w] // a phrase's words are all read
+		}
+		add(s.phraseDF(p))
+	}
+	matches := least // AND: at most the rarest word's count
+	if op == "OR" {
+		matches = sum
+	}
+	s.matches = matches
+	return sum <= maxCountRows && matches <= maxScoreRows
+}
+
+// rank appends the best matches of the query words joined by op ("AND" or "OR") that
+// are not already in s.hits.
+func (s *searcher) rank(op string) error {
+	if err := s.loadDF(); err != nil {
+		return err
+	}
+	floor, none, err := s.seqFloor()
+	if err != nil || none {
+		return err
+	}
+	cheap := s.cheap(op)
+	// bm25 would count every paper of a category phrase ("cs cv"), and FTS5 reads its
+	// positions in nearly every paper: with few matches, the exact SQL check of the
+	// category is cheaper than intersecting in FTS.
+	s.noCatFTS = cheap || s.matches <= maxCatSQL
+	expr := s.matchExpr(op)
+	if expr == "" {
+		return s.browse() // cat: alone
+	}
+	s.floor = fmt.Sprint(floor) // FTS5 seeks to a rowid bound
+	if s.sort == paperboy.SortVotes {
+		if err := s.rankVoted(expr); err != nil {
 			return err
 		}
 		if len(s.hits) >= s.limit {
 			return nil
 		}
-		fallthrough
-	case !big:
-		order := `score DESC`
-		if s.sort == paperboy.SortNew {
-			order = `p.published DESC, f.rowid DESC`
-		}
-		q = `SELECT f.rowid, -bm25(papers_fts, ` + bm25Weights + `) AS score FROM papers_fts f JOIN papers p ON p.seq = f.rowid
-			WHERE papers_fts MATCH ? AND ` + filter + ` ORDER BY ` + order + ` LIMIT ?`
-		if filter == "1" && s.sort != paperboy.SortNew {
-			q = `SELECT rowid, -bm25(papers_fts, ` + bm25Weights + `) AS score FROM papers_fts
-				WHERE papers_fts MATCH ? ORDER BY score DESC LIMIT ?`
-		}
-		return s.collectSeqs(q, append(args, k)...)
-	default:
-		// A very common term: score the newest matches only (seq follows arrival).
-		order := `score DESC`
-		if s.sort == paperboy.SortNew {
-			order = `p.published DESC, c.rowid DESC`
-		}
-		q = `SELECT c.rowid, c.score FROM (SELECT rowid, -bm25(papers_fts, ` + bm25Weights + `) AS score FROM papers_fts
-				WHERE papers_fts MATCH ? ORDER BY rowid DESC LIMIT ` + fmt.Sprint(candidates) + `) c
-			JOIN papers p ON p.seq = c.rowid WHERE ` + filter + ` ORDER BY ` + order + ` LIMIT ?`
-		return s.collectSeqs(q, append(args, k)...)
 	}
+	if !cheap {
+		return s.rankBig(expr, op)
+	}
+	// One statement: bm25 over all matches, then the top rows loaded.
+	filter, fargs := s.filterSQL()
+	votes, vargs := s.votesSQL()
+	k := s.limit + len(s.hits)
+	inner := `SELECT rowid, -bm25(papers_fts, ` + bm25Weights + `) AS score FROM papers_fts
+		WHERE papers_fts MATCH ? AND rowid >= ` + s.floor + ` ORDER BY score DESC LIMIT ?`
+	order := `c.score DESC, c.rowid DESC`
+	if s.sort == paperboy.SortNew {
+		order = `p.published DESC, c.rowid DESC`
+	}
+	args := append([]any{}, vargs...)
+	args = append(args, expr)
+	if filter != "1" || s.sort == paperboy.SortNew {
+		innerOrder := `score DESC`
+		if s.sort == paperboy.SortNew {
+			innerOrder = `p.published DESC, f.rowid DESC`
+		}
+		inner = `SELECT f.rowid AS rowid, -bm25(papers_fts, ` + bm25Weights + `) AS score FROM papers_fts f JOIN papers p ON p.seq = f.rowid
+			WHERE papers_fts MATCH ? AND f.rowid >= ` + s.floor + ` AND ` + filter + ` ORDER BY ` + innerOrder + ` LIMIT ?`
+		args = append(args, fargs...)
+	}
+	args = append(args, k)
+	q := `SELECT ` + prefixed("p", paperColumns) + `, c.score, ` + votes + ` FROM (` + inner + `) c
+		JOIN papers p ON p.seq = c.rowid ORDER BY ` + order
+	return s.collect(q, args...)
 }
 
-// isBig reports whether some query word is so common that scoring all its matches would
-// not fit the budget. Words table counts stand in for stem counts.
-func (s *searcher) isBig() (bool, error) {
-	for i, t := range s.terms {
-		df, err := s.wordDF(t)
-		if err != nil {
-			return false, err
-		}
-		if df > bigDF || (i == len(s.terms)-1 && s.prefix && len(t) < 5 && df == 0) {
-			return true, nil
-		}
-	}
-	return false, nil
-}
+// sinceScan bounds the index entries seqFloor reads.
+const sinceScan = 50000
 
-// collectSeqs runs a query returning (seq, score) rows and appends the papers as hits.
-func (s *searcher) collectSeqs(q string, args ...any) error {
-	rows, err := s.tx.QueryContext(s.ctx, q, args...)
+// seqFloor is the lowest seq of a paper passing the since: filter when few do (so that
+// FTS5 can skip straight past older rows rather than test them one by one), 0 when there
+// is no such filter or many papers pass it; none reports that no paper passes.
+func (s *searcher) seqFloor() (floor int64, none bool, err error) {
+	if s.since == 0 {
+		return 0, false, nil
+	}
+	if s.sinceDone {
+		return s.sinceFloor, s.sinceNone, nil
+	}
+	var n int
+	var lo sql.NullInt64
+	err = s.tx.QueryRowContext(s.ctx, `SELECT count(*), min(seq) FROM (SELECT seq FROM papers
+		WHERE published = 0 OR published >= ? LIMIT `+fmt.Sprint(sinceScan+1)+`)`, s.since).Scan(&n, &lo)
 	if err != nil {
-		return fmt.Errorf("query: %w", err)
+		return 0, false, err
 	}
-	var seqs []int64
-	scores := map[int64]float64{}
-	for rows.Next() {
-		var seq int64
-		var score float64
-		if err := rows.Scan(&seq, &score); err != nil {
-			rows.Close()
-			return err
-		}
-		if s.seen[seq] || len(s.hits)+len(seqs) >= s.limit {
-			continue
-		}
-		s.seen[seq] = true
-		seqs = append(seqs, seq)
-		scores[seq] = score
+	s.sinceDone = true
+	switch {
+	case n == 0:
+		s.sinceNone = true
+	case n <= sinceScan:
+		s.sinceFloor = lo.Int64
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	return s.sinceFloor, s.sinceNone, nil
+}
+
+// rankVoted appends the matching papers that have votes, most votes first.
+func (s *searcher) rankVoted(expr string) error {
+	filter, fargs := s.filterSQL()
+	votes, vargs := s.votesSQL()
+	k := s.limit + len(s.hits)
+	// Voted papers are few: test each against the expression rather than the reverse.
+	// No bm25 here: inside a per-paper subquery it would recount every phrase's rows for
+	// each voted paper. Voted hits are ordered by votes and carry score 0.
+	// Arguments follow the order of the placeholders in the text.
+	q := `SELECT ` + prefixed("p", paperColumns) + `, 0.0 AS score, ` + votes + ` AS votes
+		FROM papers p WHERE p.id IN (SELECT paper_id FROM votes) AND ` + filter + `
+		AND EXISTS (SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? AND rowid = p.seq)
+		ORDER BY votes DESC, p.seq DESC LIMIT ?`
+	var args []any
+	args = append(args, vargs...)
+	args = append(args, fargs...)
+	args = append(args, expr, k)
+	return s.collect(q, args...)
+}
+
+// rankBig ranks the newest matches of expr (at most candidates of them) by a score that
+// needs no full doclist scan: for each query word, its IDF (from the words table), ten
+// times over when it is in the title, as bm25's column weights would.
+func (s *searcher) rankBig(expr, op string) error {
+	filter, fargs := s.filterSQL()
+	k := s.limit - len(s.hits)
+	if k <= 0 {
+		return nil
+	}
+	var q string
+	args := []any{expr}
+	switch {
+	case s.sort == paperboy.SortNew:
+		q = `SELECT c.rowid FROM (SELECT f.rowid AS rowid FROM papers_fts f JOIN papers p ON p.seq = f.rowid
+				WHERE papers_fts MATCH ? AND f.rowid >= ` + s.floor + ` AND ` + filter + ` ORDER BY f.rowid DESC LIMIT ` + fmt.Sprint(candidates) + `) c
+			JOIN papers p ON p.seq = c.rowid ORDER BY p.published DESC, c.rowid DESC`
+		args = append(args, fargs...)
+	case filter != "1":
+		q = `SELECT f.rowid FROM papers_fts f JOIN papers p ON p.seq = f.rowid
+			WHERE papers_fts MATCH ? AND f.rowid >= ` + s.floor + ` AND ` + filter + ` ORDER BY f.rowid DESC LIMIT ` + fmt.Sprint(candidates)
+		args = append(args, fargs...)
+	default:
+		q = `SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? AND rowid >= ` + s.floor + ` ORDER BY rowid DESC LIMIT ` + fmt.Sprint(candidates)
+	}
+	cands, err := s.rowids(q, args...)
+	if err != nil {
 		return err
 	}
+	var seqs []int64
+	for _, seq := range cands {
+		if !s.seen[seq] {
+			seqs = append(seqs, seq)
+		}
+	}
+	if len(seqs) == 0 {
+		return nil
+	}
+	scores := make(map[int64]float64, len(seqs))
+	if s.sort != paperboy.SortNew {
+		lo := slices.Min(seqs)
+		var total float64
+		if err := s.tx.QueryRowContext(s.ctx, `SELECT COALESCE(MAX(seq), 0) FROM papers`).Scan(&total); err != nil {
+			return err
+		}
+		// Dense candidates (the newest matches of a common word) span a short rowid
+		// range, which FTS5 title queries walk quickly; spread ones (a rare match set)
+		// are checked on their loaded titles instead.
+		dense := slices.Max(seqs)-lo <= denseSpan*int64(len(seqs))
+		var titles map[int64]map[string]bool
+		if !dense {
+			var err error
+			if titles, err = s.titleStems(seqs); err != nil {
+				return err
+			}
+		}
+		type part struct {
+			expr   string
+			df     int
+			stems  []string // all must be in the title (crude stems)
+			prefix string   // or a title word starting with it
+		}
+		var parts []part
+		for i, t := range s.terms {
+			p := part{expr: s.termExpr(i), df: s.termDF(i), stems: []string{crudeStem(t)}}
+			if i == len(s.terms)-1 && s.prefix {
+				p.prefix = t
+			}
+			parts = append(parts, p)
+		}
+		for _, ph := range s.phrases {
+			p := part{expr: ftsQuote(ph), df: s.phraseDF(ph)}
+			for _, w := range strings.Fields(ph) {
+				p.stems = append(p.stems, crudeStem(w))
+			}
+			parts = append(parts, p)
+		}
+		for _, p := range parts {
+			idf := bm25IDF(total, float64(p.df))
+			// Title: weight 10 (9 on top of the 1 of being matched at all), checked on
+			// the candidates' titles: an FTS5 title query would walk the word's whole
+			// doclist when the candidates are spread over the table.
+			if dense {
+				in, err := s.rowids(`SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? AND rowid >= ?`,
+					"({title} : "+p.expr+") AND ("+expr+")", lo)
+				if err != nil {
+					return err
+				}
+				for _, seq := range in {
+					scores[seq] += 9 * idf
+				}
+			} else {
+				for _, seq := range seqs {
+					if titleHas(titles[seq], p.stems, p.prefix) {
+						scores[seq] += 9 * idf
+					}
+				}
+			}
+			if op == "AND" {
+				for _, seq := range seqs {
+					scores[seq] += idf
+				}
+				continue
+			}
+			// Any-word candidates are the newest matches of a common word, so this
+			// range is short.
+			in, err := s.rowids(`SELECT rowid FROM papers_fts WHERE papers_fts MATCH ? AND rowid >= ?`,
+				"{title abstract} : "+p.expr, lo)
+			if err != nil {
+				return err
+			}
+			for _, seq := range in {
+				scores[seq] += idf
+			}
+		}
+		slices.SortStableFunc(seqs, func(a, b int64) int {
+			if sa, sb := scores[a], scores[b]; sa != sb {
+				if sa > sb {
+					return -1
+				}
+				return 1
+			}
+			return 0 // newest first already
+		})
+	}
+	if len(seqs) > k {
+		seqs = seqs[:k]
+	}
+	return s.load(seqs, scores)
+}
+
+// titleStems loads the crude stems of the candidates' title words.
+func (s *searcher) titleStems(seqs []int64) (map[int64]map[string]bool, error) {
+	out := make(map[int64]map[string]bool, len(seqs))
+	const chunk = 500
+	for from := 0; from < len(seqs); from += chunk {
+		part := seqs[from:min(from+chunk, len(seqs))]
+		args := make([]any, len(part))
+		for i, seq := range part {
+			args[i] = seq
+		}
+		ph := strings.TrimSuffix(strings.Repeat("?,", len(part)), ",")
+		rows, err := s.tx.QueryContext(s.ctx, `SELECT seq, title FROM papers WHERE seq IN (`+ph+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var seq int64
+			var title string
+			if err := rows.Scan(&seq, &title); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			stems := map[string]bool{}
+			for _, w := range paperboy.Words(title) {
+				stems[crudeStem(w)] = true
+				stems[w] = true
+			}
+			out[seq] = stems
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// titleHas reports whether a title (its word stems) has all stems, or a word starting
+// with prefix when prefix is set.
+func titleHas(title map[string]bool, stems []string, prefix string) bool {
+	if prefix != "" {
+		for w := range title {
+			if strings.HasPrefix(w, prefix) {
+				return true
+			}
+		}
+	}
+	for _, st := range stems {
+		if !title[st] {
+			return false
+		}
+	}
+	return len(stems) > 0
+}
+
+// crudeStem strips common English inflections so that a query word and a title word of
+// the same stem compare equal ("images"/"image", "learning"/"learned"). It approximates
+// FTS5's porter stemmer for ranking only; matching itself is FTS5's.
+func crudeStem(w string) string {
+	for _, r := range crudeSuffixes {
+		if len(w)-len(r[0]) >= 3 && strings.HasSuffix(w, r[0]) {
+			return w[:len(w)-len(r[0])] + r[1]
+		}
+	}
+	return w
+}
+
+// crudeSuffixes are suffixes and their replacements, longest first.
+var crudeSuffixes = [][2]string{
+	{"ations", "at"}, {"ation", "at"}, {"ings", ""}, {"ing", ""}, {"ies", "y"}, {"es", ""},
+	{"ed", ""}, {"s", ""}, {"e", ""},
+}
+
+// termExpr is the FTS5 string (or alternatives) for query term i.
+func (s *searcher) termExpr(i int) string {
+	t := s.terms[i]
+	// The last word may be unfinished: its completions join it, and exact matches count
+	// twice ("graph" ranks above "graphene"; a stub stands in for a completion). A lone
+	// word with no completions needs neither: doubling its one phrase ranks nothing
+	// differently but doubles bm25's work.
+	if i != len(s.terms)-1 || !s.prefix || len(s.terms) == 1 && len(s.phrases) == 0 && len(s.completions) == 0 {
+		return ftsQuote(t)
+	}
+	alts := []string{ftsQuote(t), ftsQuote(t)}
+	for _, c := range s.completions {
+		alts = append(alts, ftsQuote(c))
+	}
+	return "(" + strings.Join(alts, " OR ") + ")"
+}
+
+// rowids runs a query returning one integer column.
+func (s *searcher) rowids(q string, args ...any) ([]int64, error) {
+	rows, err := s.tx.QueryContext(s.ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// load appends the papers seqs (in that order) as hits with the given scores.
+func (s *searcher) load(seqs []int64, scores map[int64]float64) error {
 	if len(seqs) == 0 {
 		return nil
 	}
@@ -445,7 +835,8 @@ func (s *searcher) collectSeqs(q string, args ...any) error {
 		return err
 	}
 	for _, seq := range seqs {
-		if h, ok := byseq[seq]; ok {
+		if h, ok := byseq[seq]; ok && !s.seen[seq] && len(s.hits) < s.limit {
+			s.seen[seq] = true
 			s.hits = append(s.hits, h)
 		}
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -232,4 +233,63 @@ func FuzzSearch(f *testing.F) {
 			t.Fatalf("search %q: %v", text, err)
 		}
 	})
+}
+
+// TestSearchLargeMatchSets runs queries through the path for words too common for bm25
+// (newest matches ranked by title and word rarity), forced by a zero cost limit.
+func TestSearchLargeMatchSets(t *testing.T) {
+	db := searchFixture(t)
+	defer func(c, s int, d int64) { maxCountRows, maxScoreRows, denseSpan = c, s, d }(maxCountRows, maxScoreRows, denseSpan)
+	maxCountRows, maxScoreRows = 0, 0
+	for _, span := range []int64{50, -1} { // title checks in FTS5, then on loaded titles
+		denseSpan = span
+		t.Run(fmt.Sprint("span ", span), func(t *testing.T) { searchLargeMatchSets(t, db) })
+	}
+}
+
+func searchLargeMatchSets(t *testing.T, db *DB) {
+	for _, tc := range []struct {
+		query string
+		first string // expected best hit
+		all   string // expected hits, sorted, comma separated
+	}{
+		{"attention entropy", "2401.10001", "2401.10001,2401.10002,2401.10003"},
+		{"entropy", "2401.10001", "2401.10001,2401.10003"}, // title match first
+		{"translating", "2401.10003", "2401.10003"},
+		{"molecul", "2401.10002", "2401.10002"},
+		{"graph", "", "2401.10002,2401.10005"},
+		{"atention entropie", "2401.10001", "2401.10001,2401.10002,2401.10003"},
+		{"entropy cat:cs.CL", "2401.10003", "2401.10003"},
+		{"entropy since:2m", "2401.10001", "2401.10001,2401.10003"},
+		{"entropy -speech", "2401.10001", "2401.10001"},
+		{"\"entropy collapse\"", "2401.10001", "2401.10001"},
+		{"entropy sort:new", "2401.10001", "2401.10001,2401.10003"},
+		{"nothingmatcheszzz", "", ""},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			ids, _ := searchIDs(t, db, tc.query)
+			if tc.first != "" && (len(ids) == 0 || ids[0] != tc.first) {
+				t.Fatalf("got %v, want %s first", ids, tc.first)
+			}
+			sorted := append([]string(nil), ids...)
+			slices.Sort(sorted)
+			if got := strings.Join(sorted, ","); got != tc.all {
+				t.Fatalf("got %q, want %q", got, tc.all)
+			}
+		})
+	}
+}
+
+func TestCrudeStem(t *testing.T) {
+	for _, tc := range [][2]string{
+		{"images", "image"}, {"learning", "learned"}, {"models", "model"}, {"networks", "network"},
+		{"translations", "translate"},
+	} {
+		if a, b := crudeStem(tc[0]), crudeStem(tc[1]); a != b {
+			t.Errorf("crudeStem(%q) = %q, crudeStem(%q) = %q, want equal", tc[0], a, tc[1], b)
+		}
+	}
+	if a, b := crudeStem("graph"), crudeStem("graphene"); a == b {
+		t.Errorf("crudeStem(graph) = crudeStem(graphene) = %q, want different", a)
+	}
 }

@@ -33,8 +33,8 @@ func (db *DB) SimilarPapers(ctx context.Context, id string, limit int) ([]paperb
 		}
 		sctx, cancel := context.WithTimeout(ctx, searchBudget)
 		defer cancel()
-		s := &searcher{ctx: sctx, tx: tx, limit: limit + 1, terms: terms, seen: map[int64]bool{}}
-		if err := s.rank(s.matchExpr("OR")); err != nil && !isInterrupt(sctx, err) {
+		s := &searcher{ctx: sctx, tx: tx, db: db, limit: limit + 1, terms: terms, seen: map[int64]bool{}}
+		if err := s.rank("OR"); err != nil && !isInterrupt(sctx, err) {
 			return err
 		}
 		for _, h := range s.hits {

@@ -8,26 +8,28 @@ import (
 // Spelling correction: a query word that no stored title or abstract contains is replaced
 // by the vocabulary word (words table plus counts not yet written) within edit distance 1
 // (words up to 4 letters) or 2, preferring the smallest distance, then the most frequent
-// word. Candidates share the first letter, which keeps the scan to a slice of the
-// vocabulary; if none does, the whole vocabulary of similar length is tried.
+// word. Candidates share the first two letters, or failing that the first letter, which
+// keeps each scan to a range of the words index (a few thousand rows at 1M papers). A typo
+// in the first letter is not corrected: scanning the whole vocabulary does not fit a
+// search's budget.
 
 // correct applies spelling correction to s.terms, setting s.corrected when it changed any.
 func (s *searcher) correct() error {
+	if err := s.loadDF(); err != nil {
+		return err
+	}
 	for i, t := range s.terms {
-		if isNumber(t) || len(t) < 3 || len(t) > maxWordLen {
+		if isNumber(t) || len(t) < 3 || len(t) > maxWordLen || s.dfs[t] > 0 {
 			continue
 		}
-		df, err := s.wordDF(t)
-		if err != nil {
-			return err
-		}
-		if df > 0 {
-			continue
+		last := i == len(s.terms)-1
+		if last && s.prefix && len(s.completions) > 0 {
+			continue // an unfinished word
 		}
 		// Another form of a stored word ("translating" when papers say "translates")
 		// is not a typo: porter stemming finds it.
 		var one int
-		err = s.tx.QueryRowContext(s.ctx, `SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT 1`,
+		err := s.tx.QueryRowContext(s.ctx, `SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT 1`,
 			"{title abstract} : "+ftsQuote(t)).Scan(&one)
 		if err == nil {
 			continue
@@ -35,54 +37,25 @@ func (s *searcher) correct() error {
 		if err != sql.ErrNoRows {
 			return err
 		}
-		if i == len(s.terms)-1 && s.prefix {
-			ok, err := s.hasPrefix(t)
-			if err != nil {
-				return err
-			}
-			if ok {
-				continue // an unfinished word
-			}
-		}
-		best, err := s.nearest(t)
+		best, df, err := s.nearest(t)
 		if err != nil {
 			return err
 		}
 		if best != "" && best != t {
 			s.terms[i] = best
+			s.dfs[best] = df
 			s.corrected = true
-			if i == len(s.terms)-1 {
+			if last {
 				s.prefix = false // a corrected word is complete
+				s.completions = nil
 			}
 		}
 	}
 	return nil
 }
 
-// wordDF is the number of stored papers whose title or abstract has word w.
-func (s *searcher) wordDF(w string) (int, error) {
-	var df int
-	err := s.tx.QueryRowContext(s.ctx, `SELECT df FROM words WHERE word = ?`, w).Scan(&df)
-	if err != nil && err != sql.ErrNoRows {
-		return 0, err
-	}
-	if s.db != nil {
-		df += s.db.pendingDF(w)
-	}
-	return df, nil
-}
-
-func (s *searcher) hasPrefix(p string) (bool, error) {
-	var one int
-	err := s.tx.QueryRowContext(s.ctx, `SELECT 1 FROM words WHERE word > ? AND word < ? LIMIT 1`, p, p+"\xff").Scan(&one)
-	if err == sql.ErrNoRows {
-		return false, nil
-	}
-	return err == nil, err
-}
-
 // nearest finds the best correction for w, or "".
-func (s *searcher) nearest(w string) (string, error) {
+func (s *searcher) nearest(w string) (string, int, error) {
 	maxDist := 2
 	if len(w) <= 4 {
 		maxDist = 1
@@ -122,27 +95,30 @@ func (s *searcher) nearest(w string) (string, error) {
 		return rows.Err()
 	}
 	lo, hi := len(w)-maxDist, len(w)+maxDist
-	first := w[:1]
-	if w[0] < 0x80 {
+	// Words sharing the first two letters, then the first letter: a typo rarely hits
+	// the start of a word, and each range is a slice of the words index.
+	for _, n := range []int{2, 1} {
+		if len(w) <= n || w[n-1] >= 0x7f {
+			continue
+		}
+		start := w[:n]
+		end := w[:n-1] + string(rune(w[n-1]+1))
 		if err := scan(`SELECT word, df FROM words WHERE word >= ? AND word < ? AND length(word) BETWEEN ? AND ?`,
-			first, string(rune(w[0]+1)), lo, hi); err != nil {
-			return "", err
+			start, end, lo, hi); err != nil {
+			return "", 0, err
+		}
+		if s.db != nil {
+			s.db.pendingScan(func(word string, df int) {
+				if strings.HasPrefix(word, start) && len(word) >= lo && len(word) <= hi {
+					consider(word, df)
+				}
+			})
+		}
+		if best.word != "" {
+			break
 		}
 	}
-	if s.db != nil {
-		s.db.pendingScan(func(word string, df int) {
-			if strings.HasPrefix(word, first) && len(word) >= lo && len(word) <= hi {
-				consider(word, df)
-			}
-		})
-	}
-	if best.word == "" {
-		// The first letter may be the typo.
-		if err := scan(`SELECT word, df FROM words WHERE length(word) BETWEEN ? AND ? AND df >= 2`, lo, hi); err != nil {
-			return "", err
-		}
-	}
-	return best.word, nil
+	return best.word, best.df, nil
 }
 
 // editDistance is the optimal-string-alignment distance between a and b (insertions,

@@ -35,6 +35,10 @@ type DB struct {
 
 	write *sql.DB
 	read  *sql.DB
+
+	// pendingWords are word counts of bulk batches not yet written to the words table
+	// (see store/paper.go); Optimize and Close write them.
+	pendingWords wordState
 }
 
 // Open opens (creating if needed) the database at path and runs pending migrations.
@@ -61,6 +65,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.write.Close()
 		return nil, err
 	}
+	if err := db.restoreMerging(ctx); err != nil {
+		db.write.Close()
+		return nil, err
+	}
 	if db.read, err = sql.Open("sqlite3", dsn(path, true)); err != nil {
 		db.write.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -77,6 +85,7 @@ func dsn(path string, readOnly bool) string {
 	v.Set("_synchronous", "NORMAL")
 	if readOnly {
 		v.Set("_query_only", "1")
+		v.Set("_stmt_cache_size", "32") // searches reuse a handful of statements
 	} else {
 		// BEGIN IMMEDIATE: take the write lock up front so two processes never deadlock
 		// upgrading read transactions.
@@ -85,9 +94,12 @@ func dsn(path string, readOnly bool) string {
 	return "file:" + path + "?" + v.Encode()
 }
 
-// Close closes the database.
+// Close writes pending word counts and closes the database.
 func (db *DB) Close() error {
 	var errs []error
+	if db.write != nil && db.hasPendingWords() {
+		errs = append(errs, db.flushWords(context.Background()))
+	}
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
 	}

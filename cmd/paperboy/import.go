@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"runtime/debug"
 	"strings"
 
 	"github.com/paperboy-bot/paperboy"
@@ -37,13 +39,20 @@ func (r importReport) String() string {
 
 const maxListedRejects = 50
 
+// defaultImportBatch is papers per transaction: large enough that each commit writes one
+// big full-text segment, small enough to keep memory flat (three batches are in flight).
+const defaultImportBatch = 5000
+
+// importMemoryLimit is the Go heap's soft limit during an import, unless GOMEMLIMIT sets one.
+const importMemoryLimit = 160 << 20
+
 // runImport reads JSONL (Kaggle arXiv snapshot, seed corpus shape, or paperboy export;
 // gzip detected) and stores it in batches, parsing and writing in parallel. Imported
 // papers are quiet (never announced in channels) unless --announce is given.
 func (m *Main) runImport(ctx context.Context, args []string) error {
 	var c common
 	fs := m.newFlags("import", "FILE|-", &c)
-	batch := fs.Int("batch", 2000, "papers per transaction")
+	batch := fs.Int("batch", defaultImportBatch, "papers per transaction")
 	announce := fs.Bool("announce", false, "let subscriptions post the imported papers (default: store quietly)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -71,6 +80,16 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 	}
 	defer db.Close()
 
+	// Bulk mode: no incremental index merging while importing; EndBulk merges the index
+	// once and writes the word counts, and its time counts as the import's.
+	if err := db.BeginBulk(ctx); err != nil {
+		return fmt.Errorf("import: %s", userError(err))
+	}
+	// Keep memory flat in the file's size: a soft limit on the Go heap (SQLite's page
+	// cache and index buffer, about 64 MB, come on top).
+	if debug.SetMemoryLimit(-1) == math.MaxInt64 {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(importMemoryLimit))
+	}
 	var rep importReport
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -94,12 +113,15 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 		rep.Stats.Add(st)
 	}
 	rerr := <-readErr
+	endErr := db.EndBulk(ctx)
 	fmt.Fprintln(m.Stdout, rep.String())
 	switch {
 	case writeErr != nil:
 		return fmt.Errorf("import stopped; batches before the failing one are stored: %s", userError(writeErr))
 	case rerr != nil && !errors.Is(rerr, context.Canceled):
 		return fmt.Errorf("import: %w", rerr)
+	case endErr != nil && ctx.Err() == nil:
+		return fmt.Errorf("import: papers are stored, but merging the search index failed (run the import again to retry): %s", userError(endErr))
 	}
 	return nil
 }

@@ -1,0 +1,166 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/paperboy-bot/paperboy"
+)
+
+func ftsConfig(t *testing.T, db *DB, key string) int {
+	t.Helper()
+	var v int
+	if err := db.write.QueryRow(`SELECT v FROM papers_fts_config WHERE k = ?`, key).Scan(&v); err != nil {
+		t.Fatalf("read %s: %v", key, err)
+	}
+	return v
+}
+
+func wordDF(t *testing.T, db *DB, w string) int {
+	t.Helper()
+	var df int
+	err := db.read.QueryRow(`SELECT COALESCE((SELECT df FROM words WHERE word = ?), 0)`, w).Scan(&df)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return df
+}
+
+// TestBulkImport imports synthetic papers in bulk mode and checks the full-text index
+// against its content, the word counts against the papers, and the settings restored.
+func TestBulkImport(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	if err := db.BeginBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ftsConfig(t, db, "automerge"), 0; got != want {
+		t.Fatalf("automerge during bulk: got %d, want %d", got, want)
+	}
+	const n, batch = 1800, 600
+	want := map[string]int{}
+	for from := 0; from < n; from += batch {
+		ps := benchGen.Papers(from, batch)
+		for _, p := range ps {
+			seen := map[string]bool{}
+			for _, w := range paperboy.Words(p.Title + " " + p.Abstract) {
+				if !seen[w] {
+					seen[w] = true
+					want[w]++
+				}
+			}
+		}
+		st, err := db.UpsertPapers(ctx, ps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := (paperboy.UpsertStats{New: batch}); st != got {
+			t.Fatalf("batch at %d: got %+v, want %+v", from, st, got)
+		}
+	}
+	// Batches above smallBatchWords keep their counts pending until EndBulk.
+	if got := wordDF(t, db, "model"); got != 0 {
+		t.Fatalf("df(model) before EndBulk: got %d, want 0 (pending)", got)
+	}
+	if err := db.EndBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ftsConfig(t, db, "automerge"), normalAutomerge; got != want {
+		t.Fatalf("automerge after bulk: got %d, want %d", got, want)
+	}
+	if _, err := db.write.Exec(`INSERT INTO papers_fts (papers_fts) VALUES ('integrity-check')`); err != nil {
+		t.Fatalf("index integrity after bulk import: %v", err)
+	}
+	for _, w := range []string{"model", "learning", "data", "training", "reinforcement"} {
+		if got := wordDF(t, db, w); got != want[w] || got == 0 {
+			t.Errorf("df(%s): got %d, want %d (nonzero)", w, got, want[w])
+		}
+	}
+	if got := countPaperRows(t, db); got != n {
+		t.Fatalf("rows: got %d, want %d", got, n)
+	}
+}
+
+// TestBulkInterrupted: a process that dies between BeginBulk and EndBulk leaves the
+// pending word counts written by Close and merging restored by the next Open.
+func TestBulkInterrupted(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "bulk.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.BeginBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.UpsertPapers(ctx, benchGen.Papers(0, smallBatchWords+1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got, want := ftsConfig(t, db, "automerge"), normalAutomerge; got != want {
+		t.Fatalf("automerge after reopen: got %d, want %d", got, want)
+	}
+	if got := wordDF(t, db, "model"); got == 0 {
+		t.Fatalf("df(model) after close: got 0, want the batch's count")
+	}
+}
+
+// TestUpsertBatchKeys covers the one-lookup-per-batch path: papers matching stored rows
+// by DOI, and papers matching rows the same batch inserted or changed (by arXiv id, and
+// by a title that an earlier update in the batch gave the row).
+func TestUpsertBatchKeys(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	stored := mustPaper(t, paperboy.Paper{Title: "Graph Networks at Scale", DOI: "10.1234/gns", Sources: []string{"rss"}})
+	mustUpsert(t, db, stored)
+
+	v1 := mustPaper(t, arxivPaper("2401.00001", 1, "Alpha Attention"))
+	v2 := mustPaper(t, arxivPaper("2401.00001", 2, "Alpha Attention Revised"))
+	byDOI := mustPaper(t, arxivPaper("2402.00002", 1, "Graph networks at scale"))
+	byDOI.DOI = "10.1234/gns"
+	byTitle := mustPaper(t, paperboy.Paper{Title: "Alpha attention, revised", Sources: []string{"rss"}})
+	fresh := mustPaper(t, arxivPaper("2403.00003", 1, "Something Else Entirely"))
+	st, err := db.UpsertPapers(ctx, []paperboy.Paper{v1, byDOI, v2, byTitle, fresh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (paperboy.UpsertStats{New: 2, Updated: 1, Duplicates: 2}); st != want {
+		t.Fatalf("stats: got %+v, want %+v", st, want)
+	}
+	if got, want := countPaperRows(t, db), 3; got != want {
+		t.Fatalf("rows: got %d, want %d", got, want)
+	}
+	a := mustFindPaper(t, db, "2401.00001")
+	if a.Title != v2.Title || a.Version != 2 || !slices.Contains(a.Sources, "rss") {
+		t.Fatalf("2401.00001: got title %q version %d sources %v, want %q, 2, with rss", a.Title, a.Version, a.Sources, v2.Title)
+	}
+	g := mustFindPaper(t, db, "10.1234/gns")
+	if g.ArxivID != "2402.00002" || g.ID != "2402.00002" {
+		t.Fatalf("DOI paper: got arxiv id %q id %q, want 2402.00002 for both", g.ArxivID, g.ID)
+	}
+}
+
+// TestUpsertBatchKeysInvalidUTF8: keys that JSON cannot carry unchanged (papers given
+// with an ID skip Normalize, so their DOI is stored as given) still match stored rows.
+func TestUpsertBatchKeysInvalidUTF8(t *testing.T) {
+	db := MustOpenDB(t)
+	const doi = "10.1234/ab\xffc"
+	first := paperboy.Paper{ID: "doi:" + doi, DOI: doi, Title: "Broken Bytes"}
+	mustUpsert(t, db, first)
+	again := paperboy.Paper{ID: "doi:" + doi, DOI: doi, Title: "Broken Bytes, Retitled", Sources: []string{"rss"}}
+	if got, want := mustUpsert(t, db, again), (paperboy.UpsertStats{Updated: 1}); got != want {
+		t.Fatalf("second sighting: got %+v, want %+v", got, want)
+	}
+	if got, want := countPaperRows(t, db), 1; got != want {
+		t.Fatalf("rows: got %d, want %d", got, want)
+	}
+}
