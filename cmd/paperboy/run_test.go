@@ -46,31 +46,41 @@ const announcedPaper = `{"id": "2411.00001v2", "submitter": "A", "authors": "Ann
 {"id": "2411.00002", "submitter": "D", "authors": "Dan D", "title": "A Survey of Graph Databases", "comments": null, "journal-ref": null, "doi": null, "categories": "cs.DB", "abstract": "We survey graph databases.", "versions": [{"version": "v1", "created": "Mon, 23 Nov 2026 10:00:00 GMT"}], "update_date": "2026-11-23", "authors_parsed": [["D", "Dan", ""]]}
 `
 
+// startBot runs `paperboy <args>` in-process (normally `run`) with a pipe for the
+// terminal's input. It returns a function that types a line and the collected output; the
+// bot is stopped, and must have exited cleanly, when the test ends.
+func startBot(t *testing.T, env map[string]string, stderr io.Writer, args ...string) (say func(string), out *lockedBuffer) {
+	t.Helper()
+	inR, inW := io.Pipe()
+	out = &lockedBuffer{}
+	if stderr == nil {
+		stderr = io.Discard
+	}
+	m := &Main{Stdin: inR, Stdout: out, Stderr: stderr, Getenv: func(k string) string { return env[k] }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx, args) }()
+	t.Cleanup(func() {
+		cancel()
+		inW.Close()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	return func(line string) {
+		if _, err := io.WriteString(inW, line+"\n"); err != nil {
+			t.Errorf("typing %q: %v", line, err)
+		}
+	}, out
+}
+
 // TestRunTerminalNewcomer is the README's first experience, in-process: the bot runs on
 // the terminal adapter, a user subscribes, papers arrive from another "process" (a
 // separate import into the same database file), the matching one is posted with a
 // thread, a +1 counts, top shows it, and a new version of the paper is not posted again.
 func TestRunTerminalNewcomer(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "p.db")
-	inR, inW := io.Pipe()
-	out := &lockedBuffer{}
-	m := &Main{Stdin: inR, Stdout: out, Stderr: io.Discard, Getenv: func(string) string { return "" }}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx, []string{"run", "--db", db}) }()
-	defer func() {
-		cancel()
-		inW.Close()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	}()
-	say := func(line string) {
-		t.Helper()
-		if _, err := io.WriteString(inW, line+"\n"); err != nil {
-			t.Fatal(err)
-		}
-	}
+	say, out := startBot(t, nil, nil, "run", "--db", db)
 
 	say(`/papers subscribe cat:cs.LG diffusion -survey`)
 	waitFor(t, out, "Subscribed #terminal (id 1): cs.LG papers matching diffusion, not \"survey\"")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -51,22 +50,8 @@ func TestRunWithModel(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"PAPERBOY_SUMMARIZE_API_KEY": key}
-	inR, inW := io.Pipe()
-	out, errOut := &lockedBuffer{}, &lockedBuffer{}
-	m := &Main{Stdin: inR, Stdout: out, Stderr: errOut, Getenv: func(k string) string { return env[k] }}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx, []string{"run", "--config", cfg}) }()
-	defer func() {
-		cancel()
-		inW.Close()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	}()
-	say := func(line string) { io.WriteString(inW, line+"\n") }
-
+	errOut := &lockedBuffer{}
+	say, out := startBot(t, map[string]string{"PAPERBOY_SUMMARIZE_API_KEY": key}, errOut, "run", "--config", cfg)
 	say("/papers subscribe cat:cs.LG diffusion")
 	waitFor(t, out, "Subscribed #terminal")
 	if _, stderr, err := runMain(t, announcedPaper, "import", "--announce", "--db", db, "-"); err != nil {
@@ -115,27 +100,15 @@ func TestRunWithDeadModel(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	inR, inW := io.Pipe()
-	out := &lockedBuffer{}
-	m := &Main{Stdin: inR, Stdout: out, Stderr: io.Discard, Getenv: func(string) string { return "" }}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx, []string{"run", "--config", cfg}) }()
-	defer func() {
-		cancel()
-		inW.Close()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	}()
-	io.WriteString(inW, "/papers subscribe cat:cs.LG diffusion\n")
+	say, out := startBot(t, nil, nil, "run", "--config", cfg)
+	say("/papers subscribe cat:cs.LG diffusion")
 	waitFor(t, out, "Subscribed #terminal")
 	if _, stderr, err := runMain(t, announcedPaper, "import", "--announce", "--db", db, "-"); err != nil {
 		t.Fatalf("import: %v %s", err, stderr)
 	}
 	waitFor(t, out, "[post #1] New in cs.LG: Faster Diffusion Sampling")
 	waitFor(t, out, "  We propose StepSched") // extractive summary on the post
-	io.WriteString(inW, "/papers summary 2411.00001\n")
+	say("/papers summary 2411.00001")
 	waitFor(t, out, "bot> Summary of Faster Diffusion Sampling")
 	if calls.Load() == 0 {
 		t.Error("the model was never asked; the test did not exercise the failure path")
