@@ -66,24 +66,7 @@ func (f *Feed) Fetch(ctx context.Context, feedURL string, emit func(paperboy.Pap
 // ParseFeed reads an RSS 2.0, RSS 1.0 or Atom feed. Titles and abstracts come out as
 // plain text; the feed's title is kept in Extra["feed"].
 func ParseFeed(data []byte) (*Parsed, error) {
-	doc, err := decodeXML(data)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := doc.rootKind(); err != nil {
-		return nil, err
-	}
-	items, title := doc.items()
-	out := &Parsed{Title: title, Entries: len(items)}
-	for i := range items {
-		p, err := feedItem(&items[i], title)
-		if err != nil {
-			out.Skipped = append(out.Skipped, fmt.Sprintf("item %d: %v", i+1, err))
-			continue
-		}
-		out.Papers = append(out.Papers, p)
-	}
-	return out, nil
+	return parseItems(data, feedItem)
 }
 
 func feedItem(it *xmlItem, feedTitle string) (paperboy.Paper, error) {

@@ -109,24 +109,7 @@ var (
 
 // ParseListing reads an arXiv announcement feed, Atom or RSS 2.0.
 func ParseListing(data []byte) (*Parsed, error) {
-	doc, err := decodeXML(data)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := doc.rootKind(); err != nil {
-		return nil, err
-	}
-	items, title := doc.items()
-	out := &Parsed{Title: title, Entries: len(items)}
-	for i := range items {
-		p, err := listingEntry(&items[i])
-		if err != nil {
-			out.Skipped = append(out.Skipped, err.Error())
-			continue
-		}
-		out.Papers = append(out.Papers, p)
-	}
-	return out, nil
+	return parseItems(data, func(it *xmlItem, _ string) (paperboy.Paper, error) { return listingEntry(it) })
 }
 
 func listingEntry(it *xmlItem) (paperboy.Paper, error) {

@@ -288,3 +288,27 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// parseItems decodes an RSS or Atom document and converts each item with convert (which
+// also gets the feed's title). An item that cannot become a paper is listed in Skipped
+// with its position; it does not fail the feed.
+func parseItems(data []byte, convert func(it *xmlItem, feedTitle string) (paperboy.Paper, error)) (*Parsed, error) {
+	doc, err := decodeXML(data)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := doc.rootKind(); err != nil {
+		return nil, err
+	}
+	items, title := doc.items()
+	out := &Parsed{Title: title, Entries: len(items)}
+	for i := range items {
+		p, err := convert(&items[i], title)
+		if err != nil {
+			out.Skipped = append(out.Skipped, fmt.Sprintf("item %d: %v", i+1, err))
+			continue
+		}
+		out.Papers = append(out.Papers, p)
+	}
+	return out, nil
+}
