@@ -30,7 +30,7 @@ const (
 // Query words only search title and abstract; a title match weighs ten abstract matches.
 const bm25Weights = `10.0, 1.0, 0.0, 0.0`
 
-// Search ranks papers for req.Query. Words are matched with porter stemming in titles and
+// Search ranks papers for req.Query. Words are matched by Porter stems in titles and
 // abstracts (titles weigh more); papers with all words come first, then papers with some;
 // the last word also matches its most frequent completions (an unfinished word); words
 // absent from the corpus are replaced by the nearest frequent word (SearchResult.Corrected).
@@ -138,7 +138,8 @@ func (s *searcher) prepare(q paperboy.Query) {
 	seen := map[string]bool{}
 	for _, t := range q.Terms {
 		for _, w := range paperboy.Words(t) {
-			if len(s.terms) < maxSearchTerms && !seen[w] && len(w) <= 64 {
+			// Stop words are not in the index (paperboy.IndexText): they match nothing.
+			if len(s.terms) < maxSearchTerms && !seen[w] && len(w) <= 64 && !paperboy.IsStopWord(w) {
 				seen[w] = true
 				s.terms = append(s.terms, w)
 			}
@@ -151,7 +152,7 @@ func (s *searcher) prepare(q paperboy.Query) {
 		s.prefix = true
 	}
 	for _, p := range q.Phrases {
-		if w := paperboy.Words(p); len(w) > 0 && len(s.phrases) < maxSearchPhrases {
+		if w := paperboy.Words(p); len(w) > 0 && len(s.phrases) < maxSearchPhrases && paperboy.IndexText(p) != "" {
 			if len(w) > maxSearchTerms {
 				w = w[:maxSearchTerms]
 			}
@@ -159,7 +160,7 @@ func (s *searcher) prepare(q paperboy.Query) {
 		}
 	}
 	for _, e := range q.Exclude {
-		if w := paperboy.Words(e); len(w) > 0 && len(s.exclude) < maxSearchExclude {
+		if w := paperboy.Words(e); len(w) > 0 && len(s.exclude) < maxSearchExclude && paperboy.IndexText(e) != "" {
 			if len(w) > maxSearchTerms {
 				w = w[:maxSearchTerms]
 			}
@@ -190,8 +191,29 @@ func (s *searcher) correctedText() string {
 	return strings.Join(parts, " ")
 }
 
-// quote makes one FTS5 string token of already word-split text.
+// ftsQuote makes one FTS5 string of index terms (letters, digits and single spaces, so
+// nothing in it is FTS5 syntax; quotes are doubled all the same).
 func ftsQuote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// ftsText is the FTS5 phrase for words searched in titles and abstracts: their index
+// terms (paperboy.IndexText: stop words dropped, Porter stems), as the index holds them;
+// "" when only stop words remain.
+func ftsText(s string) string {
+	t := paperboy.IndexText(s)
+	if t == "" {
+		return ""
+	}
+	return ftsQuote(t)
+}
+
+// ftsName is the FTS5 phrase for author and category words (paperboy.NameText).
+func ftsName(s string) string {
+	t := paperboy.NameText(s)
+	if t == "" {
+		return ""
+	}
+	return ftsQuote(t)
+}
 
 // textExpr is the FTS5 expression for the query words and phrases joined by op ("AND" or
 // "OR"), restricted to title and abstract; "" when there are no words.
@@ -201,7 +223,7 @@ func (s *searcher) textExpr(op string) string {
 		parts = append(parts, s.termExpr(i))
 	}
 	for _, p := range s.phrases {
-		parts = append(parts, ftsQuote(p))
+		parts = append(parts, ftsText(p))
 	}
 	if len(parts) == 0 {
 		return ""
@@ -234,7 +256,7 @@ func (s *searcher) filterExpr() string {
 				if len(w) > 4 {
 					w = w[:4]
 				}
-				alts = append(alts, ftsQuote(strings.Join(w, " ")))
+				alts = append(alts, ftsName(strings.Join(w, " ")))
 			}
 		}
 		if len(alts) > 0 {
@@ -247,7 +269,7 @@ func (s *searcher) filterExpr() string {
 func quoteAll(words []string) string {
 	q := make([]string, len(words))
 	for i, w := range words {
-		q[i] = ftsQuote(w)
+		q[i] = ftsName(w)
 	}
 	return strings.Join(q, " AND ")
 }
@@ -258,7 +280,7 @@ func (s *searcher) excludeExpr() string {
 	}
 	q := make([]string, len(s.exclude))
 	for i, e := range s.exclude {
-		q[i] = ftsQuote(e)
+		q[i] = ftsText(e)
 	}
 	return "{title abstract} : (" + strings.Join(q, " OR ") + ")"
 }
@@ -638,7 +660,7 @@ func (s *searcher) rankBig(expr, op string) error {
 			parts = append(parts, p)
 		}
 		for _, ph := range s.phrases {
-			p := part{expr: ftsQuote(ph), df: s.phraseDF(ph)}
+			p := part{expr: ftsText(ph), df: s.phraseDF(ph)}
 			for _, w := range strings.Fields(ph) {
 				p.stems = append(p.stems, crudeStem(w))
 			}
@@ -779,11 +801,13 @@ func (s *searcher) termExpr(i int) string {
 	// word with no completions needs neither: doubling its one phrase ranks nothing
 	// differently but doubles bm25's work.
 	if i != len(s.terms)-1 || !s.prefix || len(s.terms) == 1 && len(s.phrases) == 0 && len(s.completions) == 0 {
-		return ftsQuote(t)
+		return ftsText(t)
 	}
-	alts := []string{ftsQuote(t), ftsQuote(t)}
+	alts := []string{ftsText(t), ftsText(t)}
 	for _, c := range s.completions {
-		alts = append(alts, ftsQuote(c))
+		if e := ftsText(c); e != "" {
+			alts = append(alts, e)
+		}
 	}
 	return "(" + strings.Join(alts, " OR ") + ")"
 }

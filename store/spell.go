@@ -3,6 +3,8 @@ package store
 import (
 	"database/sql"
 	"strings"
+
+	"github.com/paperboy-bot/paperboy"
 )
 
 // Spelling correction: a query word that no stored title or abstract contains is replaced
@@ -30,7 +32,7 @@ func (s *searcher) correct() error {
 		// is not a typo: porter stemming finds it.
 		var one int
 		err := s.tx.QueryRowContext(s.ctx, `SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT 1`,
-			"{title abstract} : "+ftsQuote(t)).Scan(&one)
+			"{title abstract} : "+ftsText(t)).Scan(&one)
 		if err == nil {
 			continue
 		}
@@ -67,8 +69,8 @@ func (s *searcher) nearest(w string) (string, int, error) {
 	}
 	var best cand
 	consider := func(word string, df int) {
-		if df <= 0 || word == w {
-			return
+		if df <= 0 || word == w || paperboy.IsStopWord(word) {
+			return // a stop word is not in the index: it would match nothing
 		}
 		d := editDistance(w, word, maxDist)
 		if d > maxDist {

@@ -201,6 +201,11 @@ func (db *DB) migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 				return fmt.Errorf("apply %s: %w", m.name, err)
 			}
+			if step := postMigrate[m.version]; step != nil {
+				if err := step(ctx, tx); err != nil {
+					return fmt.Errorf("apply %s: %w", m.name, err)
+				}
+			}
 			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, m.version, m.name, time.Now().Unix())
 			return err
 		})

@@ -1,0 +1,85 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/paperboy-bot/paperboy"
+)
+
+// indexed is one paper's full-text index columns, as papers_fts is fed them (see
+// migrations/006_index.sql): Go computes them, SQLite's ascii tokenizer only splits.
+type indexed struct {
+	title, abstract, authors, categories string
+}
+
+// indexColumns computes the index columns of a paper. It is pure Go, so UpsertPapers runs
+// it before taking the write lock (and PreparePapers on the caller's goroutine).
+func indexColumns(p *paperboy.Paper) indexed {
+	return indexed{
+		title:      paperboy.IndexText(p.Title),
+		abstract:   paperboy.IndexText(p.Abstract),
+		authors:    paperboy.NameText(strings.Join(p.Authors, " ")),
+		categories: paperboy.NameText(strings.Join(p.Categories, " ")),
+	}
+}
+
+// postMigrate holds Go steps that run right after a migration's SQL, in its transaction.
+var postMigrate = map[int]func(ctx context.Context, tx *sql.Tx) error{
+	6: reindexAll,
+}
+
+// reindexAll fills papers_fts from papers (migration 006 replaced the index).
+func reindexAll(ctx context.Context, tx *sql.Tx) error {
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO papers_fts (rowid, title, abstract, authors, categories) VALUES (?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("reindex: %w", err)
+	}
+	defer ins.Close()
+	const page = 2000
+	var after int64
+	for {
+		rows, err := tx.QueryContext(ctx, `SELECT seq, title, abstract, authors, categories FROM papers WHERE seq > ? ORDER BY seq LIMIT ?`, after, page)
+		if err != nil {
+			return fmt.Errorf("reindex: %w", err)
+		}
+		type row struct {
+			seq int64
+			p   paperboy.Paper
+		}
+		var batch []row
+		for rows.Next() {
+			var r row
+			var authors, cats string
+			if err := rows.Scan(&r.seq, &r.p.Title, &r.p.Abstract, &authors, &cats); err != nil {
+				rows.Close()
+				return fmt.Errorf("reindex: %w", err)
+			}
+			if authors != "" && authors != "[]" {
+				if err := json.Unmarshal([]byte(authors), &r.p.Authors); err != nil {
+					rows.Close()
+					return fmt.Errorf("reindex paper %d: authors: %w", r.seq, err)
+				}
+			}
+			r.p.Categories = strings.Fields(cats)
+			batch = append(batch, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("reindex: %w", err)
+		}
+		for _, r := range batch {
+			ix := indexColumns(&r.p)
+			if _, err := ins.ExecContext(ctx, r.seq, ix.title, ix.abstract, ix.authors, ix.categories); err != nil {
+				return fmt.Errorf("reindex paper %d: %w", r.seq, err)
+			}
+			after = r.seq
+		}
+		if len(batch) < page {
+			return nil
+		}
+	}
+}
