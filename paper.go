@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Source names recorded on papers.
@@ -144,7 +145,17 @@ func cleanList(in []string) []string {
 
 // CollapseSpace trims s and replaces every run of white space with one space.
 func CollapseSpace(s string) string {
-	if s == "" {
+	// Fast path: most fields are already clean (single ASCII spaces, no ends).
+	clean := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r' ||
+			c == ' ' && (i == 0 || i == len(s)-1 || s[i+1] == ' ') {
+			clean = false
+			break
+		}
+	}
+	if clean {
 		return s
 	}
 	return strings.Join(strings.Fields(s), " ")

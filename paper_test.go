@@ -1,6 +1,9 @@
 package paperboy
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestParseArxivID(t *testing.T) {
 	tests := map[string]struct {
@@ -98,6 +101,18 @@ func FuzzParseArxivID(f *testing.F) {
 		id2, _, ok2 := ParseArxivID(id)
 		if !ok2 || id2 != id || v < 0 {
 			t.Fatalf("ParseArxivID(%q) = %q, %d; reparse gave %q, %v", s, id, v, id2, ok2)
+		}
+	})
+}
+
+// FuzzCollapseSpace checks the fast path against the plain definition.
+func FuzzCollapseSpace(f *testing.F) {
+	for _, s := range []string{"", " ", "a b", " a", "a ", "a  b", "a\tb", "a\u00a0b", "ünï cödé", "a b\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := CollapseSpace(s), strings.Join(strings.Fields(s), " "); got != want {
+			t.Errorf("CollapseSpace(%q) = %q, want %q", s, got, want)
 		}
 	})
 }

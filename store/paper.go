@@ -318,8 +318,11 @@ type txWriter struct {
 	ctx    context.Context
 	tx     *sql.Tx
 	u      *upserter
-	chunks []map[string]*wordCount // the batches' word counts (as if every paper were new)
 	papers int
+	// counts sums the batches' word counts (as if every paper were new); each batch is
+	// added on a goroutine while its SQL runs (merging), so its own map can go.
+	counts  map[string]int
+	merging sync.WaitGroup
 }
 
 func (db *DB) beginWriter(ctx context.Context) (*txWriter, error) {
@@ -327,12 +330,14 @@ func (db *DB) beginWriter(ctx context.Context) (*txWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	u, err := newUpserter(ctx, tx, db.now())
+	// Statements run without ctx: go-sqlite3 watches a cancellable context with a
+	// goroutine per statement, two per paper here. write checks ctx between batches.
+	u, err := newUpserter(context.WithoutCancel(ctx), tx, db.now())
 	if err != nil {
 		tx.Rollback()
 		return nil, err
 	}
-	return &txWriter{db: db, ctx: ctx, tx: tx, u: u}, nil
+	return &txWriter{db: db, ctx: ctx, tx: tx, u: u, counts: map[string]int{}}, nil
 }
 
 // write stores one prepared batch in the open transaction.
@@ -340,9 +345,22 @@ func (w *txWriter) write(b *PreparedPapers) error {
 	if b.words == nil {
 		return fmt.Errorf("prepared batch used twice")
 	}
+	if err := w.ctx.Err(); err != nil {
+		return err
+	}
 	// u.words collects corrections (duplicates, updates) on top of the batches' counts.
-	w.chunks = append(w.chunks, b.words)
+	w.merging.Wait()
+	words := b.words
 	b.words = nil
+	w.merging.Add(1)
+	go func() {
+		defer w.merging.Done()
+		for word, wc := range words {
+			if wc.df != 0 {
+				w.counts[word] += wc.df
+			}
+		}
+	}()
 	w.papers += len(b.prep)
 	if err := w.u.loadKnown(b.keys); err != nil {
 		return err
@@ -356,6 +374,7 @@ func (w *txWriter) write(b *PreparedPapers) error {
 }
 
 func (w *txWriter) rollback() {
+	w.merging.Wait()
 	w.u.close()
 	w.tx.Rollback()
 }
@@ -364,7 +383,13 @@ func (w *txWriter) rollback() {
 // pending; merging them runs beside the next transaction's SQL (settledWords waits).
 func (w *txWriter) commit(ctx context.Context) (paperboy.UpsertStats, error) {
 	db := w.db
-	counts := append(w.chunks, w.u.words)
+	w.merging.Wait()
+	counts := w.counts
+	for word, wc := range w.u.words {
+		if wc.df != 0 {
+			counts[word] += wc.df
+		}
+	}
 	written := db.wordsToWrite(counts, w.papers, false)
 	if written != nil {
 		if err := writeWords(ctx, w.tx, written); err != nil {
@@ -918,7 +943,7 @@ func (db *DB) words() *wordState { return &db.pendingWords }
 
 // wordsToWrite merges the pending counts with a transaction's when they must be written
 // now (force, a small transaction, or too many pending); nil otherwise.
-func (db *DB) wordsToWrite(counts []map[string]*wordCount, papers int, force bool) map[string]int {
+func (db *DB) wordsToWrite(counts map[string]int, papers int, force bool) map[string]int {
 	ws := db.settledWords()
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
@@ -926,10 +951,7 @@ func (db *DB) wordsToWrite(counts []map[string]*wordCount, papers int, force boo
 	if ws.bulk {
 		limit = bulkWordsFlushAt
 	}
-	n := len(ws.pending)
-	for _, c := range counts {
-		n += len(c)
-	}
+	n := len(ws.pending) + len(counts)
 	if !force && papers > smallBatchWords && n < limit {
 		return nil
 	}
@@ -937,27 +959,23 @@ func (db *DB) wordsToWrite(counts []map[string]*wordCount, papers int, force boo
 	for w, d := range ws.pending {
 		out[w] = d
 	}
-	for _, c := range counts {
-		for w, wc := range c {
-			out[w] += wc.df
-		}
+	for w, d := range counts {
+		out[w] += d
 	}
 	return out
 }
 
 // afterCommit records a committed transaction's counts as pending, less what it wrote.
-func (db *DB) afterCommit(counts []map[string]*wordCount, written map[string]int) {
+func (db *DB) afterCommit(counts map[string]int, written map[string]int) {
 	ws := db.words()
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	if ws.pending == nil {
 		ws.pending = make(map[string]int)
 	}
-	for _, c := range counts {
-		for w, wc := range c {
-			if wc.df != 0 {
-				ws.pending[w] += wc.df
-			}
+	for w, d := range counts {
+		if d != 0 {
+			ws.pending[w] += d
 		}
 	}
 	for w, d := range written {
@@ -972,6 +990,10 @@ func writeWords(ctx context.Context, tx *sql.Tx, words map[string]int) error {
 	if len(words) == 0 {
 		return nil
 	}
+	// Rows run without ctx (go-sqlite3 would start a goroutine per row to watch it);
+	// ctx is checked every 4096 rows instead.
+	stop := ctx
+	ctx = context.WithoutCancel(ctx)
 	st, err := tx.PrepareContext(ctx, `INSERT INTO words (word, df) VALUES (?, ?)
 		ON CONFLICT (word) DO UPDATE SET df = df + excluded.df`)
 	if err != nil {
@@ -987,7 +1009,12 @@ func writeWords(ctx context.Context, tx *sql.Tx, words map[string]int) error {
 	}
 	slices.Sort(keys)
 	var gone bool
-	for _, w := range keys {
+	for i, w := range keys {
+		if i%4096 == 0 {
+			if err := stop.Err(); err != nil {
+				return err
+			}
+		}
 		d := words[w]
 		if d < 0 {
 			gone = true

@@ -46,7 +46,7 @@ const maxListedRejects = 50
 // pipeline in chunks of at most importChunk, so memory does not grow with the batch.
 const (
 	defaultImportBatch = 25000
-	importChunk        = 5000
+	importChunk        = 1000
 )
 
 // importMemoryLimit is the Go heap's soft limit during an import, unless GOMEMLIMIT sets one.
