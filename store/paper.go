@@ -167,13 +167,12 @@ func (db *DB) UpsertPapers(ctx context.Context, papers []paperboy.Paper) (paperb
 }
 
 // PreparedPapers is a batch made ready for UpsertPrepared: normalized, hashed, encoded,
-// its index terms computed and its words counted. Preparing touches no database, so a
-// bulk import prepares the next batch on another goroutine while SQLite writes this one.
+// its index terms computed. Preparing touches no database, so a bulk import prepares the
+// next batch on other cores while SQLite writes this one.
 type PreparedPapers struct {
-	prep  []preparedPaper
-	keys  keySets
-	words map[string]*wordCount // word counts as if every paper were new
-	doc   int
+	prep []preparedPaper
+	keys keySets
+	used bool // stored (or tried): a batch goes to the store once
 }
 
 // Len is the number of papers in the batch.
@@ -183,17 +182,8 @@ func (b *PreparedPapers) Len() int { return len(b.prep) }
 // slice is not modified.
 func PreparePapers(papers []paperboy.Paper) (*PreparedPapers, error) {
 	b := &PreparedPapers{prep: make([]preparedPaper, len(papers))}
-	// Word counting (one map) runs beside the per-paper work, which is split over the
-	// cores; large batches only, where the goroutines pay for themselves.
-	counted := make(chan struct{})
-	go func() {
-		defer close(counted)
-		c := &upserter{words: make(map[string]*wordCount, 4*len(papers))}
-		for i := range papers {
-			c.countWords(papers[i].Title, papers[i].Abstract, 1)
-		}
-		b.words, b.doc = c.words, c.doc
-	}()
+	// The per-paper work is split over the cores; large batches only, where the
+	// goroutines pay for themselves. Words are counted by the writer (txWriter.write).
 	workers := 1
 	if len(papers) >= 256 {
 		workers = runtime.GOMAXPROCS(0)
@@ -213,7 +203,6 @@ func PreparePapers(papers []paperboy.Paper) (*PreparedPapers, error) {
 		}()
 	}
 	wg.Wait()
-	<-counted
 	if err := errors.Join(errs...); err != nil {
 		return nil, wrapErr("upsert papers", err)
 	}
@@ -319,10 +308,11 @@ type txWriter struct {
 	tx     *sql.Tx
 	u      *upserter
 	papers int
-	// counts sums the batches' word counts (as if every paper were new); each batch is
-	// added on a goroutine while its SQL runs (merging), so its own map can go.
-	counts  map[string]int
-	merging sync.WaitGroup
+	// counted holds the transaction's word counts as if every paper were new; each
+	// batch is counted on a goroutine while its SQL runs (counting). The upserter's
+	// counter holds the corrections (duplicates, updates).
+	counted  wordCounter
+	counting sync.WaitGroup
 }
 
 func (db *DB) beginWriter(ctx context.Context) (*txWriter, error) {
@@ -337,28 +327,24 @@ func (db *DB) beginWriter(ctx context.Context) (*txWriter, error) {
 		tx.Rollback()
 		return nil, err
 	}
-	return &txWriter{db: db, ctx: ctx, tx: tx, u: u, counts: map[string]int{}}, nil
+	return &txWriter{db: db, ctx: ctx, tx: tx, u: u, counted: wordCounter{words: make(map[string]*wordCount, 1<<16)}}, nil
 }
 
 // write stores one prepared batch in the open transaction.
 func (w *txWriter) write(b *PreparedPapers) error {
-	if b.words == nil {
+	if b.used {
 		return fmt.Errorf("prepared batch used twice")
 	}
+	b.used = true
 	if err := w.ctx.Err(); err != nil {
 		return err
 	}
-	// u.words collects corrections (duplicates, updates) on top of the batches' counts.
-	w.merging.Wait()
-	words := b.words
-	b.words = nil
-	w.merging.Add(1)
+	w.counting.Wait()
+	w.counting.Add(1)
 	go func() {
-		defer w.merging.Done()
-		for word, wc := range words {
-			if wc.df != 0 {
-				w.counts[word] += wc.df
-			}
+		defer w.counting.Done()
+		for i := range b.prep {
+			w.counted.countWords(b.prep[i].p.Title, b.prep[i].p.Abstract, 1)
 		}
 	}()
 	w.papers += len(b.prep)
@@ -374,7 +360,7 @@ func (w *txWriter) write(b *PreparedPapers) error {
 }
 
 func (w *txWriter) rollback() {
-	w.merging.Wait()
+	w.counting.Wait()
 	w.u.close()
 	w.tx.Rollback()
 }
@@ -383,11 +369,13 @@ func (w *txWriter) rollback() {
 // pending; merging them runs beside the next transaction's SQL (settledWords waits).
 func (w *txWriter) commit(ctx context.Context) (paperboy.UpsertStats, error) {
 	db := w.db
-	w.merging.Wait()
-	counts := w.counts
-	for word, wc := range w.u.words {
-		if wc.df != 0 {
-			counts[word] += wc.df
+	w.counting.Wait()
+	counts := w.counted.words
+	for word, c := range w.u.words {
+		if wc := counts[word]; wc != nil {
+			wc.df += c.df
+		} else {
+			counts[word] = c
 		}
 	}
 	written := db.wordsToWrite(counts, w.papers, false)
@@ -512,9 +500,8 @@ type upserter struct {
 	// seen records what the batch already did to a row (by seq): a row counts once as
 	// New or Updated; later copies in the batch are duplicates.
 	seen map[int64]rowState
-	// words accumulates document-frequency changes for the words table.
-	words map[string]*wordCount
-	doc   int
+	// wordCounter accumulates document-frequency corrections for the words table.
+	wordCounter
 
 	// known holds the keys ("a:" arXiv id, "d:" DOI, "t:" title hash) that a stored row
 	// may carry: those found by loadKnown plus those the batch wrote. A paper none of
@@ -524,7 +511,7 @@ type upserter struct {
 }
 
 func newUpserter(ctx context.Context, tx *sql.Tx, now time.Time) (*upserter, error) {
-	u := &upserter{ctx: ctx, tx: tx, now: now.Unix(), seen: map[int64]rowState{}, words: map[string]*wordCount{}, known: map[string]struct{}{}}
+	u := &upserter{ctx: ctx, tx: tx, now: now.Unix(), seen: map[int64]rowState{}, wordCounter: wordCounter{words: map[string]*wordCount{}}, known: map[string]struct{}{}}
 	stmts := []struct {
 		dst **sql.Stmt
 		sql string
@@ -826,10 +813,17 @@ type wordCount struct {
 	last int
 }
 
+// wordCounter counts document frequencies: words maps each word to its count, doc
+// numbers the papers counted so far.
+type wordCounter struct {
+	words map[string]*wordCount
+	doc   int
+}
+
 // countWords adds delta to the document frequency of every distinct word of a paper.
 // It splits like paperboy.Words (letters and digits, lower case) without allocating for
 // words already seen in the batch.
-func (u *upserter) countWords(title, abstract string, delta int) {
+func (u *wordCounter) countWords(title, abstract string, delta int) {
 	u.doc++
 	var buf [maxWordLen]byte
 	for _, text := range [2]string{title, abstract} {
@@ -883,13 +877,13 @@ func isAlnum(c byte) bool {
 
 func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-func (u *upserter) countWord(w string, delta int) {
+func (u *wordCounter) countWord(w string, delta int) {
 	if len(w) >= 2 && len(w) <= maxWordLen {
 		u.countWordBytes([]byte(w), delta)
 	}
 }
 
-func (u *upserter) countWordBytes(w []byte, delta int) {
+func (u *wordCounter) countWordBytes(w []byte, delta int) {
 	if isNumber(string(w)) {
 		return
 	}
@@ -943,7 +937,7 @@ func (db *DB) words() *wordState { return &db.pendingWords }
 
 // wordsToWrite merges the pending counts with a transaction's when they must be written
 // now (force, a small transaction, or too many pending); nil otherwise.
-func (db *DB) wordsToWrite(counts map[string]int, papers int, force bool) map[string]int {
+func (db *DB) wordsToWrite(counts map[string]*wordCount, papers int, force bool) map[string]int {
 	ws := db.settledWords()
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
@@ -959,23 +953,23 @@ func (db *DB) wordsToWrite(counts map[string]int, papers int, force bool) map[st
 	for w, d := range ws.pending {
 		out[w] = d
 	}
-	for w, d := range counts {
-		out[w] += d
+	for w, wc := range counts {
+		out[w] += wc.df
 	}
 	return out
 }
 
 // afterCommit records a committed transaction's counts as pending, less what it wrote.
-func (db *DB) afterCommit(counts map[string]int, written map[string]int) {
+func (db *DB) afterCommit(counts map[string]*wordCount, written map[string]int) {
 	ws := db.words()
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	if ws.pending == nil {
 		ws.pending = make(map[string]int)
 	}
-	for w, d := range counts {
-		if d != 0 {
-			ws.pending[w] += d
+	for w, wc := range counts {
+		if wc.df != 0 {
+			ws.pending[w] += wc.df
 		}
 	}
 	for w, d := range written {
