@@ -278,7 +278,8 @@ func Words(s string) []string {
 
 // Match reports whether paper p passes the filter: every category and author clause (any
 // of the values), the upvote floor, since, every word (stem match) and phrase in the title
-// or abstract, and none of the excluded words or phrases. Sort is ignored.
+// or abstract, and none of the excluded words or phrases. Sort is ignored. Words and
+// phrases made only of stop words constrain nothing, as in search.
 func (q *Query) Match(p *Paper) bool {
 	if len(q.Categories) > 0 && !matchCategory(q.Categories, p.Categories) {
 		return false
@@ -295,57 +296,42 @@ func (q *Query) Match(p *Paper) bool {
 	if len(q.Terms) == 0 && len(q.Phrases) == 0 && len(q.Exclude) == 0 {
 		return true
 	}
-	words := Words(p.Title + " " + p.Abstract)
-	stems := make(map[string]bool, len(words))
-	for _, w := range words {
-		stems[Stem(w)] = true
+	// Words compare as the search index sees them (AppendIndexTerms: Porter stems, no stop
+	// words), so a subscription and a search with the same words find the same papers.
+	terms := AppendIndexTerms(nil, p.Title+" "+p.Abstract)
+	set := make(map[string]bool, len(terms))
+	for _, t := range terms {
+		set[t] = true
 	}
-	joined := " " + strings.Join(words, " ") + " "
-	has := func(phrase string) bool {
-		if !strings.Contains(phrase, " ") {
-			return stems[Stem(phrase)]
+	joined := " " + strings.Join(terms, " ") + " "
+	// has reports whether text occurs (one word: anywhere; several: as a phrase); text
+	// made only of stop words gives empty.
+	has := func(text string, empty bool) bool {
+		want := AppendIndexTerms(nil, text)
+		switch len(want) {
+		case 0:
+			return empty
+		case 1:
+			return set[want[0]]
 		}
-		return containsPhrase(joined, phrase)
+		return strings.Contains(joined, " "+strings.Join(want, " ")+" ")
 	}
 	for _, t := range q.Terms {
-		if !has(t) {
+		if !has(t, true) {
 			return false
 		}
 	}
 	for _, ph := range q.Phrases {
-		if !has(ph) {
+		if !has(ph, true) {
 			return false
 		}
 	}
 	for _, e := range q.Exclude {
-		if has(e) {
+		if has(e, false) {
 			return false
 		}
 	}
 	return true
-}
-
-// containsPhrase matches a phrase on word boundaries, letting the last word take a plural
-// or other stem variant ("mixture of expert" matches "mixture of experts").
-func containsPhrase(joined, phrase string) bool {
-	if strings.Contains(joined, " "+phrase+" ") {
-		return true
-	}
-	ws := strings.Fields(phrase)
-	head := " " + strings.Join(ws[:len(ws)-1], " ") + " "
-	last := Stem(ws[len(ws)-1])
-	for i := 0; ; {
-		j := strings.Index(joined[i:], head)
-		if j < 0 {
-			return false
-		}
-		rest := joined[i+j+len(head):]
-		next, _, _ := strings.Cut(rest, " ")
-		if Stem(next) == last {
-			return true
-		}
-		i += j + 1
-	}
 }
 
 func matchCategory(want, have []string) bool {
@@ -372,35 +358,6 @@ func matchAuthor(want, have []string) bool {
 		}
 	}
 	return false
-}
-
-// Stem is a light English stemmer for matching (not for display): it folds plurals and the
-// commonest verb endings so "models", "modeling" and "model" agree. It is deliberately
-// conservative; the search index uses SQLite's porter stemmer.
-func Stem(w string) string {
-	n := len(w)
-	switch {
-	case n > 5 && strings.HasSuffix(w, "ies"):
-		return w[:n-3] + "y"
-	case n > 5 && strings.HasSuffix(w, "ing"):
-		w = w[:n-3]
-	case n > 4 && strings.HasSuffix(w, "ed") && !strings.HasSuffix(w, "eed"):
-		w = w[:n-2]
-	case n > 4 && strings.HasSuffix(w, "es") && (strings.HasSuffix(w, "ches") || strings.HasSuffix(w, "shes") || strings.HasSuffix(w, "sses") || strings.HasSuffix(w, "xes")):
-		return w[:n-2]
-	case n > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
-		return w[:n-1]
-	default:
-		return w
-	}
-	// After -ing / -ed: "modell" -> "model", "trained" -> "train", "encod" -> "encod".
-	if m := len(w); m > 3 && w[m-1] == w[m-2] && w[m-1] != 's' && w[m-1] != 'l' {
-		w = w[:m-1]
-	}
-	if m := len(w); m > 3 && w[m-1] == 'l' && w[m-2] == 'l' {
-		w = w[:m-1]
-	}
-	return w
 }
 
 // Describe renders q for people: "cs.LG papers matching "mixture of experts", not "survey"".

@@ -203,13 +203,23 @@ func benchDB(b *testing.B, n int) *DB {
 			b.Fatal(err)
 		}
 		start := time.Now()
-		for from := 0; from < n; from += benchBatch {
-			batch := benchGen.Papers(from, min(benchBatch, n-from))
-			if _, err := db.UpsertPapers(ctx, batch); err != nil {
+		if err := db.BeginBulk(ctx); err != nil {
+			b.Fatal(err)
+		}
+		w := db.NewBulkWriter(bulkBenchTx)
+		for from := 0; from < n; from += bulkBenchBatch {
+			pb, err := PreparePapers(benchGen.Papers(from, min(bulkBenchBatch, n-from)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := w.Write(ctx, pb); err != nil {
 				b.Fatal(err)
 			}
 		}
-		if err := db.Optimize(ctx); err != nil {
+		if _, err := w.Commit(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if err := db.EndBulk(ctx); err != nil { // word counts, index optimized
 			b.Fatal(err)
 		}
 		if _, err := db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {

@@ -164,3 +164,89 @@ func TestUpsertBatchKeysInvalidUTF8(t *testing.T) {
 		t.Fatalf("rows: got %d, want %d", got, want)
 	}
 }
+
+// TestBulkWriter writes prepared batches through one BulkWriter: a transaction spans
+// batches until it holds PerTx papers, a duplicate inside it counts once, and a failing
+// Write rolls back only the open transaction.
+func TestBulkWriter(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	if err := db.BeginBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w := db.NewBulkWriter(5)
+	prep := func(from, n int) *PreparedPapers {
+		t.Helper()
+		pb, err := PreparePapers(benchGen.Papers(from, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pb
+	}
+	stored := func() int {
+		t.Helper()
+		var n int
+		if err := db.read.QueryRow(`SELECT COUNT(*) FROM papers`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	steps := []struct {
+		name    string
+		batch   *PreparedPapers
+		want    paperboy.UpsertStats // committed by this Write
+		pending int
+		stored  int
+	}{
+		{"first batch stays open", prep(0, 3), paperboy.UpsertStats{}, 3, 0},
+		{"second batch commits both", prep(3, 3), paperboy.UpsertStats{New: 6}, 0, 6},
+		{"a repeat inside the next transaction", prep(5, 3), paperboy.UpsertStats{}, 3, 6},
+	}
+	for _, s := range steps {
+		st, err := w.Write(ctx, s.batch)
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if st != s.want || w.Pending() != s.pending || stored() != s.stored {
+			t.Fatalf("%s: got stats %+v, pending %d, stored %d; want %+v, %d, %d", s.name, st, w.Pending(), stored(), s.want, s.pending, s.stored)
+		}
+	}
+	// A batch written twice fails: the open transaction (papers 6 and 7 and the repeat
+	// of 5) is rolled back, the committed one stays.
+	again := prep(8, 1)
+	if _, err := w.Write(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(ctx, again); err == nil {
+		t.Fatal("writing a prepared batch twice: got no error")
+	}
+	if w.Pending() != 0 || stored() != 6 {
+		t.Fatalf("after the failed write: pending %d, stored %d; want 0, 6", w.Pending(), stored())
+	}
+	st, err := w.Write(ctx, prep(5, 5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (paperboy.UpsertStats{New: 4, Duplicates: 1}); st != want {
+		t.Fatalf("retry: got %+v, want %+v", st, want)
+	}
+	if err := db.EndBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Word counts cover exactly the stored papers, each paper once.
+	df := map[string]int{}
+	for _, p := range benchGen.Papers(0, 10) {
+		seen := map[string]bool{}
+		for _, w := range paperboy.Words(p.Title + " " + p.Abstract) {
+			if !seen[w] && len(w) >= 2 && !isNumber(w) {
+				seen[w] = true
+				df[w]++
+			}
+		}
+	}
+	for w, want := range df {
+		if got := wordDF(t, db, w); got != want {
+			t.Errorf("df(%q): got %d, want %d", w, got, want)
+		}
+	}
+}
