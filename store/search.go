@@ -815,7 +815,7 @@ func titleHas(title map[string]bool, stems []string, prefix string) bool {
 
 // crudeStem strips common English inflections so that a query word and a title word of
 // the same stem compare equal ("images"/"image", "learning"/"learned"). It approximates
-// FTS5's porter stemmer for ranking only; matching itself is FTS5's.
+// the index's Porter stems (paperboy.PorterStem) for ranking only; matching itself is FTS5's.
 func crudeStem(w string) string {
 	for _, r := range crudeSuffixes {
 		if len(w)-len(r[0]) >= 3 && strings.HasSuffix(w, r[0]) {

@@ -29,7 +29,7 @@ func (s *searcher) correct() error {
 			continue // an unfinished word
 		}
 		// Another form of a stored word ("translating" when papers say "translates")
-		// is not a typo: porter stemming finds it.
+		// is not a typo: Porter stemming finds it.
 		var one int
 		err := s.tx.QueryRowContext(s.ctx, `SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT 1`,
 			"{title abstract} : "+ftsText(t)).Scan(&one)
