@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/paperboy-bot/paperboy"
 )
@@ -28,12 +30,24 @@ func indexColumns(p *paperboy.Paper) indexed {
 }
 
 // postMigrate holds Go steps that run right after a migration's SQL, in its transaction.
-var postMigrate = map[int]func(ctx context.Context, tx *sql.Tx) error{
+var postMigrate = map[int]func(ctx context.Context, tx *sql.Tx, log *slog.Logger) error{
 	6: reindexAll,
 }
 
 // reindexAll fills papers_fts from papers (migration 006 replaced the index).
-func reindexAll(ctx context.Context, tx *sql.Tx) error {
+func reindexAll(ctx context.Context, tx *sql.Tx, log *slog.Logger) error {
+	var total int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM papers`).Scan(&total); err != nil {
+		return fmt.Errorf("reindex: %w", err)
+	}
+	if total == 0 {
+		return nil
+	}
+	start := time.Now()
+	log.Info("rebuilding the search index once after an upgrade (about 2 minutes per million papers)", "papers", total)
+	defer func() {
+		log.Info("search index rebuilt", "papers", total, "took", time.Since(start).Round(time.Second))
+	}()
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO papers_fts (rowid, title, abstract, authors, categories) VALUES (?, ?, ?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("reindex: %w", err)

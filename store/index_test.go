@@ -1,9 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/paperboy-bot/paperboy"
@@ -42,11 +45,15 @@ func TestMigrationReindexes(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	db, err = Open(ctx, path)
+	var logged bytes.Buffer
+	db, err = OpenLogged(ctx, path, slog.New(slog.NewTextHandler(&logged, nil)))
 	if err != nil {
 		t.Fatalf("reopen (migration 006): %v", err)
 	}
 	defer db.Close()
+	if !strings.Contains(logged.String(), "rebuilding the search index") || !strings.Contains(logged.String(), "papers=2") {
+		t.Errorf("migration log: got %q, want the rebuild announced with papers=2", logged.String())
+	}
 	var n int
 	if err := db.write.QueryRow(`SELECT COUNT(*) FROM schema_migrations WHERE version = 6`).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("migration 006 recorded %d times (err %v), want 1", n, err)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"path/filepath"
 	"sort"
@@ -39,10 +40,18 @@ type DB struct {
 	// pendingWords are word counts of bulk batches not yet written to the words table
 	// (see store/paper.go); Optimize and Close write them.
 	pendingWords wordState
+
+	log *slog.Logger // migrations report long steps here
 }
 
 // Open opens (creating if needed) the database at path and runs pending migrations.
 func Open(ctx context.Context, path string) (*DB, error) {
+	return OpenLogged(ctx, path, nil)
+}
+
+// OpenLogged is Open reporting long migration steps (rebuilding the search index after an
+// upgrade takes about two minutes per million papers) to log; nil logs nothing.
+func OpenLogged(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 	if path == "" {
 		return nil, paperboy.Errorf(paperboy.EINVALID, "no database path given")
 	}
@@ -54,7 +63,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 			}
 		}
 	}
-	db := &DB{Path: path, Now: time.Now}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	db := &DB{Path: path, Now: time.Now, log: log}
 	var err error
 	if db.write, err = sql.Open("sqlite3", dsn(path, false)); err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -202,7 +214,7 @@ func (db *DB) migrate(ctx context.Context) error {
 				return fmt.Errorf("apply %s: %w", m.name, err)
 			}
 			if step := postMigrate[m.version]; step != nil {
-				if err := step(ctx, tx); err != nil {
+				if err := step(ctx, tx, db.log); err != nil {
 					return fmt.Errorf("apply %s: %w", m.name, err)
 				}
 			}

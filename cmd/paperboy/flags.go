@@ -115,7 +115,7 @@ func (m *Main) openDB(ctx context.Context, cfg config.Config) (*store.DB, error)
 			return nil, fmt.Errorf("database directory: %w", err)
 		}
 	}
-	db, err := store.Open(ctx, cfg.DB)
+	db, err := store.OpenLogged(ctx, cfg.DB, m.logger(cfg))
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", cfg.DB, err)
 	}
