@@ -34,7 +34,8 @@ func benchPapers(tb testing.TB) int {
 
 const benchBatch = 2000
 
-// bulkBenchBatch is `paperboy import`'s default batch size.
+// bulkBenchBatch is the size of the prepared chunks in store_bulk (`paperboy import` uses
+// chunks of 1000 to keep its memory small; the transaction size, bulkBenchTx, is the same).
 const bulkBenchBatch = 5000
 
 // bulkBenchTx is papers per transaction in store_bulk (paperboy import's default).
