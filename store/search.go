@@ -138,8 +138,9 @@ func (s *searcher) prepare(q paperboy.Query) {
 	seen := map[string]bool{}
 	for _, t := range q.Terms {
 		for _, w := range paperboy.Words(t) {
-			// Stop words are not in the index (paperboy.IndexText): they match nothing.
-			if len(s.terms) < maxSearchTerms && !seen[w] && len(w) <= 64 && !paperboy.IsStopWord(w) {
+			// Stop words are not in the index (paperboy.IndexText): they match nothing. The
+			// check is on the index form: "Ï" folds to the stop word "i".
+			if len(s.terms) < maxSearchTerms && !seen[w] && len(w) <= 64 && paperboy.IndexText(w) != "" {
 				seen[w] = true
 				s.terms = append(s.terms, w)
 			}
@@ -220,10 +221,14 @@ func ftsName(s string) string {
 func (s *searcher) textExpr(op string) string {
 	var parts []string
 	for i := range s.terms {
-		parts = append(parts, s.termExpr(i))
+		if e := s.termExpr(i); e != "" {
+			parts = append(parts, e)
+		}
 	}
 	for _, p := range s.phrases {
-		parts = append(parts, ftsText(p))
+		if e := ftsText(p); e != "" {
+			parts = append(parts, e)
+		}
 	}
 	if len(parts) == 0 {
 		return ""
@@ -278,9 +283,14 @@ func (s *searcher) excludeExpr() string {
 	if len(s.exclude) == 0 {
 		return ""
 	}
-	q := make([]string, len(s.exclude))
-	for i, e := range s.exclude {
-		q[i] = ftsText(e)
+	var q []string
+	for _, e := range s.exclude {
+		if x := ftsText(e); x != "" {
+			q = append(q, x)
+		}
+	}
+	if len(q) == 0 {
+		return ""
 	}
 	return "{title abstract} : (" + strings.Join(q, " OR ") + ")"
 }

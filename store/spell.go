@@ -69,7 +69,7 @@ func (s *searcher) nearest(w string) (string, int, error) {
 	}
 	var best cand
 	consider := func(word string, df int) {
-		if df <= 0 || word == w || paperboy.IsStopWord(word) {
+		if df <= 0 || word == w || paperboy.IndexText(word) == "" {
 			return // a stop word is not in the index: it would match nothing
 		}
 		d := editDistance(w, word, maxDist)
