@@ -90,8 +90,9 @@ func quoteIfSpace(s string) string {
 //
 // plus key:value pairs for the extraKeys the caller names (returned in Options). Unknown
 // key:value tokens are plain words. Quotes may be unbalanced; FTS5 operators (AND, OR, NOT,
-// NEAR, *, parentheses) are plain words or punctuation. It returns an EINVALID error only
-// for a bad filter value (since:abc, sort:best), with a message that says what is allowed.
+// NEAR, *, parentheses) are plain words or punctuation. It returns an EINVALID error for a
+// bad filter value (since:abc, sort:best), with a message that says what is allowed, and
+// for words that are all stop words ("the of") without a filter.
 func ParseQuery(text string, now time.Time, extraKeys ...string) (Query, error) {
 	var q Query
 	if len(text) > MaxQueryLen {
@@ -131,7 +132,29 @@ func ParseQuery(text string, now time.Time, extraKeys ...string) (Query, error) 
 		}
 		q.Terms = append(q.Terms, words...)
 	}
+	if err := q.checkStopWords(); err != nil {
+		return Query{}, err
+	}
 	return q, nil
+}
+
+// checkStopWords rejects a query whose words are all stop words (left out of the index,
+// see IsStopWord) and that has no filter: it would match nothing in a search and
+// everything in a subscription.
+func (q *Query) checkStopWords() error {
+	if len(q.Terms)+len(q.Phrases) == 0 || len(q.Authors)+len(q.Categories) > 0 || !q.Since.IsZero() || q.MinUpvotes > 0 {
+		return nil
+	}
+	for _, t := range append(append([]string{}, q.Terms...), q.Phrases...) {
+		if IndexText(t) != "" {
+			return nil
+		}
+	}
+	words := q.Text()
+	if len(words) > 60 {
+		words = words[:60] + "…"
+	}
+	return Errorf(EINVALID, "%q is only very common words, which are not indexed; add a more specific word or a filter such as cat:cs.LG", words)
 }
 
 func (q *Query) setFilter(key, val string, now time.Time, extraKeys []string) (bool, error) {

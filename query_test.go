@@ -49,6 +49,27 @@ func TestParseQueryErrorsAreClear(t *testing.T) {
 	}
 }
 
+func TestParseQueryStopWordsOnly(t *testing.T) {
+	for in, wantErr := range map[string]bool{
+		"the of":              true,
+		`"of the" Ï`:          true, // Ï folds to the stop word i
+		"the transformer":     false,
+		"the cat:cs.LG":       false, // a filter: the words are simply ignored
+		"the author:an":       false,
+		"-the":                false, // no words to search: the caller decides
+		"mixture of experts":  false,
+		`"mixture of" the is`: false,
+	} {
+		_, err := ParseQuery(in, now)
+		if got := ErrorCode(err) == EINVALID; got != wantErr {
+			t.Errorf("ParseQuery(%q): got error %v, want an invalid error: %v", in, err, wantErr)
+		}
+		if wantErr && !strings.Contains(ErrorMessage(err), "very common words") {
+			t.Errorf("ParseQuery(%q): message %q does not say why", in, ErrorMessage(err))
+		}
+	}
+}
+
 func TestParseQueryOptionsAndString(t *testing.T) {
 	q, err := ParseQuery(`cat:cs.LG "mixture of experts" -survey digest:daily@09:00`, now, "digest")
 	if err != nil {
