@@ -412,7 +412,11 @@ func (s *searcher) loadDF() error {
 		q += ` UNION ALL SELECT * FROM (SELECT word, df FROM words WHERE word > ? AND word < ? ORDER BY df DESC LIMIT ` + fmt.Sprint(maxCompletions) + `)`
 		args = append(args, last, last+"\U0010FFFF")
 	}
-	rows, err := s.tx.QueryContext(s.ctx, q, args...)
+	ctx, err := s.bounded()
+	if err != nil {
+		return err
+	}
+	rows, err := s.tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
 	}
@@ -548,7 +552,11 @@ func (s *searcher) rank(op string) error {
 	q := `SELECT ` + prefixed("p", paperColumns) + `, c.score, 0 FROM (` + inner + `) c
 		JOIN papers p ON p.seq = c.rowid ORDER BY ` + order
 	from := len(s.hits)
-	if err := s.collect(q, args...); err != nil {
+	ctx, err := s.bounded()
+	if err != nil {
+		return err
+	}
+	if err := s.collectCtx(ctx, q, args...); err != nil {
 		return err
 	}
 	return s.fillVotes(s.hits[from:])
@@ -568,7 +576,11 @@ func (s *searcher) fillVotes(hits []paperboy.SearchHit) error {
 		q += ` AND channel = ?`
 		ids = append(ids, s.channel)
 	}
-	rows, err := s.tx.QueryContext(s.ctx, q+` GROUP BY paper_id`, ids...)
+	ctx, err := s.bounded()
+	if err != nil {
+		return err
+	}
+	rows, err := s.tx.QueryContext(ctx, q+` GROUP BY paper_id`, ids...)
 	if err != nil {
 		return fmt.Errorf("votes: %w", err)
 	}
@@ -932,7 +944,22 @@ func (s *searcher) browse() error {
 }
 
 func (s *searcher) collect(q string, args ...any) error {
-	rows, err := s.tx.QueryContext(s.ctx, q, args...)
+	return s.collectCtx(s.ctx, q, args...)
+}
+
+// bounded is the context for statements whose work the cost model bounds (the words
+// lookup, a bm25 ranking of at most maxScoreRows rows, the votes of the hits): they run
+// without the search deadline, which spares go-sqlite3's watcher goroutine per statement
+// (a quarter of a rare-word search); the deadline is checked before each of them.
+func (s *searcher) bounded() (context.Context, error) {
+	if err := s.ctx.Err(); err != nil {
+		return nil, err
+	}
+	return context.WithoutCancel(s.ctx), nil
+}
+
+func (s *searcher) collectCtx(ctx context.Context, q string, args ...any) error {
+	rows, err := s.tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("query: %w", err)
 	}
