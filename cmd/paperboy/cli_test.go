@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // runMain runs the program in-process and returns stdout and stderr.
@@ -141,5 +142,29 @@ func TestSearchUserTextNeverBreaks(t *testing.T) {
 	_, _, err := runMain(t, "", "search", "--db", db, "attention", "since:yesterday")
 	if err == nil || !strings.Contains(err.Error(), "since:yesterday") {
 		t.Fatalf("got %v, want a message about since:yesterday", err)
+	}
+}
+
+// TestImportProgress checks the progress lines a long import writes on stderr (every
+// chunk here, with the interval at zero) and that the summary on stdout is unchanged.
+func TestImportProgress(t *testing.T) {
+	defer func(d time.Duration) { importProgressEvery = d }(importProgressEvery)
+	importProgressEvery = 0
+	var in strings.Builder
+	for i := range 2500 {
+		fmt.Fprintf(&in, "{\"title\": \"Paper %d on sparse routing\", \"abstract\": \"We route tokens %d.\"}\n", i, i)
+	}
+	out, errOut, err := runMain(t, in.String(), "import", "--db", filepath.Join(t.TempDir(), "p.db"), "--batch", "2000", "-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "read 2500, new 2500, updated 0, duplicates 0, rejected 0"; strings.TrimSpace(out) != want {
+		t.Fatalf("summary: got %q, want %q", strings.TrimSpace(out), want)
+	}
+	// Chunks of 1000, transactions of 2000: after 1000 nothing is committed yet.
+	for _, want := range []string{"import: 1000 papers written, 0 committed", "import: 2000 papers written, 2000 committed", "import: 2500 papers written, 2000 committed"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr: missing %q in %q", want, errOut)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/paperboy-bot/paperboy"
 	"github.com/paperboy-bot/paperboy/ingest"
@@ -48,6 +49,9 @@ const (
 	defaultImportBatch = 25000
 	importChunk        = 1000
 )
+
+// importProgressEvery is how often a long import reports progress on stderr.
+var importProgressEvery = 5 * time.Second
 
 // importMemoryLimit is the Go heap's soft limit during an import, unless GOMEMLIMIT sets one.
 const importMemoryLimit = 160 << 20
@@ -122,6 +126,7 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 	}()
 	w := db.NewBulkWriter(*batch)
 	var writeErr error
+	start, lastProgress, written := time.Now(), time.Now(), 0
 	for pb := range ready {
 		if writeErr != nil {
 			continue // drain so the reader can finish
@@ -137,6 +142,13 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 			continue
 		}
 		rep.Stats.Add(st)
+		// A progress line now and then on stderr: a snapshot takes minutes.
+		written += pb.b.Len()
+		if t := time.Now(); t.Sub(lastProgress) >= importProgressEvery {
+			lastProgress = t
+			fmt.Fprintf(m.Stderr, "import: %d papers written, %d committed (%.0f papers/s)\n",
+				written, written-w.Pending(), float64(written)/t.Sub(start).Seconds())
+		}
 	}
 	if writeErr == nil {
 		st, err := w.Commit(ctx)
