@@ -1206,7 +1206,7 @@ const (
 	normalCacheKiB    = 2000  // SQLite default
 )
 
-// BeginBulk prepares the store for a large import through UpsertPapers: no incremental
+// BeginBulk prepares the store for a large import (a BulkWriter, or UpsertPapers): no incremental
 // index merging and a larger page cache on the writer connection. Every BeginBulk must be
 // followed by EndBulk, which merges the index and writes word counts. A process that dies
 // in between leaves merging off until the next Open (which restores it) or EndBulk.
