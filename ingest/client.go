@@ -9,12 +9,12 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/paperboy-bot/paperboy"
+	"github.com/paperboy-bot/paperboy/internal/httpwait"
 )
 
 // DefaultUserAgent is sent with every request unless ClientOptions.UserAgent is set.
@@ -89,7 +89,7 @@ func NewClient(opts ClientOptions) *Client {
 		opts.Now = time.Now
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleepContext
+		opts.Sleep = httpwait.Sleep
 	}
 	if opts.Jitter == nil {
 		opts.Jitter = rand.Float64
@@ -102,20 +102,6 @@ func NewClient(opts ClientOptions) *Client {
 
 // Now returns the client's clock reading.
 func (c *Client) Now() time.Time { return c.opts.Now() }
-
-func sleepContext(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
 
 // Request is one GET.
 type Request struct {
@@ -286,7 +272,7 @@ func (c *Client) do(ctx context.Context, req Request) ([]byte, *attemptError) {
 		switch s := resp.StatusCode; {
 		case s == http.StatusTooManyRequests || (s >= 500 && s != http.StatusNotImplemented):
 			ae.retryable = true
-			ae.retryAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), c.opts.Now())
+			ae.retryAfter, _ = httpwait.RetryAfter(resp.Header.Get("Retry-After"), c.opts.Now())
 		case s == http.StatusNotFound || s == http.StatusGone:
 			ae.code = paperboy.ENOTFOUND
 		case s >= 400 && s < 500 && s != http.StatusUnauthorized && s != http.StatusForbidden:
@@ -334,29 +320,6 @@ func stripURLError(err error) error {
 		return ue.Err
 	}
 	return err
-}
-
-// ParseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date (relative to
-// now). It returns 0 when the header is absent, malformed or in the past.
-func ParseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs <= 0 || secs > 1<<31 {
-			return 0
-		}
-		return time.Duration(secs) * time.Second
-	}
-	t, err := http.ParseTime(v)
-	if err != nil {
-		return 0
-	}
-	if d := t.Sub(now); d > 0 {
-		return d
-	}
-	return 0
 }
 
 // secretKeys are query parameter names (or parts of them) whose values are redacted.

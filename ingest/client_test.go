@@ -342,31 +342,6 @@ func TestClientContextCanceled(t *testing.T) {
 	}
 }
 
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2024, 3, 5, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		in   string
-		want time.Duration
-	}{
-		{"", 0},
-		{"120", 2 * time.Minute},
-		{" 5 ", 5 * time.Second},
-		{"0", 0},
-		{"-3", 0},
-		{"soon", 0},
-		{"Tue, 05 Mar 2024 12:00:30 GMT", 30 * time.Second},
-		{"Tue, 05 Mar 2024 11:00:00 GMT", 0}, // in the past
-		{"99999999999999999999", 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			if got := ParseRetryAfter(tt.in, now); got != tt.want {
-				t.Errorf("ParseRetryAfter(%q): got %v, want %v", tt.in, got, tt.want)
-			}
-		})
-	}
-}
-
 func TestRedactURL(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"https://export.arxiv.org/api/query?id_list=2401.01234", "https://export.arxiv.org/api/query?id_list=2401.01234"},

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -17,6 +16,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/paperboy-bot/paperboy"
+	"github.com/paperboy-bot/paperboy/internal/httpwait"
 )
 
 // OpenAI summarizes with an OpenAI-compatible chat-completions API. Every failure is an
@@ -80,7 +80,7 @@ func NewOpenAI(cfg Config, log *slog.Logger) (*OpenAI, error) {
 	model, version := Key(cfg)
 	return &OpenAI{
 		Now:     time.Now,
-		Sleep:   sleepCtx,
+		Sleep:   httpwait.Sleep,
 		Jitter:  rand.Float64,
 		cfg:     cfg,
 		model:   model,
@@ -144,7 +144,7 @@ func (o *OpenAI) Summarize(ctx context.Context, p *paperboy.Paper) (paperboy.Sum
 			return paperboy.Summary{}, unavailable(p.ID, "the summary model failed: "+f.desc)
 		}
 		delay := o.backoff(attempt)
-		if ra, ok := parseRetryAfter(retryAfter, o.Now()); ok {
+		if ra, ok := httpwait.RetryAfter(retryAfter, o.Now()); ok {
 			delay = ra
 		}
 		if delay > o.maxRetryAfter() {
@@ -314,28 +314,6 @@ func (o *OpenAI) backoff(attempt int) time.Duration {
 		j = o.Jitter()
 	}
 	return d/2 + time.Duration(float64(d/2)*j)
-}
-
-// parseRetryAfter reads a Retry-After value: seconds or an HTTP date.
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs < 0 || secs > 86400 {
-			return 0, false
-		}
-		return time.Duration(secs * float64(time.Second)), true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		d := t.Sub(now)
-		if d < 0 {
-			d = 0
-		}
-		return d, true
-	}
-	return 0, false
 }
 
 // accept validates the model's answer and builds the summary.

@@ -490,25 +490,6 @@ func TestAzureRequestShape(t *testing.T) {
 	}
 }
 
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-	for in, want := range map[string]time.Duration{
-		"7":                             7 * time.Second,
-		"0.5":                           500 * time.Millisecond,
-		"Wed, 25 Nov 2026 09:00:30 GMT": 30 * time.Second,
-		"Wed, 25 Nov 2026 08:00:00 GMT": 0,
-	} {
-		if got, ok := parseRetryAfter(in, now); !ok || got != want {
-			t.Errorf("%q: got %v %v, want %v", in, got, ok, want)
-		}
-	}
-	for _, in := range []string{"", "soon", "-3", "1e9"} {
-		if got, ok := parseRetryAfter(in, now); ok {
-			t.Errorf("%q: got %v, want not ok", in, got)
-		}
-	}
-}
-
 func TestOpenAINoTimeToRetry(t *testing.T) {
 	p := testPapers(t)["OptMATH"]
 	f := newFakeOpenAI(t, rateLimited("7"), answer(goodAnswer, 1, 1))

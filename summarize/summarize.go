@@ -10,7 +10,6 @@
 package summarize
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"time"
@@ -173,19 +172,4 @@ func keyOf(s paperboy.Summarizer) (model, promptVersion string, ok bool) {
 	}
 	model, promptVersion = k.Key()
 	return model, promptVersion, true
-}
-
-// sleepCtx sleeps for d or until ctx is done.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

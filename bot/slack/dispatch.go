@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/paperboy-bot/paperboy/bot"
+	"github.com/paperboy-bot/paperboy/internal/httpwait"
 )
 
 // events delivers bot events to the handler one at a time, in arrival order, after the
@@ -171,7 +172,7 @@ func (a *Adapter) respond(ctx context.Context, url string, r bot.Reply) error {
 	case res.StatusCode == http.StatusOK:
 		return nil
 	case res.StatusCode == http.StatusTooManyRequests:
-		return bot.Temporary("rate limited", retryAfter(res.Header.Get("Retry-After")), fmt.Errorf("slack: response_url: %s", res.Status))
+		return bot.Temporary("rate limited", retryAfterHeader(res.Header.Get("Retry-After")), fmt.Errorf("slack: response_url: %s", res.Status))
 	case res.StatusCode >= 500:
 		return bot.Temporary(res.Status, 0, fmt.Errorf("slack: response_url: %s", res.Status))
 	}
@@ -183,10 +184,8 @@ func (a *Adapter) respond(ctx context.Context, url string, r bot.Reply) error {
 	return bot.Permanent(reason, fmt.Errorf("slack: response_url: %s", res.Status))
 }
 
-func retryAfter(h string) time.Duration {
-	var n int
-	if _, err := fmt.Sscanf(h, "%d", &n); err != nil || n < 0 {
-		return 0
-	}
-	return time.Duration(n) * time.Second
+// retryAfterHeader is a Retry-After value as a delay (0 when absent or malformed).
+func retryAfterHeader(h string) time.Duration {
+	d, _ := httpwait.RetryAfter(h, time.Now())
+	return d
 }
