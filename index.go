@@ -121,6 +121,53 @@ func NameText(s string) string {
 	return termText(s, false)
 }
 
+// IndexTextWords is IndexText for text that is pure ASCII, which also passes each word
+// of s to word (lower case, before stop words are dropped and stems taken: the words of
+// Words(s), in order). word must not keep the slice. It saves a second pass over an
+// abstract when its words are counted too. ok is false, and word is not called, when s is
+// not pure ASCII: use IndexText and Words then.
+func IndexTextWords(s string, word func(w []byte)) (terms string, ok bool) {
+	if !isASCII(s) {
+		return "", false
+	}
+	bp := getBuf()
+	b := (*bp)[:0]
+	for i := 0; i < len(s); {
+		if !asciiWord[s[i]] {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(s) && asciiWord[s[j]] {
+			j++
+		}
+		start := openWord(&b, 0)
+		b = append(b, s[i:j]...)
+		for k := start; k < len(b); k++ {
+			if c := b[k]; 'A' <= c && c <= 'Z' {
+				b[k] = c + 'a' - 'A'
+			}
+		}
+		word(b[start:])
+		b = closeWord(b, 0, start, true)
+		i = j
+	}
+	if len(b) > 0 {
+		terms = string(b)
+	}
+	putBuf(bp, b)
+	return terms, true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
 func termText(s string, index bool) string {
 	bp := getBuf()
 	b := appendTerms((*bp)[:0], s, index)

@@ -294,7 +294,48 @@ func FuzzIndexText(f *testing.F) {
 		if got := strings.Join(want, " "); got != out {
 			t.Fatalf("IndexText(%q): got %q, want NameText %q filtered and stemmed %q", s, out, names, got)
 		}
+		checkIndexTextWords(t, s)
 	})
+}
+
+// checkIndexTextWords checks IndexTextWords against IndexText and Words.
+func checkIndexTextWords(t *testing.T, s string) {
+	t.Helper()
+	var words []string
+	terms, ok := IndexTextWords(s, func(w []byte) { words = append(words, string(w)) })
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		ascii = ascii && s[i] < 0x80
+	}
+	if ok != ascii {
+		t.Fatalf("IndexTextWords(%q): got ok %v, want %v (pure ASCII)", s, ok, ascii)
+	}
+	if !ok {
+		if terms != "" || words != nil {
+			t.Fatalf("IndexTextWords(%q) not ASCII: got %q and words %q, want nothing", s, terms, words)
+		}
+		return
+	}
+	if want := IndexText(s); terms != want {
+		t.Fatalf("IndexTextWords(%q): got terms %q, want IndexText's %q", s, terms, want)
+	}
+	if want := Words(s); !slices.Equal(words, want) && len(words)+len(want) > 0 {
+		t.Fatalf("IndexTextWords(%q): got words %q, want Words' %q", s, words, want)
+	}
+}
+
+func TestIndexTextWords(t *testing.T) {
+	for _, s := range []string{
+		"", "  ", "Attention Is All You Need", "GPT-4o beats 92.5% of the state-of-the-art; e.g. (BERT)",
+		"The the THE of", "Café", "naïve ascii then é", "x\u00e9 \n LaTeX $\alpha$-stable",
+		strings.Repeat("running ", 50),
+	} {
+		checkIndexTextWords(t, s)
+	}
+	terms, ok := IndexTextWords("Training the models", func([]byte) {})
+	if !ok || terms != "train model" {
+		t.Fatalf("IndexTextWords: got %q, %v; want \"train model\", true", terms, ok)
+	}
 }
 
 // benchAbstract is a typical title and abstract (from the seed corpus).

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"maps"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -78,9 +79,41 @@ func TestBulkImport(t *testing.T) {
 			t.Errorf("df(%s): got %d, want %d (nonzero)", w, got, want[w])
 		}
 	}
+	// The whole words table: every word of 2 to maxWordLen bytes that is not a number.
+	for w := range want {
+		if len(w) < 2 || len(w) > maxWordLen || isNumber(w) {
+			delete(want, w)
+		}
+	}
+	if got := allWords(t, db); !maps.Equal(got, want) {
+		t.Errorf("words table: got %d words, want %d (or counts differ)", len(got), len(want))
+	}
 	if got := countPaperRows(t, db); got != n {
 		t.Fatalf("rows: got %d, want %d", got, n)
 	}
+}
+
+// allWords reads the words table.
+func allWords(t *testing.T, db *DB) map[string]int {
+	t.Helper()
+	rows, err := db.read.Query(`SELECT word, df FROM words`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var w string
+		var df int
+		if err := rows.Scan(&w, &df); err != nil {
+			t.Fatal(err)
+		}
+		out[w] = df
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // TestBulkInterrupted: a process that dies between BeginBulk and EndBulk leaves the

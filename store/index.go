@@ -29,6 +29,31 @@ func indexColumns(p *paperboy.Paper) indexed {
 	}
 }
 
+// indexAndCount computes the index columns of a paper and counts the words of its title
+// and abstract in words (as one paper): in one pass over each text when it is pure ASCII,
+// as nearly every abstract is, else the general way.
+func indexAndCount(p *paperboy.Paper, words *wordCounter) indexed {
+	words.doc++
+	count := func(w []byte) {
+		if len(w) >= 2 && len(w) <= maxWordLen && !isNumber(string(w)) {
+			words.add(w, 1, true)
+		}
+	}
+	title, ok1 := paperboy.IndexTextWords(p.Title, count)
+	abstract, ok2 := paperboy.IndexTextWords(p.Abstract, count)
+	if !ok1 || !ok2 {
+		words.doc-- // countWords counts the paper again, as a whole
+		words.countWords(p.Title, p.Abstract, 1)
+		title, abstract = paperboy.IndexText(p.Title), paperboy.IndexText(p.Abstract)
+	}
+	return indexed{
+		title:      title,
+		abstract:   abstract,
+		authors:    paperboy.NameText(strings.Join(p.Authors, " ")),
+		categories: paperboy.NameText(strings.Join(p.Categories, " ")),
+	}
+}
+
 // postMigrate holds Go steps that run right after a migration's SQL, in its transaction.
 var postMigrate = map[int]func(ctx context.Context, tx *sql.Tx, log *slog.Logger) error{
 	6: reindexAll,

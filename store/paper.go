@@ -172,7 +172,10 @@ func (db *DB) UpsertPapers(ctx context.Context, papers []paperboy.Paper) (paperb
 type PreparedPapers struct {
 	prep []preparedPaper
 	keys keySets
-	used bool // stored (or tried): a batch goes to the store once
+	// words counts the words of the titles and abstracts, one counter per preparing
+	// goroutine, as if every paper were new (the writer corrects for the others).
+	words []*wordCounter
+	used  bool // stored (or tried): a batch goes to the store once
 }
 
 // Len is the number of papers in the batch.
@@ -183,19 +186,22 @@ func (b *PreparedPapers) Len() int { return len(b.prep) }
 func PreparePapers(papers []paperboy.Paper) (*PreparedPapers, error) {
 	b := &PreparedPapers{prep: make([]preparedPaper, len(papers))}
 	// The per-paper work is split over the cores; large batches only, where the
-	// goroutines pay for themselves. Words are counted by the writer (txWriter.write).
+	// goroutines pay for themselves. Each goroutine counts its papers' words in its own
+	// counter (the index terms come from the same pass); the writer merges them.
 	workers := 1
 	if len(papers) >= 256 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	errs := make([]error, workers)
+	b.words = make([]*wordCounter, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
+		b.words[w] = getWordCounter()
 		go func() {
 			defer wg.Done()
 			for i := w; i < len(papers); i += workers {
-				if err := b.prep[i].prepare(&papers[i]); err != nil {
+				if err := b.prep[i].prepare(&papers[i], b.words[w]); err != nil {
 					errs[w] = err
 					return
 				}
@@ -309,7 +315,7 @@ type txWriter struct {
 	u      *upserter
 	papers int
 	// counted holds the transaction's word counts as if every paper were new; each
-	// batch is counted on a goroutine while its SQL runs (counting). The upserter's
+	// batch's counts are merged in on a goroutine while its SQL runs (counting). The upserter's
 	// counter holds the corrections (duplicates, updates).
 	counted  wordCounter
 	counting sync.WaitGroup
@@ -327,7 +333,7 @@ func (db *DB) beginWriter(ctx context.Context) (*txWriter, error) {
 		tx.Rollback()
 		return nil, err
 	}
-	return &txWriter{db: db, ctx: ctx, tx: tx, u: u, counted: wordCounter{words: make(map[string]*wordCount, 1<<16)}}, nil
+	return &txWriter{db: db, ctx: ctx, tx: tx, u: u, counted: newWordCounter(1 << 15)}, nil
 }
 
 // write stores one prepared batch in the open transaction.
@@ -343,8 +349,9 @@ func (w *txWriter) write(b *PreparedPapers) error {
 	w.counting.Add(1)
 	go func() {
 		defer w.counting.Done()
-		for i := range b.prep {
-			w.counted.countWords(b.prep[i].p.Title, b.prep[i].p.Abstract, 1)
+		for _, c := range b.words {
+			w.counted.merge(c)
+			putWordCounter(c)
 		}
 	}()
 	w.papers += len(b.prep)
@@ -370,14 +377,8 @@ func (w *txWriter) rollback() {
 func (w *txWriter) commit(ctx context.Context) (paperboy.UpsertStats, error) {
 	db := w.db
 	w.counting.Wait()
-	counts := w.counted.words
-	for word, c := range w.u.words {
-		if wc := counts[word]; wc != nil {
-			wc.df += c.df
-		} else {
-			counts[word] = c
-		}
-	}
+	counts := &w.counted
+	counts.merge(&w.u.wordCounter)
 	written := db.wordsToWrite(counts, w.papers, false)
 	if written != nil {
 		if err := writeWords(ctx, w.tx, written); err != nil {
@@ -408,7 +409,7 @@ type preparedPaper struct {
 	ix         indexed // full-text index columns
 }
 
-func (pp *preparedPaper) prepare(in *paperboy.Paper) error {
+func (pp *preparedPaper) prepare(in *paperboy.Paper, words *wordCounter) error {
 	pp.p = *in
 	p := &pp.p
 	if p.ID == "" {
@@ -426,7 +427,7 @@ func (pp *preparedPaper) prepare(in *paperboy.Paper) error {
 	pp.titleHash = paperboy.TitleHash(p.Title)
 	var err error
 	pp.authors, pp.categories, pp.extra, err = encodeLists(p)
-	pp.ix = indexColumns(p)
+	pp.ix = indexAndCount(p, words)
 	return err
 }
 
@@ -511,7 +512,7 @@ type upserter struct {
 }
 
 func newUpserter(ctx context.Context, tx *sql.Tx, now time.Time) (*upserter, error) {
-	u := &upserter{ctx: ctx, tx: tx, now: now.Unix(), seen: map[int64]rowState{}, wordCounter: wordCounter{words: map[string]*wordCount{}}, known: map[string]struct{}{}}
+	u := &upserter{ctx: ctx, tx: tx, now: now.Unix(), seen: map[int64]rowState{}, known: map[string]struct{}{}}
 	stmts := []struct {
 		dst **sql.Stmt
 		sql string
@@ -803,110 +804,6 @@ func encodeLists(p *paperboy.Paper) (authors, categories, extra string, err erro
 	return authors, strings.Join(p.Categories, " "), extra, nil
 }
 
-// maxWordLen bounds the words kept for spelling correction (longer tokens are noise).
-const maxWordLen = 32
-
-// wordCount is a word's document-frequency change within a batch; last is the number of
-// the paper that counted it last, so a word counts once per paper.
-type wordCount struct {
-	df   int
-	last int
-}
-
-// wordCounter counts document frequencies: words maps each word to its count, doc
-// numbers the papers counted so far.
-type wordCounter struct {
-	words map[string]*wordCount
-	doc   int
-}
-
-// countWords adds delta to the document frequency of every distinct word of a paper.
-// It splits like paperboy.Words (letters and digits, lower case) without allocating for
-// words already seen in the batch.
-func (u *wordCounter) countWords(title, abstract string, delta int) {
-	u.doc++
-	var buf [maxWordLen]byte
-	for _, text := range [2]string{title, abstract} {
-		for i := 0; i < len(text); {
-			c := text[i]
-			if c >= 0x80 {
-				// Non-ASCII: let the general splitter handle the rest of this text.
-				for _, w := range paperboy.Words(text[i:]) {
-					u.countWord(w, delta)
-				}
-				break
-			}
-			if !isAlnum(c) {
-				i++
-				continue
-			}
-			j, n := i, 0
-			for ; j < len(text) && text[j] < 0x80 && isAlnum(text[j]); j++ {
-				if n < len(buf) {
-					b := text[j]
-					if b >= 'A' && b <= 'Z' {
-						b += 'a' - 'A'
-					}
-					buf[n] = b
-				}
-				n++
-			}
-			if j < len(text) && text[j] >= 0x80 {
-				// A word running into non-ASCII letters: split it the general way.
-				k := j
-				for k < len(text) && !isSpaceByte(text[k]) {
-					k++
-				}
-				for _, w := range paperboy.Words(text[i:k]) {
-					u.countWord(w, delta)
-				}
-				i = k
-				continue
-			}
-			if n >= 2 && n <= maxWordLen {
-				u.countWordBytes(buf[:n], delta)
-			}
-			i = j
-		}
-	}
-}
-
-func isAlnum(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-}
-
-func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
-
-func (u *wordCounter) countWord(w string, delta int) {
-	if len(w) >= 2 && len(w) <= maxWordLen {
-		u.countWordBytes([]byte(w), delta)
-	}
-}
-
-func (u *wordCounter) countWordBytes(w []byte, delta int) {
-	if isNumber(string(w)) {
-		return
-	}
-	wc := u.words[string(w)]
-	if wc == nil {
-		wc = &wordCount{last: -1}
-		u.words[string(w)] = wc
-	}
-	if wc.last != u.doc {
-		wc.last = u.doc
-		wc.df += delta
-	}
-}
-
-func isNumber(w string) bool {
-	for i := 0; i < len(w); i++ {
-		if w[i] < '0' || w[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // Word counts are kept in memory across large batches and written when many have piled
 // up, by a small batch (incremental ingest), or by Optimize: writing every distinct word
 // of every bulk batch would cost as much as the full-text index itself. Counts only
@@ -937,7 +834,7 @@ func (db *DB) words() *wordState { return &db.pendingWords }
 
 // wordsToWrite merges the pending counts with a transaction's when they must be written
 // now (force, a small transaction, or too many pending); nil otherwise.
-func (db *DB) wordsToWrite(counts map[string]*wordCount, papers int, force bool) map[string]int {
+func (db *DB) wordsToWrite(counts *wordCounter, papers int, force bool) map[string]int {
 	ws := db.settledWords()
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
@@ -945,7 +842,7 @@ func (db *DB) wordsToWrite(counts map[string]*wordCount, papers int, force bool)
 	if ws.bulk {
 		limit = bulkWordsFlushAt
 	}
-	n := len(ws.pending) + len(counts)
+	n := len(ws.pending) + counts.Len()
 	if !force && papers > smallBatchWords && n < limit {
 		return nil
 	}
@@ -953,25 +850,23 @@ func (db *DB) wordsToWrite(counts map[string]*wordCount, papers int, force bool)
 	for w, d := range ws.pending {
 		out[w] = d
 	}
-	for w, wc := range counts {
-		out[w] += wc.df
-	}
+	counts.each(func(w string, df int) { out[w] += df })
 	return out
 }
 
 // afterCommit records a committed transaction's counts as pending, less what it wrote.
-func (db *DB) afterCommit(counts map[string]*wordCount, written map[string]int) {
+func (db *DB) afterCommit(counts *wordCounter, written map[string]int) {
 	ws := db.words()
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	if ws.pending == nil {
 		ws.pending = make(map[string]int)
 	}
-	for w, wc := range counts {
-		if wc.df != 0 {
-			ws.pending[w] += wc.df
+	counts.each(func(w string, df int) {
+		if df != 0 {
+			ws.pending[w] += df
 		}
-	}
+	})
 	for w, d := range written {
 		if ws.pending[w] -= d; ws.pending[w] == 0 {
 			delete(ws.pending, w)
