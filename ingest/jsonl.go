@@ -204,6 +204,14 @@ type kaggleVersion struct {
 // ParseJSONLine reads one JSONL line in any of the three formats and returns the
 // normalized paper and the format it found.
 func ParseJSONLine(line []byte) (paperboy.Paper, string, error) {
+	if p, ok, err := parseKaggleFast(line); ok {
+		return p, FormatKaggle, err
+	}
+	return parseJSONLineSlow(line)
+}
+
+// parseJSONLineSlow is ParseJSONLine with encoding/json, for any line.
+func parseJSONLineSlow(line []byte) (paperboy.Paper, string, error) {
 	var l jsonlLine
 	if err := json.Unmarshal(line, &l); err != nil {
 		return paperboy.Paper{}, "", lineJSONError(err)

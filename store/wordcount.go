@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"hash/maphash"
 	"sync"
 
@@ -12,24 +13,28 @@ const maxWordLen = 32
 
 // wordCounter counts document frequencies of the words of titles and abstracts for the
 // words table: every distinct word of a paper counts once. It is an open-addressing hash
-// table with the words stored in their slots, so counting a word costs one hash and
-// usually one cache line. A bulk import counts about 200 words per paper, and a Go map
+// table with the words stored in their slots (see wordSlot), so counting a word costs one
+// hash and usually one cache line. A bulk import counts about 200 words per paper, and a Go map
 // of strings (a header, a pointer to the key and one to the count per entry) cost about
 // three cache misses a word; this was the largest piece of Go work in an import.
 type wordCounter struct {
 	slots []wordSlot // len is a power of two; nil until the first word
 	n     int        // words held
 	doc   int32      // number of the paper being counted (countWords)
+	tails []byte     // bytes 8 and on of the words longer than 8 bytes
 	seed  maphash.Seed
 }
 
-// wordSlot is one word and its count. hash 0 marks an empty slot.
+// wordSlot is one word and its count in 32 bytes, two to a cache line. A word of up to 8
+// bytes is held whole in pre (most words: comparing it touches nothing else); a longer
+// one keeps its first 8 bytes in pre and the rest in tails. hash 0 marks an empty slot.
 type wordSlot struct {
 	hash uint64
+	pre  uint64 // the first 8 bytes, little endian, zero padded
+	tail uint32 // offset in tails of bytes 8..n
+	n    uint8
 	df   int32
 	last int32 // doc that counted this word last: a word counts once per paper
-	n    uint8
-	w    [maxWordLen]byte
 }
 
 const wordCounterMinSlots = 64
@@ -141,14 +146,19 @@ func (c *wordCounter) add(w []byte, delta int, perDoc bool) {
 		c.grow()
 	}
 	h := maphash.Bytes(c.seed, w) | 1 // never 0, the empty mark
+	pre := wordPrefix(w)
 	mask := uint64(len(c.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := &c.slots[i]
 		if s.hash == 0 {
-			s.hash, s.n, s.last = h, uint8(len(w)), -1
-			copy(s.w[:], w)
+			*s = wordSlot{hash: h, pre: pre, n: uint8(len(w)), last: -1}
+			if len(w) > 8 {
+				s.tail = uint32(len(c.tails))
+				c.tails = append(c.tails, w[8:]...)
+			}
 			c.n++
-		} else if s.hash != h || int(s.n) != len(w) || string(s.w[:s.n]) != string(w) {
+		} else if s.hash != h || s.pre != pre || int(s.n) != len(w) ||
+			len(w) > 8 && string(c.tails[s.tail:s.tail+uint32(len(w)-8)]) != string(w[8:]) {
 			continue
 		}
 		if !perDoc {
@@ -159,6 +169,31 @@ func (c *wordCounter) add(w []byte, delta int, perDoc bool) {
 		}
 		return
 	}
+}
+
+// wordPrefix packs the first 8 bytes of w, little endian, zero padded.
+func wordPrefix(w []byte) uint64 {
+	if len(w) >= 8 {
+		return binary.LittleEndian.Uint64(w)
+	}
+	var p uint64
+	for i := len(w) - 1; i >= 0; i-- {
+		p = p<<8 | uint64(w[i])
+	}
+	return p
+}
+
+// word appends the word of slot s to b.
+func (c *wordCounter) word(b []byte, s *wordSlot) []byte {
+	pre := s.pre
+	for i := 0; i < int(min(s.n, 8)); i++ {
+		b = append(b, byte(pre))
+		pre >>= 8
+	}
+	if s.n > 8 {
+		b = append(b, c.tails[s.tail:s.tail+uint32(s.n-8)]...)
+	}
+	return b
 }
 
 // grow doubles the table (or makes the first one).
@@ -188,24 +223,26 @@ func (c *wordCounter) each(fn func(w string, df int)) {
 	if c == nil {
 		return
 	}
+	var buf [maxWordLen]byte
 	for k := range c.slots {
 		if s := &c.slots[k]; s.hash != 0 {
-			fn(string(s.w[:s.n]), int(s.df))
+			fn(string(c.word(buf[:0], s)), int(s.df))
 		}
 	}
 }
 
 // merge adds o's counts to c.
 func (c *wordCounter) merge(o *wordCounter) {
+	var buf [maxWordLen]byte
 	for k := range o.slots {
 		if s := &o.slots[k]; s.hash != 0 && s.df != 0 {
-			c.add(s.w[:s.n], int(s.df), false)
+			c.add(o.word(buf[:0], s), int(s.df), false)
 		}
 	}
 }
 
 // wordCounters recycles the counters of prepared batches (a few MB each, pointer-free).
-var wordCounters = sync.Pool{New: func() any { c := newWordCounter(1 << 15); return &c }}
+var wordCounters = sync.Pool{New: func() any { c := newWordCounter(1 << 14); return &c }}
 
 func getWordCounter() *wordCounter { return wordCounters.Get().(*wordCounter) }
 
@@ -215,6 +252,6 @@ func putWordCounter(c *wordCounter) {
 		return
 	}
 	clear(c.slots)
-	c.n, c.doc = 0, 0
+	c.n, c.doc, c.tails = 0, 0, c.tails[:0]
 	wordCounters.Put(c)
 }

@@ -267,3 +267,35 @@ func TestIndexAndCount(t *testing.T) {
 		t.Fatalf("counts differ:\ngot  %v\nwant %v", got, want)
 	}
 }
+
+// BenchmarkIndexAndCount is the index-terms-and-word-counts work of a bulk import per
+// paper: fused, as PreparePapers does it (one pass per text, a pooled counter per 500
+// papers merged into the transaction's), and, as the baseline in the same run, the way
+// the store did it before (indexColumns, then a second pass counting into a Go map).
+func BenchmarkIndexAndCount(b *testing.B) {
+	papers := benchGen.Papers(0, 5000)
+	b.Run("fused", func(b *testing.B) {
+		for b.Loop() {
+			tx := newWordCounter(1 << 15)
+			for from := 0; from < len(papers); from += 500 {
+				c := getWordCounter()
+				for i := from; i < from+500; i++ {
+					indexAndCount(&papers[i], c)
+				}
+				tx.merge(c)
+				putWordCounter(c)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(papers)), "ns/paper")
+	})
+	b.Run("baseline_separate", func(b *testing.B) {
+		for b.Loop() {
+			c := mapWordCounter{words: make(map[string]*mapWordCount, 1<<15)}
+			for i := range papers {
+				indexColumns(&papers[i])
+				c.countWords(papers[i].Title, papers[i].Abstract, 1)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(papers)), "ns/paper")
+	})
+}
