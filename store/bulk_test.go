@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -282,4 +284,88 @@ func TestBulkWriter(t *testing.T) {
 			t.Errorf("df(%q): got %d, want %d", w, got, want)
 		}
 	}
+}
+
+// TestWriteWords checks the multi-row upsert of word counts: new words inserted, stored
+// ones incremented, counts reaching zero deleted, zero changes skipped, across statement
+// boundaries (full statements of wordsPerInsert words and a shorter last one).
+func TestWriteWords(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	n := 2*wordsPerInsert + 3
+	first := map[string]int{}
+	for i := range n {
+		first[fmt.Sprintf("w%05d", i)] = i%7 + 1
+	}
+	if err := db.update(ctx, func(tx *sql.Tx) error { return writeWords(ctx, tx, first) }); err != nil {
+		t.Fatal(err)
+	}
+	if got := allWords(t, db); !maps.Equal(got, first) {
+		t.Fatalf("after the first write: got %d words, want %d (or counts differ)", len(got), len(first))
+	}
+	second := map[string]int{
+		"w00000": 2,             // 1 -> 3
+		"w00001": -2,            // 2 -> 0: deleted
+		"w00002": 0,             // unchanged
+		"w00999": -1,            // 5 -> 4
+		"new":    4,             // inserted
+		"w01002": -(1002%7 + 1), // last word -> 0: deleted
+	}
+	want := maps.Clone(first)
+	for w, d := range second {
+		if want[w] += d; want[w] == 0 {
+			delete(want, w)
+		}
+	}
+	if err := db.update(ctx, func(tx *sql.Tx) error { return writeWords(ctx, tx, second) }); err != nil {
+		t.Fatal(err)
+	}
+	if got := allWords(t, db); !maps.Equal(got, want) {
+		t.Fatalf("after the second write: got %d words, want %d (or counts differ)", len(got), len(want))
+	}
+	if err := db.update(ctx, func(tx *sql.Tx) error { return writeWords(ctx, tx, nil) }); err != nil {
+		t.Fatalf("empty write: %v", err)
+	}
+}
+
+// BenchmarkWriteWords writes the word counts of a bulk import (200 000 distinct words,
+// sorted) into an empty words table: writeWords' multi-row statements, and as the
+// baseline in the same run one prepared upsert per word (what writeWords did before).
+func BenchmarkWriteWords(b *testing.B) {
+	ctx := context.Background()
+	words := map[string]int{}
+	for i := range 200_000 {
+		words[fmt.Sprintf("word%06d", i)] = i%50 + 1
+	}
+	run := func(b *testing.B, write func(tx *sql.Tx) error) {
+		for range b.N {
+			b.StopTimer()
+			db := MustOpenDB(b)
+			b.StartTimer()
+			if err := db.update(ctx, write); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(words)), "ns/word")
+	}
+	b.Run("multirow", func(b *testing.B) {
+		run(b, func(tx *sql.Tx) error { return writeWords(ctx, tx, words) })
+	})
+	b.Run("baseline_row_by_row", func(b *testing.B) {
+		run(b, func(tx *sql.Tx) error {
+			st, err := tx.Prepare(`INSERT INTO words (word, df) VALUES (?, ?)
+				ON CONFLICT (word) DO UPDATE SET df = df + excluded.df`)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			keys := slices.Sorted(maps.Keys(words))
+			for _, w := range keys {
+				if _, err := st.Exec(w, words[w]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
 }

@@ -874,21 +874,14 @@ func (db *DB) afterCommit(counts *wordCounter, written map[string]int) {
 	}
 }
 
+// wordsPerInsert is how many words one INSERT of writeWords carries (two parameters each,
+// well under SQLite's limit of 32 766): a bulk import writes hundreds of thousands of
+// counts, and one statement per word spent most of the time in database/sql and cgo
+// round trips rather than in SQLite.
+const wordsPerInsert = 500
+
 // writeWords adds document-frequency changes to the words table.
 func writeWords(ctx context.Context, tx *sql.Tx, words map[string]int) error {
-	if len(words) == 0 {
-		return nil
-	}
-	// Rows run without ctx (go-sqlite3 would start a goroutine per row to watch it);
-	// ctx is checked every 4096 rows instead.
-	stop := ctx
-	ctx = context.WithoutCancel(ctx)
-	st, err := tx.PrepareContext(ctx, `INSERT INTO words (word, df) VALUES (?, ?)
-		ON CONFLICT (word) DO UPDATE SET df = df + excluded.df`)
-	if err != nil {
-		return fmt.Errorf("prepare words: %w", err)
-	}
-	defer st.Close()
 	// In key order: each insert lands next to the previous one in the words B-tree.
 	keys := make([]string, 0, len(words))
 	for w, d := range words {
@@ -896,19 +889,45 @@ func writeWords(ctx context.Context, tx *sql.Tx, words map[string]int) error {
 			keys = append(keys, w)
 		}
 	}
+	if len(keys) == 0 {
+		return nil
+	}
 	slices.Sort(keys)
+	// Statements run without ctx (go-sqlite3 would start a goroutine per statement to
+	// watch it); ctx is checked between statements instead.
+	stop := ctx
+	ctx = context.WithoutCancel(ctx)
+	var full *sql.Stmt // the statement for wordsPerInsert words, prepared once
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	args := make([]any, 0, 2*wordsPerInsert)
 	var gone bool
-	for i, w := range keys {
-		if i%4096 == 0 {
-			if err := stop.Err(); err != nil {
-				return err
+	for from := 0; from < len(keys); from += wordsPerInsert {
+		if err := stop.Err(); err != nil {
+			return err
+		}
+		chunk := keys[from:min(from+wordsPerInsert, len(keys))]
+		args = args[:0]
+		for _, w := range chunk {
+			d := words[w]
+			gone = gone || d < 0
+			args = append(args, w, d)
+		}
+		var err error
+		if len(chunk) == wordsPerInsert {
+			if full == nil {
+				if full, err = tx.PrepareContext(ctx, insertWordsSQL(wordsPerInsert)); err != nil {
+					return fmt.Errorf("prepare words: %w", err)
+				}
 			}
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, insertWordsSQL(len(chunk)), args...)
 		}
-		d := words[w]
-		if d < 0 {
-			gone = true
-		}
-		if _, err := st.ExecContext(ctx, w, d); err != nil {
+		if err != nil {
 			return fmt.Errorf("count words: %w", err)
 		}
 	}
@@ -918,6 +937,12 @@ func writeWords(ctx context.Context, tx *sql.Tx, words map[string]int) error {
 		}
 	}
 	return nil
+}
+
+// insertWordsSQL is the upsert of n (word, df) pairs into the words table.
+func insertWordsSQL(n int) string {
+	return `INSERT INTO words (word, df) VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?),", n), ",") +
+		` ON CONFLICT (word) DO UPDATE SET df = df + excluded.df`
 }
 
 // flushWords writes pending word counts in their own transaction.
