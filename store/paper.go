@@ -317,7 +317,7 @@ type txWriter struct {
 	// counted holds the transaction's word counts as if every paper were new; each
 	// batch's counts are merged in on a goroutine while its SQL runs (counting). The upserter's
 	// counter holds the corrections (duplicates, updates).
-	counted  wordCounter
+	counted  *wordCounter // from txCounters; back to the pool once merged or dropped
 	counting sync.WaitGroup
 }
 
@@ -333,7 +333,7 @@ func (db *DB) beginWriter(ctx context.Context) (*txWriter, error) {
 		tx.Rollback()
 		return nil, err
 	}
-	return &txWriter{db: db, ctx: ctx, tx: tx, u: u, counted: newWordCounter(1 << 15)}, nil
+	return &txWriter{db: db, ctx: ctx, tx: tx, u: u, counted: getTxCounter()}, nil
 }
 
 // write stores one prepared batch in the open transaction.
@@ -368,6 +368,8 @@ func (w *txWriter) write(b *PreparedPapers) error {
 
 func (w *txWriter) rollback() {
 	w.counting.Wait()
+	putTxCounter(w.counted)
+	w.counted = nil
 	w.u.close()
 	w.tx.Rollback()
 }
@@ -377,7 +379,7 @@ func (w *txWriter) rollback() {
 func (w *txWriter) commit(ctx context.Context) (paperboy.UpsertStats, error) {
 	db := w.db
 	w.counting.Wait()
-	counts := &w.counted
+	counts := w.counted
 	counts.merge(&w.u.wordCounter)
 	written := db.wordsToWrite(counts, w.papers, false)
 	if written != nil {
@@ -395,6 +397,7 @@ func (w *txWriter) commit(ctx context.Context) (paperboy.UpsertStats, error) {
 	go func() {
 		defer ws.merging.Done()
 		db.afterCommit(counts, written)
+		putTxCounter(counts)
 	}()
 	return w.u.stats, nil
 }

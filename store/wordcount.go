@@ -22,8 +22,11 @@ type wordCounter struct {
 	n     int        // words held
 	doc   int32      // number of the paper being counted (countWords)
 	tails []byte     // bytes 8 and on of the words longer than 8 bytes
-	seed  maphash.Seed
 }
+
+// wordSeed is the hash seed of every counter of the process, so that merge reuses the
+// hashes a counter stores instead of hashing every word again.
+var wordSeed = maphash.MakeSeed()
 
 // wordSlot is one word and its count in 32 bytes, two to a cache line. A word of up to 8
 // bytes is held whole in pre (most words: comparing it touches nothing else); a longer
@@ -41,7 +44,7 @@ const wordCounterMinSlots = 64
 
 // newWordCounter returns a counter with room for about size words before it grows.
 func newWordCounter(size int) wordCounter {
-	c := wordCounter{seed: maphash.MakeSeed()}
+	var c wordCounter
 	n := wordCounterMinSlots
 	for n*3 < size*5 {
 		n <<= 1
@@ -142,32 +145,42 @@ func (c *wordCounter) addCount(w string, df int) {
 // add finds or inserts w (at most maxWordLen bytes) and adds delta to its count; perDoc
 // counts it at most once per countWords call.
 func (c *wordCounter) add(w []byte, delta int, perDoc bool) {
+	h := maphash.Bytes(wordSeed, w) | 1 // never 0, the empty mark
+	var tail []byte
+	if len(w) > 8 {
+		tail = w[8:]
+	}
+	s := c.slot(h, wordPrefix(w), uint8(len(w)), tail)
+	if !perDoc {
+		s.df += int32(delta)
+	} else if s.last != c.doc {
+		s.last = c.doc
+		s.df += int32(delta)
+	}
+}
+
+// slot finds or inserts the word of hash h, first 8 bytes pre, length n and bytes 8 and on
+// tail.
+func (c *wordCounter) slot(h, pre uint64, n uint8, tail []byte) *wordSlot {
 	if (c.n+1)*5 > len(c.slots)*3 {
 		c.grow()
 	}
-	h := maphash.Bytes(c.seed, w) | 1 // never 0, the empty mark
-	pre := wordPrefix(w)
 	mask := uint64(len(c.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := &c.slots[i]
 		if s.hash == 0 {
-			*s = wordSlot{hash: h, pre: pre, n: uint8(len(w)), last: -1}
-			if len(w) > 8 {
+			*s = wordSlot{hash: h, pre: pre, n: n, last: -1}
+			if len(tail) > 0 {
 				s.tail = uint32(len(c.tails))
-				c.tails = append(c.tails, w[8:]...)
+				c.tails = append(c.tails, tail...)
 			}
 			c.n++
-		} else if s.hash != h || s.pre != pre || int(s.n) != len(w) ||
-			len(w) > 8 && string(c.tails[s.tail:s.tail+uint32(len(w)-8)]) != string(w[8:]) {
-			continue
+			return s
 		}
-		if !perDoc {
-			s.df += int32(delta)
-		} else if s.last != c.doc {
-			s.last = c.doc
-			s.df += int32(delta)
+		if s.hash == h && s.pre == pre && s.n == n &&
+			(len(tail) == 0 || string(c.tails[s.tail:s.tail+uint32(len(tail))]) == string(tail)) {
+			return s
 		}
-		return
 	}
 }
 
@@ -231,13 +244,19 @@ func (c *wordCounter) each(fn func(w string, df int)) {
 	}
 }
 
-// merge adds o's counts to c.
+// merge adds o's counts to c. Both hash with wordSeed, so o's stored hashes and prefixes
+// serve as they are: no word is rebuilt or hashed again.
 func (c *wordCounter) merge(o *wordCounter) {
-	var buf [maxWordLen]byte
 	for k := range o.slots {
-		if s := &o.slots[k]; s.hash != 0 && s.df != 0 {
-			c.add(o.word(buf[:0], s), int(s.df), false)
+		s := &o.slots[k]
+		if s.hash == 0 || s.df == 0 {
+			continue
 		}
+		var tail []byte
+		if s.n > 8 {
+			tail = o.tails[s.tail : s.tail+uint32(s.n-8)]
+		}
+		c.slot(s.hash, s.pre, s.n, tail).df += s.df
 	}
 }
 
@@ -251,7 +270,28 @@ func putWordCounter(c *wordCounter) {
 	if len(c.slots) > 1<<17 {
 		return
 	}
+	c.reset()
+	wordCounters.Put(c)
+}
+
+// reset empties c, keeping its table.
+func (c *wordCounter) reset() {
 	clear(c.slots)
 	c.n, c.doc, c.tails = 0, 0, c.tails[:0]
-	wordCounters.Put(c)
+}
+
+// txCounters recycles the counters of whole transactions (txWriter.counted): a bulk
+// transaction counts a few hundred thousand distinct words, and a fresh table grown
+// to that size every transaction cost page faults on each doubling.
+var txCounters = sync.Pool{New: func() any { c := newWordCounter(1 << 15); return &c }}
+
+func getTxCounter() *wordCounter { return txCounters.Get().(*wordCounter) }
+
+// putTxCounter empties c and returns it to the pool; tables past 64 MB are dropped.
+func putTxCounter(c *wordCounter) {
+	if len(c.slots) > 1<<21 {
+		return
+	}
+	c.reset()
+	txCounters.Put(c)
 }

@@ -299,3 +299,36 @@ func BenchmarkIndexAndCount(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(papers)), "ns/paper")
 	})
 }
+
+// TestWordCounterMerge checks merge (which reuses the stored hashes and word bytes) and
+// reset: counts of papers split over several counters, merged into one that is emptied
+// and reused in between, equal a reference count of all the papers. Words longer than 8
+// bytes, words sharing their first 8 bytes, and negative deltas are included.
+func TestWordCounterMerge(t *testing.T) {
+	papers := benchGen.Papers(0, 600)
+	papers = append(papers,
+		paperboy.Paper{Title: "internationalization internationalisation", Abstract: "internat internati x"},
+		paperboy.Paper{Title: "representations representational", Abstract: strings.Repeat("q", maxWordLen)},
+	)
+	into := newWordCounter(0)
+	for round := range 2 {
+		into.reset()
+		ref := refCount{}
+		for from := 0; from < len(papers); from += 97 {
+			c := getWordCounter()
+			delta := 1
+			if (from/97)%3 == 2 {
+				delta = -1
+			}
+			for i := from; i < min(from+97, len(papers)); i++ {
+				c.countWords(papers[i].Title, papers[i].Abstract, delta)
+				ref.countWords(papers[i].Title, papers[i].Abstract, delta)
+			}
+			into.merge(c)
+			putWordCounter(c)
+		}
+		if got, want := nonZero(counted(&into)), nonZero(ref); !maps.Equal(got, want) {
+			t.Fatalf("round %d: %d words merged, want %d (or counts differ)", round, len(got), len(want))
+		}
+	}
+}
