@@ -260,18 +260,28 @@ func (c *wordCounter) merge(o *wordCounter) {
 	}
 }
 
-// wordCounters recycles the counters of prepared batches (a few MB each, pointer-free).
-var wordCounters = sync.Pool{New: func() any { c := newWordCounter(1 << 14); return &c }}
+// counterPool recycles emptied counters whose tables have grown, which saves the page
+// faults of growing a fresh table again; tables past maxSlots are dropped.
+type counterPool struct {
+	pool     sync.Pool
+	maxSlots int
+}
 
-func getWordCounter() *wordCounter { return wordCounters.Get().(*wordCounter) }
+func newCounterPool(size, maxSlots int) *counterPool {
+	return &counterPool{
+		pool:     sync.Pool{New: func() any { c := newWordCounter(size); return &c }},
+		maxSlots: maxSlots,
+	}
+}
 
-// putWordCounter empties c and returns it to the pool; very large tables are dropped.
-func putWordCounter(c *wordCounter) {
-	if len(c.slots) > 1<<17 {
+func (p *counterPool) get() *wordCounter { return p.pool.Get().(*wordCounter) }
+
+func (p *counterPool) put(c *wordCounter) {
+	if len(c.slots) > p.maxSlots {
 		return
 	}
 	c.reset()
-	wordCounters.Put(c)
+	p.pool.Put(c)
 }
 
 // reset empties c, keeping its table.
@@ -280,18 +290,15 @@ func (c *wordCounter) reset() {
 	c.n, c.doc, c.tails = 0, 0, c.tails[:0]
 }
 
-// txCounters recycles the counters of whole transactions (txWriter.counted): a bulk
-// transaction counts a few hundred thousand distinct words, and a fresh table grown
-// to that size every transaction cost page faults on each doubling.
-var txCounters = sync.Pool{New: func() any { c := newWordCounter(1 << 15); return &c }}
+var (
+	// wordCounters holds the counters of prepared batches (a few MB each, pointer-free).
+	wordCounters = newCounterPool(1<<14, 1<<17)
+	// txCounters holds the counters of whole transactions (txWriter.counted): a bulk
+	// transaction counts a few hundred thousand distinct words (tables up to 64 MB kept).
+	txCounters = newCounterPool(1<<15, 1<<21)
+)
 
-func getTxCounter() *wordCounter { return txCounters.Get().(*wordCounter) }
-
-// putTxCounter empties c and returns it to the pool; tables past 64 MB are dropped.
-func putTxCounter(c *wordCounter) {
-	if len(c.slots) > 1<<21 {
-		return
-	}
-	c.reset()
-	txCounters.Put(c)
-}
+func getWordCounter() *wordCounter  { return wordCounters.get() }
+func putWordCounter(c *wordCounter) { wordCounters.put(c) }
+func getTxCounter() *wordCounter    { return txCounters.get() }
+func putTxCounter(c *wordCounter)   { txCounters.put(c) }
