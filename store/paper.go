@@ -820,8 +820,8 @@ const (
 // wordState is a DB's word counts not yet written (DB.pendingWords).
 type wordState struct {
 	mu      sync.Mutex
-	pending map[string]int
-	bulk    bool // BeginBulk: write counts at EndBulk unless bulkWordsFlushAt pile up
+	pending *wordCounter // nil until the first commit; entries may hold 0
+	bulk    bool         // BeginBulk: write counts at EndBulk unless bulkWordsFlushAt pile up
 	// merging counts afterCommit goroutines still running; settle waits for them.
 	merging sync.WaitGroup
 }
@@ -845,14 +845,16 @@ func (db *DB) wordsToWrite(counts *wordCounter, papers int, force bool) map[stri
 	if ws.bulk {
 		limit = bulkWordsFlushAt
 	}
-	n := len(ws.pending) + counts.Len()
+	n := ws.pending.Len() + counts.Len()
 	if !force && papers > smallBatchWords && n < limit {
 		return nil
 	}
 	out := make(map[string]int, n)
-	for w, d := range ws.pending {
-		out[w] = d
-	}
+	ws.pending.each(func(w string, df int) {
+		if df != 0 {
+			out[w] = df
+		}
+	})
 	counts.each(func(w string, df int) { out[w] += df })
 	return out
 }
@@ -863,17 +865,20 @@ func (db *DB) afterCommit(counts *wordCounter, written map[string]int) {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	if ws.pending == nil {
-		ws.pending = make(map[string]int)
+		c := newWordCounter(0)
+		ws.pending = &c
 	}
-	counts.each(func(w string, df int) {
-		if df != 0 {
-			ws.pending[w] += df
-		}
-	})
+	if counts != nil {
+		ws.pending.merge(counts)
+	}
+	if written == nil {
+		return
+	}
 	for w, d := range written {
-		if ws.pending[w] -= d; ws.pending[w] == 0 {
-			delete(ws.pending, w)
-		}
+		ws.pending.addCount(w, -d)
+	}
+	if !ws.pending.nonZero() {
+		ws.pending.reset() // all written: drop the zero entries
 	}
 }
 
@@ -1095,7 +1100,7 @@ func (db *DB) pendingDF(w string) int {
 	ws := db.settledWords()
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
-	return ws.pending[w]
+	return ws.pending.get(w)
 }
 
 // pendingScan calls fn for every word with counts not yet written.
@@ -1103,9 +1108,11 @@ func (db *DB) pendingScan(fn func(word string, df int)) {
 	ws := db.settledWords()
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
-	for w, d := range ws.pending {
-		fn(w, d)
-	}
+	ws.pending.each(func(w string, d int) {
+		if d != 0 {
+			fn(w, d)
+		}
+	})
 }
 
 // hasPendingWords reports whether some word counts are not yet written.
@@ -1113,7 +1120,7 @@ func (db *DB) hasPendingWords() bool {
 	ws := db.settledWords()
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
-	return len(ws.pending) > 0
+	return ws.pending.nonZero()
 }
 
 // Bulk-import settings. During a bulk import the full-text index does no incremental

@@ -184,6 +184,39 @@ func (c *wordCounter) slot(h, pre uint64, n uint8, tail []byte) *wordSlot {
 	}
 }
 
+// get returns the count of w (0 when absent); c may be nil.
+func (c *wordCounter) get(w string) int {
+	if c == nil || c.n == 0 || len(w) == 0 || len(w) > maxWordLen {
+		return 0
+	}
+	h := maphash.String(wordSeed, w) | 1
+	pre := wordPrefix([]byte(w))
+	mask := uint64(len(c.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := &c.slots[i]
+		if s.hash == 0 {
+			return 0
+		}
+		if s.hash == h && s.pre == pre && int(s.n) == len(w) &&
+			(len(w) <= 8 || string(c.tails[s.tail:s.tail+uint32(len(w)-8)]) == w[8:]) {
+			return int(s.df)
+		}
+	}
+}
+
+// nonZero reports whether some word has a count other than 0; c may be nil.
+func (c *wordCounter) nonZero() bool {
+	if c == nil {
+		return false
+	}
+	for k := range c.slots {
+		if s := &c.slots[k]; s.hash != 0 && s.df != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // wordPrefix packs the first 8 bytes of w, little endian, zero padded.
 func wordPrefix(w []byte) uint64 {
 	if len(w) >= 8 {

@@ -330,5 +330,16 @@ func TestWordCounterMerge(t *testing.T) {
 		if got, want := nonZero(counted(&into)), nonZero(ref); !maps.Equal(got, want) {
 			t.Fatalf("round %d: %d words merged, want %d (or counts differ)", round, len(got), len(want))
 		}
+		for w, d := range ref {
+			if got := into.get(w); got != d {
+				t.Fatalf("round %d: get(%q) = %d, want %d", round, w, got, d)
+			}
+		}
+		if got := into.get("notaword"); got != 0 {
+			t.Errorf("get of an absent word: got %d, want 0", got)
+		}
+		if !into.nonZero() {
+			t.Errorf("nonZero: got false after merging counts")
+		}
 	}
 }
