@@ -7,6 +7,7 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/paperboy-bot/paperboy"
@@ -368,4 +369,64 @@ func BenchmarkWriteWords(b *testing.B) {
 			return nil
 		})
 	})
+}
+
+// ftsSegments is the number of segments of the full-text index.
+func ftsSegments(t *testing.T, db *DB) int {
+	t.Helper()
+	var n int
+	if err := db.write.QueryRow(`SELECT COUNT(DISTINCT segid) FROM papers_fts_idx`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestEndBulkMergesLargeImports: EndBulk merges the full-text index into one segment after
+// an import that wrote at least 1/optimizeShare of the stored papers, and leaves a small
+// import's segment to incremental merging (optimize would rewrite the whole index). The
+// index stays whole and searchable either way.
+func TestEndBulkMergesLargeImports(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	bulk := func(papers []paperboy.Paper) {
+		t.Helper()
+		if err := db.BeginBulk(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for from := 0; from < len(papers); from += 600 {
+			if _, err := db.UpsertPapers(ctx, papers[from:min(from+600, len(papers))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.EndBulk(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.write.Exec(`INSERT INTO papers_fts (papers_fts) VALUES ('integrity-check')`); err != nil {
+			t.Fatalf("index integrity: %v", err)
+		}
+	}
+	bulk(benchGen.Papers(0, 1800)) // into an empty store: everything
+	if got := ftsSegments(t, db); got != 1 {
+		t.Fatalf("segments after the first import: got %d, want 1", got)
+	}
+	small := benchGen.Papers(1800, 100)
+	bulk(small) // 100 of 1900: left to incremental merging
+	if got := ftsSegments(t, db); got != 2 {
+		t.Fatalf("segments after a small import: got %d, want 2 (not merged)", got)
+	}
+	if got, want := ftsConfig(t, db, "automerge"), normalAutomerge; got != want {
+		t.Fatalf("automerge after a small import: got %d, want %d", got, want)
+	}
+	// The small import's papers are found, and their words counted.
+	res, err := db.Search(ctx, paperboy.SearchRequest{Query: paperboy.Query{Terms: strings.Fields(small[7].Title)}, Limit: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hits) == 0 || res.Hits[0].Paper.Title != small[7].Title {
+		t.Fatalf("search for a paper of the small import: got %d hits, want %q first", len(res.Hits), small[7].Title)
+	}
+	bulk(benchGen.Papers(1900, 700)) // 700 of 2600: at least a quarter
+	if got := ftsSegments(t, db); got != 1 {
+		t.Fatalf("segments after a large import: got %d, want 1", got)
+	}
 }

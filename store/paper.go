@@ -393,6 +393,11 @@ func (w *txWriter) commit(ctx context.Context) (paperboy.UpsertStats, error) {
 		return paperboy.UpsertStats{}, fmt.Errorf("commit: %w", err)
 	}
 	ws := db.words()
+	ws.mu.Lock()
+	if ws.bulk {
+		ws.bulkWritten += w.u.stats.New + w.u.stats.Updated
+	}
+	ws.mu.Unlock()
 	ws.merging.Add(1)
 	go func() {
 		defer ws.merging.Done()
@@ -822,6 +827,9 @@ type wordState struct {
 	mu      sync.Mutex
 	pending *wordCounter // nil until the first commit; entries may hold 0
 	bulk    bool         // BeginBulk: write counts at EndBulk unless bulkWordsFlushAt pile up
+	// bulkWritten counts the papers stored (new or updated) since BeginBulk: EndBulk
+	// merges the whole index only when they are a good part of it.
+	bulkWritten int
 	// merging counts afterCommit goroutines still running; settle waits for them.
 	merging sync.WaitGroup
 }
@@ -1145,23 +1153,40 @@ func (db *DB) BeginBulk(ctx context.Context) error {
 	return wrapErr("begin bulk", db.setBulk(ctx, 0, bulkCrisisMerge, bulkCacheKiB))
 }
 
-func (db *DB) setBulkWords(on bool) {
+// setBulkWords turns bulk mode on or off and returns the papers written since it was
+// turned on.
+func (db *DB) setBulkWords(on bool) (written int) {
 	ws := db.words()
 	ws.mu.Lock()
-	ws.bulk = on
-	ws.mu.Unlock()
+	defer ws.mu.Unlock()
+	written, ws.bulk, ws.bulkWritten = ws.bulkWritten, on, 0
+	return written
 }
 
-// EndBulk restores normal settings, writes pending word counts and merges the full-text
-// index into one segment (Optimize). Searches during a bulk import read more index
-// segments; after EndBulk they read one.
+// EndBulk restores normal settings and writes pending word counts. When the import
+// wrote at least a quarter of the stored papers it also merges the full-text index into
+// one segment (Optimize), so searches after a large import read one segment. A smaller
+// import leaves its few new segments to the index's incremental merging: optimize
+// rewrites the whole index, which made importing 1 000 papers into a store of 1M take
+// 12 s (BENCHMARKS.md).
 func (db *DB) EndBulk(ctx context.Context) error {
-	db.setBulkWords(false)
+	written := db.setBulkWords(false)
 	if err := db.setBulk(context.WithoutCancel(ctx), normalAutomerge, normalCrisisMerge, normalCacheKiB); err != nil {
 		return wrapErr("end bulk", err)
 	}
-	return db.Optimize(ctx)
+	var total int
+	if err := db.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM papers`).Scan(&total); err != nil {
+		return wrapErr("end bulk", err)
+	}
+	if written*optimizeShare >= total {
+		return db.Optimize(ctx)
+	}
+	return db.flushWords(ctx)
 }
+
+// optimizeShare: EndBulk merges the whole index when the import wrote at least
+// 1/optimizeShare of the stored papers.
+const optimizeShare = 4
 
 func (db *DB) setBulk(ctx context.Context, automerge, crisis, cacheKiB int) error {
 	if _, err := db.write.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, cacheKiB)); err != nil {
