@@ -430,3 +430,38 @@ func TestEndBulkMergesLargeImports(t *testing.T) {
 		t.Fatalf("segments after a large import: got %d, want 1", got)
 	}
 }
+
+// TestSpellingUsesPendingCounts: during a bulk import word counts stay in memory (not yet
+// in the words table), and spelling correction still finds a word only they hold.
+func TestSpellingUsesPendingCounts(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	if err := db.BeginBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	papers := benchGen.Papers(0, smallBatchWords+1)
+	papers[42].Title = "Zeolitic frameworks for carbon capture"
+	papers[42].Abstract = "We study zeolitic imidazolate frameworks."
+	if _, err := db.UpsertPapers(ctx, papers); err != nil {
+		t.Fatal(err)
+	}
+	if got := wordDF(t, db, "zeolitic"); got != 0 {
+		t.Fatalf("df(zeolitic) in the words table before EndBulk: got %d, want 0 (pending)", got)
+	}
+	if got := db.pendingDF("zeolitic"); got != 1 {
+		t.Fatalf("pending df(zeolitic): got %d, want 1", got)
+	}
+	ids, res := searchIDs(t, db, "zeolitc frameworks")
+	if res.Corrected != "zeolitic frameworks" {
+		t.Fatalf("corrected: got %q, want %q", res.Corrected, "zeolitic frameworks")
+	}
+	if len(ids) == 0 || ids[0] != papers[42].Key() {
+		t.Fatalf("hits: got %v, want %s first", ids, papers[42].Key())
+	}
+	if err := db.EndBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := wordDF(t, db, "zeolitic"); got != 1 {
+		t.Fatalf("df(zeolitic) after EndBulk: got %d, want 1", got)
+	}
+}

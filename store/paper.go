@@ -1111,16 +1111,13 @@ func (db *DB) pendingDF(w string) int {
 	return ws.pending.get(w)
 }
 
-// pendingScan calls fn for every word with counts not yet written.
-func (db *DB) pendingScan(fn func(word string, df int)) {
+// pendingScan calls fn for every word with counts not yet written that starts with
+// prefix and is minLen to maxLen bytes long.
+func (db *DB) pendingScan(prefix string, minLen, maxLen int, fn func(word string, df int)) {
 	ws := db.settledWords()
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
-	ws.pending.each(func(w string, d int) {
-		if d != 0 {
-			fn(w, d)
-		}
-	})
+	ws.pending.eachPrefix(prefix, minLen, maxLen, fn)
 }
 
 // hasPendingWords reports whether some word counts are not yet written.

@@ -2,7 +2,6 @@ package store
 
 import (
 	"database/sql"
-	"strings"
 
 	"github.com/paperboy-bot/paperboy"
 )
@@ -110,11 +109,7 @@ func (s *searcher) nearest(w string) (string, int, error) {
 			return "", 0, err
 		}
 		if s.db != nil {
-			s.db.pendingScan(func(word string, df int) {
-				if strings.HasPrefix(word, start) && len(word) >= lo && len(word) <= hi {
-					consider(word, df)
-				}
-			})
+			s.db.pendingScan(start, lo, hi, consider)
 		}
 		if best.word != "" {
 			break

@@ -204,6 +204,24 @@ func (c *wordCounter) get(w string) int {
 	}
 }
 
+// eachPrefix calls fn with every word that starts with prefix, is minLen to maxLen
+// bytes long and has a count other than 0; c may be nil. Other words cost no allocation.
+func (c *wordCounter) eachPrefix(prefix string, minLen, maxLen int, fn func(w string, df int)) {
+	if c == nil {
+		return
+	}
+	var buf [maxWordLen]byte
+	for k := range c.slots {
+		s := &c.slots[k]
+		if s.hash == 0 || s.df == 0 || int(s.n) < minLen || int(s.n) > maxLen || int(s.n) < len(prefix) {
+			continue
+		}
+		if w := c.word(buf[:0], s); string(w[:len(prefix)]) == prefix {
+			fn(string(w), int(s.df))
+		}
+	}
+}
+
 // nonZero reports whether some word has a count other than 0; c may be nil.
 func (c *wordCounter) nonZero() bool {
 	if c == nil {

@@ -341,5 +341,17 @@ func TestWordCounterMerge(t *testing.T) {
 		if !into.nonZero() {
 			t.Errorf("nonZero: got false after merging counts")
 		}
+		// eachPrefix gives exactly the nonzero words with the prefix and length.
+		wantPrefix := map[string]int{}
+		for w, d := range ref {
+			if d != 0 && strings.HasPrefix(w, "re") && len(w) >= 4 && len(w) <= 15 {
+				wantPrefix[w] = d
+			}
+		}
+		gotPrefix := map[string]int{}
+		into.eachPrefix("re", 4, 15, func(w string, d int) { gotPrefix[w] = d })
+		if len(wantPrefix) == 0 || !maps.Equal(gotPrefix, wantPrefix) {
+			t.Fatalf("round %d: eachPrefix: got %d words, want %d (nonzero; or counts differ)", round, len(gotPrefix), len(wantPrefix))
+		}
 	}
 }
