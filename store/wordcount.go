@@ -13,13 +13,15 @@ const maxWordLen = 32
 
 // wordCounter counts document frequencies of the words of titles and abstracts for the
 // words table: every distinct word of a paper counts once. It is an open-addressing hash
-// table with the words stored in their slots (see wordSlot), so counting a word costs one
-// hash and usually one cache line. A bulk import counts about 200 words per paper, and a Go map
-// of strings (a header, a pointer to the key and one to the count per entry) cost about
-// three cache misses a word; this was the largest piece of Go work in an import.
+// table of 8-byte slots (32 bits of the word's hash and its entry's number) over a dense
+// array of entries (see wordSlot), so counting a word costs one hash, a probe in a table
+// small enough for the core's cache (a batch's counter: 64k slots, 512 KB), and one
+// entry. A bulk import counts about 200 words per paper, and a Go map of strings (a
+// header, a pointer to the key and one to the count per entry) cost about three cache
+// misses a word; this was the largest piece of Go work in an import.
 type wordCounter struct {
-	slots []wordSlot // len is a power of two; nil until the first word
-	n     int        // words held
+	slots []uint64   // len is a power of two; 0 empty, else hash>>32<<32 | entry number+1
+	ents  []wordSlot // the words, in the order they came
 	doc   int32      // number of the paper being counted (countWords)
 	tails []byte     // bytes 8 and on of the words longer than 8 bytes
 }
@@ -30,7 +32,7 @@ var wordSeed = maphash.MakeSeed()
 
 // wordSlot is one word and its count in 32 bytes, two to a cache line. A word of up to 8
 // bytes is held whole in pre (most words: comparing it touches nothing else); a longer
-// one keeps its first 8 bytes in pre and the rest in tails. hash 0 marks an empty slot.
+// one keeps its first 8 bytes in pre and the rest in tails.
 type wordSlot struct {
 	hash uint64
 	pre  uint64 // the first 8 bytes, little endian, zero padded
@@ -49,7 +51,8 @@ func newWordCounter(size int) wordCounter {
 	for n*3 < size*5 {
 		n <<= 1
 	}
-	c.slots = make([]wordSlot, n)
+	c.slots = make([]uint64, n)
+	c.ents = make([]wordSlot, 0, n/2)
 	return c
 }
 
@@ -58,7 +61,7 @@ func (c *wordCounter) Len() int {
 	if c == nil {
 		return 0
 	}
-	return c.n
+	return len(c.ents)
 }
 
 // countWords adds delta to the document frequency of every distinct word of a paper.
@@ -162,22 +165,27 @@ func (c *wordCounter) add(w []byte, delta int, perDoc bool) {
 // slot finds or inserts the word of hash h, first 8 bytes pre, length n and bytes 8 and on
 // tail.
 func (c *wordCounter) slot(h, pre uint64, n uint8, tail []byte) *wordSlot {
-	if (c.n+1)*5 > len(c.slots)*3 {
+	if (len(c.ents)+1)*5 > len(c.slots)*3 {
 		c.grow()
 	}
 	mask := uint64(len(c.slots) - 1)
+	tag := h >> 32 << 32
 	for i := h & mask; ; i = (i + 1) & mask {
-		s := &c.slots[i]
-		if s.hash == 0 {
-			*s = wordSlot{hash: h, pre: pre, n: n, last: -1}
+		v := c.slots[i]
+		if v == 0 {
+			e := wordSlot{hash: h, pre: pre, n: n, last: -1}
 			if len(tail) > 0 {
-				s.tail = uint32(len(c.tails))
+				e.tail = uint32(len(c.tails))
 				c.tails = append(c.tails, tail...)
 			}
-			c.n++
-			return s
+			c.ents = append(c.ents, e)
+			c.slots[i] = tag | uint64(len(c.ents))
+			return &c.ents[len(c.ents)-1]
 		}
-		if s.hash == h && s.pre == pre && s.n == n &&
+		if v&^0xffffffff != tag {
+			continue
+		}
+		if s := &c.ents[uint32(v)-1]; s.hash == h && s.pre == pre && s.n == n &&
 			(len(tail) == 0 || string(c.tails[s.tail:s.tail+uint32(len(tail))]) == string(tail)) {
 			return s
 		}
@@ -186,18 +194,22 @@ func (c *wordCounter) slot(h, pre uint64, n uint8, tail []byte) *wordSlot {
 
 // get returns the count of w (0 when absent); c may be nil.
 func (c *wordCounter) get(w string) int {
-	if c == nil || c.n == 0 || len(w) == 0 || len(w) > maxWordLen {
+	if c == nil || len(c.ents) == 0 || len(w) == 0 || len(w) > maxWordLen {
 		return 0
 	}
 	h := maphash.String(wordSeed, w) | 1
 	pre := wordPrefix([]byte(w))
 	mask := uint64(len(c.slots) - 1)
+	tag := h >> 32 << 32
 	for i := h & mask; ; i = (i + 1) & mask {
-		s := &c.slots[i]
-		if s.hash == 0 {
+		v := c.slots[i]
+		if v == 0 {
 			return 0
 		}
-		if s.hash == h && s.pre == pre && int(s.n) == len(w) &&
+		if v&^0xffffffff != tag {
+			continue
+		}
+		if s := &c.ents[uint32(v)-1]; s.hash == h && s.pre == pre && int(s.n) == len(w) &&
 			(len(w) <= 8 || string(c.tails[s.tail:s.tail+uint32(len(w)-8)]) == w[8:]) {
 			return int(s.df)
 		}
@@ -211,9 +223,9 @@ func (c *wordCounter) eachPrefix(prefix string, minLen, maxLen int, fn func(w st
 		return
 	}
 	var buf [maxWordLen]byte
-	for k := range c.slots {
-		s := &c.slots[k]
-		if s.hash == 0 || s.df == 0 || int(s.n) < minLen || int(s.n) > maxLen || int(s.n) < len(prefix) {
+	for k := range c.ents {
+		s := &c.ents[k]
+		if s.df == 0 || int(s.n) < minLen || int(s.n) > maxLen || int(s.n) < len(prefix) {
 			continue
 		}
 		if w := c.word(buf[:0], s); string(w[:len(prefix)]) == prefix {
@@ -227,8 +239,8 @@ func (c *wordCounter) nonZero() bool {
 	if c == nil {
 		return false
 	}
-	for k := range c.slots {
-		if s := &c.slots[k]; s.hash != 0 && s.df != 0 {
+	for k := range c.ents {
+		if c.ents[k].df != 0 {
 			return true
 		}
 	}
@@ -260,25 +272,21 @@ func (c *wordCounter) word(b []byte, s *wordSlot) []byte {
 	return b
 }
 
-// grow doubles the table (or makes the first one).
+// grow doubles the table (or makes the first one); the entries stay where they are.
 func (c *wordCounter) grow() {
 	if c.slots == nil {
 		*c = newWordCounter(0)
 		return
 	}
-	old := c.slots
-	c.slots = make([]wordSlot, 2*len(old))
+	c.slots = make([]uint64, 2*len(c.slots))
 	mask := uint64(len(c.slots) - 1)
-	for k := range old {
-		s := &old[k]
-		if s.hash == 0 {
-			continue
-		}
-		i := s.hash & mask
-		for c.slots[i].hash != 0 {
+	for k := range c.ents {
+		h := c.ents[k].hash
+		i := h & mask
+		for c.slots[i] != 0 {
 			i = (i + 1) & mask
 		}
-		c.slots[i] = *s
+		c.slots[i] = h>>32<<32 | uint64(k+1)
 	}
 }
 
@@ -288,19 +296,18 @@ func (c *wordCounter) each(fn func(w string, df int)) {
 		return
 	}
 	var buf [maxWordLen]byte
-	for k := range c.slots {
-		if s := &c.slots[k]; s.hash != 0 {
-			fn(string(c.word(buf[:0], s)), int(s.df))
-		}
+	for k := range c.ents {
+		s := &c.ents[k]
+		fn(string(c.word(buf[:0], s)), int(s.df))
 	}
 }
 
 // merge adds o's counts to c. Both hash with wordSeed, so o's stored hashes and prefixes
 // serve as they are: no word is rebuilt or hashed again.
 func (c *wordCounter) merge(o *wordCounter) {
-	for k := range o.slots {
-		s := &o.slots[k]
-		if s.hash == 0 || s.df == 0 {
+	for k := range o.ents {
+		s := &o.ents[k]
+		if s.df == 0 {
 			continue
 		}
 		var tail []byte
@@ -338,7 +345,7 @@ func (p *counterPool) put(c *wordCounter) {
 // reset empties c, keeping its table.
 func (c *wordCounter) reset() {
 	clear(c.slots)
-	c.n, c.doc, c.tails = 0, 0, c.tails[:0]
+	c.ents, c.doc, c.tails = c.ents[:0], 0, c.tails[:0]
 }
 
 var (
