@@ -149,11 +149,7 @@ func (c *wordCounter) addCount(w string, df int) {
 // counts it at most once per countWords call.
 func (c *wordCounter) add(w []byte, delta int, perDoc bool) {
 	h := maphash.Bytes(wordSeed, w) | 1 // never 0, the empty mark
-	var tail []byte
-	if len(w) > 8 {
-		tail = w[8:]
-	}
-	s := c.slot(h, wordPrefix(w), uint8(len(w)), tail)
+	s := c.slot(h, wordPrefix(w), uint8(len(w)), wordTail(w))
 	if !perDoc {
 		s.df += int32(delta)
 	} else if s.last != c.doc {
@@ -168,26 +164,36 @@ func (c *wordCounter) slot(h, pre uint64, n uint8, tail []byte) *wordSlot {
 	if (len(c.ents)+1)*5 > len(c.slots)*3 {
 		c.grow()
 	}
+	i, s := c.find(h, pre, n, tail)
+	if s != nil {
+		return s
+	}
+	e := wordSlot{hash: h, pre: pre, n: n, last: -1}
+	if len(tail) > 0 {
+		e.tail = uint32(len(c.tails))
+		c.tails = append(c.tails, tail...)
+	}
+	c.ents = append(c.ents, e)
+	c.slots[i] = h>>32<<32 | uint64(len(c.ents))
+	return &c.ents[len(c.ents)-1]
+}
+
+// find returns the entry of the word (h, pre, n, tail as for slot), or nil and the index
+// of the empty slot where it would go. The table must have an empty slot.
+func (c *wordCounter) find(h, pre uint64, n uint8, tail []byte) (uint64, *wordSlot) {
 	mask := uint64(len(c.slots) - 1)
 	tag := h >> 32 << 32
 	for i := h & mask; ; i = (i + 1) & mask {
 		v := c.slots[i]
 		if v == 0 {
-			e := wordSlot{hash: h, pre: pre, n: n, last: -1}
-			if len(tail) > 0 {
-				e.tail = uint32(len(c.tails))
-				c.tails = append(c.tails, tail...)
-			}
-			c.ents = append(c.ents, e)
-			c.slots[i] = tag | uint64(len(c.ents))
-			return &c.ents[len(c.ents)-1]
+			return i, nil
 		}
 		if v&^0xffffffff != tag {
 			continue
 		}
 		if s := &c.ents[uint32(v)-1]; s.hash == h && s.pre == pre && s.n == n &&
 			(len(tail) == 0 || string(c.tails[s.tail:s.tail+uint32(len(tail))]) == string(tail)) {
-			return s
+			return i, s
 		}
 	}
 }
@@ -197,23 +203,11 @@ func (c *wordCounter) get(w string) int {
 	if c == nil || len(c.ents) == 0 || len(w) == 0 || len(w) > maxWordLen {
 		return 0
 	}
-	h := maphash.String(wordSeed, w) | 1
-	pre := wordPrefix([]byte(w))
-	mask := uint64(len(c.slots) - 1)
-	tag := h >> 32 << 32
-	for i := h & mask; ; i = (i + 1) & mask {
-		v := c.slots[i]
-		if v == 0 {
-			return 0
-		}
-		if v&^0xffffffff != tag {
-			continue
-		}
-		if s := &c.ents[uint32(v)-1]; s.hash == h && s.pre == pre && int(s.n) == len(w) &&
-			(len(w) <= 8 || string(c.tails[s.tail:s.tail+uint32(len(w)-8)]) == w[8:]) {
-			return int(s.df)
-		}
+	b := []byte(w)
+	if _, s := c.find(maphash.Bytes(wordSeed, b)|1, wordPrefix(b), uint8(len(b)), wordTail(b)); s != nil {
+		return int(s.df)
 	}
+	return 0
 }
 
 // eachPrefix calls fn with every word that starts with prefix, is minLen to maxLen
@@ -257,6 +251,14 @@ func wordPrefix(w []byte) uint64 {
 		p = p<<8 | uint64(w[i])
 	}
 	return p
+}
+
+// wordTail is w past its first 8 bytes (what tails holds), nil for shorter words.
+func wordTail(w []byte) []byte {
+	if len(w) > 8 {
+		return w[8:]
+	}
+	return nil
 }
 
 // word appends the word of slot s to b.
