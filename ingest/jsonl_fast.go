@@ -126,14 +126,7 @@ func (d *fastDecoder) decode(line []byte) bool {
 	d.hasVers, d.hasParsed = false, false
 
 	d.skipSpace()
-	if !d.consume('{') {
-		return false
-	}
-	d.skipSpace()
-	if d.consume('}') {
-		return d.atEnd()
-	}
-	for {
+	return d.object(func() bool {
 		key, ok := d.key()
 		if !ok {
 			return false
@@ -143,7 +136,22 @@ func (d *fastDecoder) decode(line []byte) bool {
 			return false
 		}
 		d.skipSpace()
-		if !d.value(key) {
+		return d.value(key)
+	}) && d.atEnd()
+}
+
+// object reads `{}` or `{ member, ... }`, calling member for each member (a key, a colon
+// and a value); false if member does or the braces and commas are not where JSON puts them.
+func (d *fastDecoder) object(member func() bool) bool {
+	if !d.consume('{') {
+		return false
+	}
+	d.skipSpace()
+	if d.consume('}') {
+		return true
+	}
+	for {
+		if !member() {
 			return false
 		}
 		d.skipSpace()
@@ -151,10 +159,7 @@ func (d *fastDecoder) decode(line []byte) bool {
 			d.skipSpace()
 			continue
 		}
-		if d.consume('}') {
-			return d.atEnd()
-		}
-		return false
+		return d.consume('}')
 	}
 }
 
@@ -535,15 +540,8 @@ func (d *fastDecoder) versionList() bool {
 }
 
 func (d *fastDecoder) version(v *verSpan) bool {
-	if !d.consume('{') {
-		return false
-	}
-	d.skipSpace()
-	if d.consume('}') {
-		return true
-	}
 	var seenVersion, seenCreated bool
-	for {
+	return d.object(func() bool {
 		if !d.consume('"') {
 			return false
 		}
@@ -563,16 +561,8 @@ func (d *fastDecoder) version(v *verSpan) bool {
 			return false
 		}
 		d.skipSpace()
-		if !d.stringOrNull(dst) {
-			return false
-		}
-		d.skipSpace()
-		if d.consume(',') {
-			d.skipSpace()
-			continue
-		}
-		return d.consume('}')
-	}
+		return d.stringOrNull(dst)
+	})
 }
 
 func (d *fastDecoder) hasPrefix(s string) bool {
