@@ -59,7 +59,8 @@ var postMigrate = map[int]func(ctx context.Context, tx *sql.Tx, log *slog.Logger
 	6: reindexAll,
 }
 
-// reindexAll fills papers_fts from papers (migration 006 replaced the index).
+// reindexAll fills an empty papers_fts from papers (after migration 006 replaced the
+// index, and when a bulk import's side index could not be copied in).
 func reindexAll(ctx context.Context, tx *sql.Tx, log *slog.Logger) error {
 	var total int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM papers`).Scan(&total); err != nil {
@@ -69,7 +70,7 @@ func reindexAll(ctx context.Context, tx *sql.Tx, log *slog.Logger) error {
 		return nil
 	}
 	start := time.Now()
-	log.Info("rebuilding the search index once after an upgrade (about 2 minutes per million papers)", "papers", total)
+	log.Info("rebuilding the search index (about 2 minutes per million papers)", "papers", total)
 	defer func() {
 		log.Info("search index rebuilt", "papers", total, "took", time.Since(start).Round(time.Second))
 	}()

@@ -333,6 +333,12 @@ func (db *DB) beginWriter(ctx context.Context) (*txWriter, error) {
 		tx.Rollback()
 		return nil, err
 	}
+	db.sideMu.Lock()
+	u.side = db.side
+	db.sideMu.Unlock()
+	if u.side != nil {
+		u.side.session.Lock() // released by end, at commit or rollback
+	}
 	return &txWriter{db: db, ctx: ctx, tx: tx, u: u, counted: getTxCounter()}, nil
 }
 
@@ -363,7 +369,19 @@ func (w *txWriter) write(b *PreparedPapers) error {
 			return err
 		}
 	}
+	if w.u.side != nil {
+		w.u.side.send(w.u.sideOps)
+		w.u.sideOps = nil
+	}
 	return nil
+}
+
+// endSide tells the side index, if any, how the transaction ended.
+func (w *txWriter) endSide(committed bool) {
+	if w.u.side != nil {
+		w.u.side.end(committed)
+		w.u.side = nil
+	}
 }
 
 func (w *txWriter) rollback() {
@@ -372,6 +390,7 @@ func (w *txWriter) rollback() {
 	w.counted = nil
 	w.u.close()
 	w.tx.Rollback()
+	w.endSide(false)
 }
 
 // commit writes word counts when they are due, commits, and records the counts as
@@ -390,8 +409,10 @@ func (w *txWriter) commit(ctx context.Context) (paperboy.UpsertStats, error) {
 	}
 	w.u.close()
 	if err := w.tx.Commit(); err != nil {
+		w.endSide(false)
 		return paperboy.UpsertStats{}, fmt.Errorf("commit: %w", err)
 	}
+	w.endSide(true)
 	ws := db.words()
 	ws.mu.Lock()
 	if ws.bulk {
@@ -505,6 +526,11 @@ type upserter struct {
 	byArxiv, byDOI, byTitle *sql.Stmt
 	insert, update          *sql.Stmt
 	ftsInsert, ftsDelete    *sql.Stmt
+
+	// side, when set, receives the index changes instead of papers_fts (sideindex.go):
+	// sideOps collects them until the batch is written.
+	side    *sideIndex
+	sideOps []sideOp
 
 	// seen records what the batch already did to a row (by seq): a row counts once as
 	// New or Updated; later copies in the batch are duplicates.
@@ -754,7 +780,7 @@ func (u *upserter) insertNew(pp *preparedPaper) error {
 	if err != nil {
 		return fmt.Errorf("insert %s: %w", p.ID, err)
 	}
-	if _, err := u.ftsInsert.ExecContext(u.ctx, seq, pp.ix.title, pp.ix.abstract, pp.ix.authors, pp.ix.categories); err != nil {
+	if err := u.index(seq, pp.ix); err != nil {
 		return fmt.Errorf("index %s: %w", p.ID, err)
 	}
 	u.markKnown(p.ArxivID, p.DOI, pp.titleHash)
@@ -777,11 +803,10 @@ func (u *upserter) write(old paperRow, m *paperboy.Paper) error {
 	}
 	u.markKnown(m.ArxivID, m.DOI, paperboy.TitleHash(m.Title))
 	if m.Title != old.Title || m.Abstract != old.Abstract || authors != old.authorsCol || categories != old.categoriesCol {
-		if _, err := u.ftsDelete.ExecContext(u.ctx, old.Seq); err != nil {
+		if err := u.unindex(old.Seq); err != nil {
 			return fmt.Errorf("unindex %s: %w", old.ID, err)
 		}
-		ix := indexColumns(m)
-		if _, err := u.ftsInsert.ExecContext(u.ctx, old.Seq, ix.title, ix.abstract, ix.authors, ix.categories); err != nil {
+		if err := u.index(old.Seq, indexColumns(m)); err != nil {
 			return fmt.Errorf("index %s: %w", old.ID, err)
 		}
 		if m.Title != old.Title || m.Abstract != old.Abstract {
@@ -790,6 +815,26 @@ func (u *upserter) write(old paperRow, m *paperboy.Paper) error {
 		}
 	}
 	return nil
+}
+
+// index adds paper seq to the full-text index (or to the side index's next batch).
+func (u *upserter) index(seq int64, ix indexed) error {
+	if u.side != nil {
+		u.sideOps = append(u.sideOps, sideOp{seq: seq, ix: ix})
+		return nil
+	}
+	_, err := u.ftsInsert.ExecContext(u.ctx, seq, ix.title, ix.abstract, ix.authors, ix.categories)
+	return err
+}
+
+// unindex removes paper seq from the full-text index (or the side index).
+func (u *upserter) unindex(seq int64) error {
+	if u.side != nil {
+		u.sideOps = append(u.sideOps, sideOp{seq: seq, del: true})
+		return nil
+	}
+	_, err := u.ftsDelete.ExecContext(u.ctx, seq)
+	return err
 }
 
 func encodeLists(p *paperboy.Paper) (authors, categories, extra string, err error) {
@@ -1147,7 +1192,15 @@ const (
 // in between leaves merging off until the next Open (which restores it) or EndBulk.
 func (db *DB) BeginBulk(ctx context.Context) error {
 	db.setBulkWords(true)
-	return wrapErr("begin bulk", db.setBulk(ctx, 0, bulkCrisisMerge, bulkCacheKiB))
+	if err := db.setBulk(ctx, 0, bulkCrisisMerge, bulkCacheKiB); err != nil {
+		return wrapErr("begin bulk", err)
+	}
+	if s := db.startSide(ctx); s != nil {
+		db.sideMu.Lock()
+		db.side = s
+		db.sideMu.Unlock()
+	}
+	return nil
 }
 
 // setBulkWords turns bulk mode on or off and returns the papers written since it was
@@ -1167,6 +1220,9 @@ func (db *DB) setBulkWords(on bool) (written int) {
 // rewrites the whole index, which made importing 1 000 papers into a store of 1M take
 // 12 s (BENCHMARKS.md).
 func (db *DB) EndBulk(ctx context.Context) error {
+	if err := db.endSide(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
 	written := db.setBulkWords(false)
 	if err := db.setBulk(context.WithoutCancel(ctx), normalAutomerge, normalCrisisMerge, normalCacheKiB); err != nil {
 		return wrapErr("end bulk", err)

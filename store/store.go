@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -40,6 +41,12 @@ type DB struct {
 	// pendingWords are word counts of bulk batches not yet written to the words table
 	// (see store/paper.go); Optimize and Close write them.
 	pendingWords wordState
+
+	// side is the side index of a running bulk import into an empty store
+	// (sideindex.go); nil otherwise. noSide turns it off (tests compare both paths).
+	sideMu sync.Mutex
+	side   *sideIndex
+	noSide bool
 
 	log *slog.Logger // migrations report long steps here
 }
@@ -81,6 +88,10 @@ func OpenLogged(ctx context.Context, path string, log *slog.Logger) (*DB, error)
 		db.write.Close()
 		return nil, err
 	}
+	if err := db.recoverSide(ctx); err != nil {
+		db.write.Close()
+		return nil, err
+	}
 	if db.read, err = sql.Open("sqlite3", dsn(path, true)); err != nil {
 		db.write.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -108,6 +119,7 @@ func dsn(path string, readOnly bool) string {
 
 // Close writes pending word counts and closes the database.
 func (db *DB) Close() error {
+	db.abortSide()
 	var errs []error
 	if db.write != nil && db.hasPendingWords() {
 		errs = append(errs, db.flushWords(context.Background()))

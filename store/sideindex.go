@@ -1,0 +1,436 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+)
+
+// A bulk import into an empty store builds its full-text index in a side file, on a
+// connection of its own, instead of in papers_fts on the writer connection.
+//
+// Why: SQLite has one writer per file, and on that writer FTS5's insert (its in-memory
+// term hash) costs more than the row and its indexes together (BENCHMARKS.md). With the
+// index in another file, a second goroutine (so a second core) does that work beside the
+// row inserts. EndBulk merges the side index into one segment and copies its shadow tables
+// into papers_fts's, which is valid only because papers_fts was empty: the copy replaces
+// the whole index. An import into a store that already holds papers writes papers_fts
+// directly, as before.
+//
+// Consistency: the side file follows the writer's transactions (a batch rolled back in
+// the store is rolled back in the side index). While the import runs, the store holds the
+// row store_state('bulk_index') naming the side file, and its new papers are not yet
+// searchable. The copy deletes that row in the same transaction. If the process dies
+// first, the next Open finds the row, sees that no process holds the side file's lock,
+// and rebuilds papers_fts from papers (rebuildIndex). If another process wrote papers_fts
+// meanwhile, or the side file failed (disk full), EndBulk rebuilds papers_fts instead of
+// copying. Either way the index ends up matching papers.
+
+const sideKey = "bulk_index" // store_state key
+
+// sideShadow are the FTS5 shadow tables of papers_fts that hold the index (a contentless
+// table has no _content; _config keeps the store's own settings).
+var sideShadow = []string{"papers_fts_data", "papers_fts_idx", "papers_fts_docsize"}
+
+// sideIndex is a running side index: a goroutine applying the writer's index changes,
+// transaction by transaction, to papers_fts in the side file.
+type sideIndex struct {
+	path string
+	pool *sql.DB
+	conn *sql.Conn // the one connection; it holds the file's lock (locking_mode EXCLUSIVE)
+	in   chan sideMsg
+	done chan struct{}
+	err  error // the worker's first error; read after done is closed
+
+	mu      sync.Mutex // guards stopped, and in against sends after stop
+	stopped bool
+
+	// session is held by a txWriter from its first batch to its commit or rollback, so
+	// the changes of two store transactions never mix in one side transaction.
+	session sync.Mutex
+}
+
+// sideOp is one index change: index paper seq with ix, or remove it (del).
+type sideOp struct {
+	seq int64
+	del bool
+	ix  indexed
+}
+
+// sideMsg is a batch of changes of the open store transaction, or its end.
+type sideMsg struct {
+	ops      []sideOp
+	commit   bool // the store transaction committed: commit the side one
+	rollback bool // it rolled back: roll back the side one
+}
+
+// startSide opens a side index for a bulk import when the store is a plain file holding
+// no papers and no other import is building one. It returns nil (write papers_fts
+// directly) in every other case, and when the side file cannot be made.
+func (db *DB) startSide(ctx context.Context) *sideIndex {
+	if db.noSide || db.Path == ":memory:" || strings.HasPrefix(db.Path, "file:") {
+		return nil
+	}
+	var empty bool
+	if err := db.write.QueryRowContext(ctx, `SELECT NOT EXISTS (SELECT 1 FROM papers) AND NOT EXISTS (SELECT 1 FROM papers_fts_docsize)
+		AND NOT EXISTS (SELECT 1 FROM store_state WHERE k = ?)`, sideKey).Scan(&empty); err != nil || !empty {
+		return nil
+	}
+	path := fmt.Sprintf("%s-bulkindex-%d-%d", db.Path, os.Getpid(), time.Now().UnixNano())
+	s, err := openSide(ctx, db, path)
+	if err != nil {
+		db.log.Warn("building the search index on the writer instead of beside it", "err", err)
+		removeSide(path)
+		return nil
+	}
+	// Claim the store: only if it is still empty and no other import claimed it.
+	var claimed int64
+	err = db.update(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO store_state (k, v) SELECT ?, ?
+			WHERE NOT EXISTS (SELECT 1 FROM papers) AND NOT EXISTS (SELECT 1 FROM papers_fts_docsize)
+			AND NOT EXISTS (SELECT 1 FROM store_state WHERE k = ?)`, sideKey, path, sideKey)
+		if err != nil {
+			return err
+		}
+		claimed, err = res.RowsAffected()
+		return err
+	})
+	if err != nil || claimed == 0 {
+		s.close()
+		return nil
+	}
+	go s.run()
+	return s
+}
+
+// openSide creates the side file with papers_fts as the store defines it (same columns,
+// tokenizer and options, read from the store's schema) and takes the file's lock.
+func openSide(ctx context.Context, db *DB, path string) (*sideIndex, error) {
+	var create string
+	if err := db.write.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE name = 'papers_fts'`).Scan(&create); err != nil {
+		return nil, fmt.Errorf("side index: read schema: %w", err)
+	}
+	// The side file is scratch (a crash rebuilds from papers), so no fsync; the rollback
+	// journal stays in memory, enough to roll back a batch.
+	v := url.Values{}
+	v.Set("_journal_mode", "MEMORY")
+	v.Set("_synchronous", "OFF")
+	v.Set("_busy_timeout", "10000")
+	v.Set("_txlock", "immediate") // finish takes the store's write lock at BEGIN
+	v.Set("mode", "rwc")
+	pool, err := sql.Open("sqlite3", "file:"+path+"?"+v.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("side index: %w", err)
+	}
+	pool.SetMaxOpenConns(1)
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("side index: %w", err)
+	}
+	s := &sideIndex{path: path, pool: pool, conn: conn, in: make(chan sideMsg, 2), done: make(chan struct{})}
+	for _, q := range []string{
+		// main only: the store, attached later by finish, keeps normal locking.
+		`PRAGMA main.locking_mode = EXCLUSIVE`,
+		fmt.Sprintf(`PRAGMA cache_size = -%d`, bulkCacheKiB),
+		create,
+		`INSERT INTO papers_fts (papers_fts, rank) VALUES ('hashsize', 33554432)`,
+		`INSERT INTO papers_fts (papers_fts, rank) VALUES ('automerge', 0)`,
+		fmt.Sprintf(`INSERT INTO papers_fts (papers_fts, rank) VALUES ('crisismerge', %d)`, bulkCrisisMerge),
+	} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			s.close()
+			return nil, fmt.Errorf("side index: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// run applies index changes until in is closed. After an error it only drains: the
+// import goes on and EndBulk rebuilds the index from papers.
+func (s *sideIndex) run() {
+	defer close(s.done)
+	// One OS thread, so SQLite's allocations stay in one glibc arena (see cmd import).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	ctx := context.Background()
+	var tx *sql.Tx
+	var ins, del *sql.Stmt
+	end := func(commit bool) {
+		if tx == nil {
+			return
+		}
+		ins.Close()
+		del.Close()
+		var err error
+		if commit {
+			err = tx.Commit()
+		} else {
+			err = tx.Rollback()
+		}
+		tx = nil
+		if err != nil && s.err == nil {
+			s.err = fmt.Errorf("side index: %w", err)
+		}
+	}
+	for m := range s.in {
+		if s.err != nil {
+			continue
+		}
+		switch {
+		case m.commit:
+			end(true)
+			continue
+		case m.rollback:
+			end(false)
+			continue
+		}
+		if tx == nil {
+			var err error
+			if tx, err = s.conn.BeginTx(ctx, nil); err != nil {
+				s.err = fmt.Errorf("side index: %w", err)
+				continue
+			}
+			ins, err = tx.PrepareContext(ctx, `INSERT INTO papers_fts (rowid, title, abstract, authors, categories) VALUES (?, ?, ?, ?, ?)`)
+			if err == nil {
+				del, err = tx.PrepareContext(ctx, `DELETE FROM papers_fts WHERE rowid = ?`)
+			}
+			if err != nil {
+				s.err = fmt.Errorf("side index: %w", err)
+				tx.Rollback()
+				tx = nil
+				continue
+			}
+		}
+		for _, op := range m.ops {
+			var err error
+			if op.del {
+				_, err = del.ExecContext(ctx, op.seq)
+			} else {
+				_, err = ins.ExecContext(ctx, op.seq, op.ix.title, op.ix.abstract, op.ix.authors, op.ix.categories)
+			}
+			if err != nil {
+				s.err = fmt.Errorf("side index: paper %d: %w", op.seq, err)
+				end(false)
+				break
+			}
+		}
+	}
+	end(false)
+}
+
+// send passes a batch of changes of the open store transaction to the worker.
+func (s *sideIndex) send(ops []sideOp) {
+	if len(ops) > 0 {
+		s.put(sideMsg{ops: ops})
+	}
+}
+
+// end tells the worker how the store transaction ended and releases the session.
+func (s *sideIndex) end(committed bool) {
+	s.put(sideMsg{commit: committed, rollback: !committed})
+	s.session.Unlock()
+}
+
+// put passes m to the worker unless the side index was stopped (Close during a
+// transaction; the next Open rebuilds the index).
+func (s *sideIndex) put(m sideMsg) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.stopped {
+		s.in <- m
+	}
+}
+
+// close stops the worker (if running) and closes and removes the side file.
+func (s *sideIndex) close() {
+	s.conn.Close()
+	s.pool.Close()
+	removeSide(s.path)
+}
+
+// stop waits for the worker to apply everything sent and returns its error.
+func (s *sideIndex) stop() error {
+	s.mu.Lock()
+	if !s.stopped {
+		s.stopped = true
+		close(s.in)
+	}
+	s.mu.Unlock()
+	<-s.done
+	return s.err
+}
+
+// errSideStale: papers_fts was written by someone else during the import, so the side
+// index cannot replace it.
+var errSideStale = errors.New("the search index was written by another writer during the import")
+
+// finish merges the side index into one segment and, in one store transaction, replaces
+// papers_fts's index with it and deletes the store_state row. The side connection does
+// the copy with the store attached; the writer connection sees the new index through
+// SQLite's data_version check, as it sees any other connection's commit.
+func (s *sideIndex) finish(ctx context.Context, storePath string) error {
+	if _, err := s.conn.ExecContext(ctx, `INSERT INTO papers_fts (papers_fts) VALUES ('optimize')`); err != nil {
+		return fmt.Errorf("side index: merge: %w", err)
+	}
+	if _, err := s.conn.ExecContext(ctx, `ATTACH DATABASE ? AS store`, storePath); err != nil {
+		return fmt.Errorf("side index: attach store: %w", err)
+	}
+	defer s.conn.ExecContext(context.WithoutCancel(ctx), `DETACH DATABASE store`)
+	tx, err := s.conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("side index: %w", err)
+	}
+	defer tx.Rollback()
+	// BEGIN IMMEDIATE took the store's write lock: nobody writes between look and copy.
+	var claimed string
+	if err := tx.QueryRowContext(ctx, `SELECT v FROM store.store_state WHERE k = ?`, sideKey).Scan(&claimed); err != nil || claimed != s.path {
+		if err == nil || errors.Is(err, sql.ErrNoRows) {
+			err = errSideStale
+		}
+		return err
+	}
+	var written bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM store.papers_fts_docsize)`).Scan(&written); err != nil {
+		return fmt.Errorf("side index: %w", err)
+	}
+	if written {
+		return errSideStale
+	}
+	for _, t := range sideShadow {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM store.`+t); err != nil {
+			return fmt.Errorf("side index: copy %s: %w", t, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO store.`+t+` SELECT * FROM main.`+t); err != nil {
+			return fmt.Errorf("side index: copy %s: %w", t, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM store.store_state WHERE k = ?`, sideKey); err != nil {
+		return fmt.Errorf("side index: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("side index: copy: %w", err)
+	}
+	return nil
+}
+
+// endSide finishes the bulk import's side index, if any: copy it into the store, or
+// rebuild papers_fts from papers when the copy is not possible.
+func (db *DB) endSide(ctx context.Context) error {
+	db.sideMu.Lock()
+	s := db.side
+	db.side = nil
+	db.sideMu.Unlock()
+	if s == nil {
+		return nil
+	}
+	start := time.Now()
+	err := s.stop()
+	if err == nil {
+		err = s.finish(ctx, db.Path)
+	}
+	s.close()
+	if err == nil {
+		db.log.Info("search index copied from its side file", "took", time.Since(start).Round(time.Millisecond))
+		return nil
+	}
+	db.log.Warn("rebuilding the search index from the papers", "reason", err)
+	return db.rebuildIndex(ctx, s.path)
+}
+
+// abortSide stops a side index without copying it (Close without EndBulk). The
+// store_state row stays, so the next Open rebuilds the index.
+func (db *DB) abortSide() {
+	db.sideMu.Lock()
+	s := db.side
+	db.side = nil
+	db.sideMu.Unlock()
+	if s != nil {
+		s.stop()
+		s.close()
+	}
+}
+
+// rebuildIndex refills papers_fts from papers and deletes the store_state row of the side
+// file side, in one transaction. It does nothing when that row is gone (another process
+// rebuilt it first).
+func (db *DB) rebuildIndex(ctx context.Context, side string) error {
+	err := db.update(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM store_state WHERE k = ? AND v = ?`, sideKey, side)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO papers_fts (papers_fts) VALUES ('delete-all')`); err != nil {
+			return err
+		}
+		return reindexAll(ctx, tx, db.log)
+	})
+	return wrapErr("rebuild search index", err)
+}
+
+// recoverSide runs at Open: a store_state row whose side file no process holds is left by
+// an import that died; rebuild the index. Side files no row names (an import that died
+// while starting) are removed.
+func (db *DB) recoverSide(ctx context.Context) error {
+	if db.Path == ":memory:" || strings.HasPrefix(db.Path, "file:") {
+		return nil
+	}
+	var side string
+	err := db.write.QueryRowContext(ctx, `SELECT v FROM store_state WHERE k = ?`, sideKey).Scan(&side)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return wrapErr("check search index", err)
+	}
+	if side != "" {
+		if sideHeld(side) {
+			db.log.Info("a bulk import is running; its papers become searchable when it ends", "side", side)
+			return nil
+		}
+		db.log.Warn("a bulk import ended before its search index was copied in; rebuilding the index")
+		if err := db.rebuildIndex(ctx, side); err != nil {
+			return err
+		}
+		removeSide(side)
+	}
+	orphans, _ := filepath.Glob(db.Path + "-bulkindex-*")
+	for _, o := range orphans {
+		if !strings.HasSuffix(o, "-journal") && o != side && !sideHeld(o) {
+			removeSide(o)
+		}
+	}
+	return nil
+}
+
+// sideHeld reports whether a process holds the side file at path: its connection keeps
+// an exclusive lock from its first write, so reading it fails with SQLITE_BUSY.
+func sideHeld(path string) bool {
+	if _, err := os.Stat(path); err != nil {
+		return false
+	}
+	pool, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=0")
+	if err != nil {
+		return false
+	}
+	defer pool.Close()
+	var n int
+	err = pool.QueryRow(`SELECT COUNT(*) FROM sqlite_master`).Scan(&n)
+	var serr sqlite3.Error
+	return errors.As(err, &serr) && (serr.Code == sqlite3.ErrBusy || serr.Code == sqlite3.ErrLocked)
+}
+
+func removeSide(path string) {
+	os.Remove(path)
+	os.Remove(path + "-journal")
+}

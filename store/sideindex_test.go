@@ -1,0 +1,293 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/paperboy-bot/paperboy"
+)
+
+// sideState returns the side file a store names in store_state ("" when none).
+func sideState(t *testing.T, db *DB) string {
+	t.Helper()
+	var v string
+	err := db.write.QueryRow(`SELECT v FROM store_state WHERE k = ?`, sideKey).Scan(&v)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// indexedRows is the number of papers in papers_fts.
+func indexedRows(t *testing.T, db *DB) int {
+	t.Helper()
+	var n int
+	if err := db.write.QueryRow(`SELECT COUNT(*) FROM papers_fts_docsize`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func storedRows(t *testing.T, db *DB) int {
+	t.Helper()
+	var n int
+	if err := db.write.QueryRow(`SELECT COUNT(*) FROM papers`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func mustPrepare(t *testing.T, papers []paperboy.Paper) *PreparedPapers {
+	t.Helper()
+	pb, err := PreparePapers(papers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pb
+}
+
+// sideQueries exercise title and abstract terms, authors, categories, prefixes and
+// spelling correction.
+var sideQueries = []string{"model", "reinforcement learning", "graph neural", "diffusion images cat:cs.CV",
+	"sparse attention long context", "training sort:new", "languag", "reinforcment learnign"}
+
+// TestSideIndexMatchesDirect imports the same batches (updates of earlier papers among
+// them) into an empty store with the side index and with papers_fts written directly,
+// and expects the same index and the same search answers, scores included. During the
+// import the side store names its side file and its new papers are not searchable yet.
+func TestSideIndexMatchesDirect(t *testing.T) {
+	ctx := context.Background()
+	const n, batch, perTx = 2400, 400, 1000
+	changed := benchGen.Papers(7, 1)[0]
+	changed.Abstract = "An entirely rewritten abstract about quokka behaviour."
+	changed.Version++ // a later version: its abstract replaces the stored one
+	changed.ID = ""
+	run := func(noSide bool) *DB {
+		db := MustOpenDB(t)
+		db.noSide = noSide
+		if err := db.BeginBulk(ctx); err != nil {
+			t.Fatal(err)
+		}
+		side := sideState(t, db)
+		if noSide != (side == "") {
+			t.Fatalf("noSide=%v: store_state names side file %q", noSide, side)
+		}
+		w := db.NewBulkWriter(perTx)
+		for from := 0; from < n; from += batch {
+			papers := benchGen.Papers(from, batch)
+			if from == 1200 { // a later version of a paper of an earlier transaction
+				papers = append(papers, changed)
+			}
+			if _, err := w.Write(ctx, mustPrepare(t, papers)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := w.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if !noSide {
+			if _, err := os.Stat(side); err != nil {
+				t.Fatalf("side file during the import: %v", err)
+			}
+			if ids, _ := searchIDs(t, db, "quokka"); len(ids) != 0 {
+				t.Fatalf("papers searchable before EndBulk copied the side index: %v", ids)
+			}
+		}
+		if err := db.EndBulk(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := sideState(t, db); got != "" {
+			t.Fatalf("store_state after EndBulk: %q", got)
+		}
+		if side != "" {
+			if _, err := os.Stat(side); !os.IsNotExist(err) {
+				t.Fatalf("side file after EndBulk: %v", err)
+			}
+		}
+		return db
+	}
+	direct, side := run(true), run(false)
+	if got, want := indexedRows(t, side), storedRows(t, side); got != want || got != n {
+		t.Fatalf("side store: %d papers indexed, %d stored, want %d", got, want, n)
+	}
+	if _, err := side.write.Exec(`INSERT INTO papers_fts (papers_fts, rank) VALUES ('integrity-check', 0)`); err != nil {
+		t.Fatalf("integrity-check of the copied index: %v", err)
+	}
+	if got := ftsSegments(t, side); got != 1 {
+		t.Fatalf("segments after the copy: got %d, want 1", got)
+	}
+	if ids, _ := searchIDs(t, side, "quokka"); !slices.Equal(ids, []string{changed.Key()}) {
+		t.Fatalf("updated abstract: got %v, want [%s]", ids, changed.Key())
+	}
+	for _, q := range sideQueries {
+		want, wres := searchIDs(t, direct, q)
+		got, gres := searchIDs(t, side, q)
+		if len(want) == 0 {
+			t.Fatalf("%q: no hits in the direct store; the query tests nothing", q)
+		}
+		if !slices.Equal(got, want) || gres.Corrected != wres.Corrected {
+			t.Fatalf("%q: side index gives %v (%q), direct index %v (%q)", q, got, gres.Corrected, want, wres.Corrected)
+		}
+		for i := range gres.Hits {
+			if gres.Hits[i].Score != wres.Hits[i].Score {
+				t.Fatalf("%q hit %d: score %v with the side index, %v direct", q, i, gres.Hits[i].Score, wres.Hits[i].Score)
+			}
+		}
+	}
+}
+
+// TestSideIndexRollback: a transaction that fails after some of its batches reached the
+// side index leaves none of them in the final index.
+func TestSideIndexRollback(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	if err := db.BeginBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if sideState(t, db) == "" {
+		t.Fatal("no side index for an import into an empty store")
+	}
+	w := db.NewBulkWriter(1000)
+	for from := 0; from < 600; from += 300 { // one committed transaction
+		if _, err := w.Write(ctx, mustPrepare(t, benchGen.Papers(from, 300))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(ctx, mustPrepare(t, benchGen.Papers(600, 300))); err != nil { // left open
+		t.Fatal(err)
+	}
+	again := mustPrepare(t, benchGen.Papers(900, 300))
+	if _, err := w.Write(ctx, again); err != nil { // reaches the side index, uncommitted
+		t.Fatal(err)
+	}
+	if _, err := w.Write(ctx, again); err == nil { // fails: the transaction rolls back
+		t.Fatal("a prepared batch written twice: no error")
+	}
+	if err := db.EndBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, stored := indexedRows(t, db), storedRows(t, db); got != 600 || stored != 600 {
+		t.Fatalf("after a rolled-back transaction: %d indexed, %d stored, want 600 and 600", got, stored)
+	}
+	if ids, _ := searchIDs(t, db, benchGen.Papers(950, 1)[0].Title); slices.Contains(ids, benchGen.Papers(950, 1)[0].Key()) {
+		t.Fatalf("a rolled-back paper is in the index")
+	}
+}
+
+// TestSideIndexRecovery: an import that dies before EndBulk leaves papers without index
+// entries; the next Open rebuilds the index from the papers.
+func TestSideIndexRecovery(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "crash.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.BeginBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	side := sideState(t, db)
+	if side == "" {
+		t.Fatal("no side index for an import into an empty store")
+	}
+	papers := benchGen.Papers(0, 500)
+	if _, err := db.UpsertPapers(ctx, papers); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil { // no EndBulk: the process "dies"
+		t.Fatal(err)
+	}
+	orphan := path + "-bulkindex-1-1" // a side file no store_state row names
+	if err := os.WriteFile(orphan, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := sideState(t, db); got != "" {
+		t.Fatalf("store_state after recovery: %q", got)
+	}
+	if got := indexedRows(t, db); got != len(papers) {
+		t.Fatalf("after recovery: %d papers indexed, want %d", got, len(papers))
+	}
+	if ids, _ := searchIDs(t, db, papers[123].Title); len(ids) == 0 || ids[0] != papers[123].Key() {
+		t.Fatalf("search by title after recovery: got %v, want %s first", ids, papers[123].Key())
+	}
+	for _, f := range []string{side, orphan} {
+		if _, err := os.Stat(f); !os.IsNotExist(err) {
+			t.Fatalf("%s after recovery: %v", f, err)
+		}
+	}
+}
+
+// TestSideIndexSharedStore: a second process opening the store during the import leaves
+// the running import's side file alone; when that process also writes papers (so
+// papers_fts is no longer empty), EndBulk rebuilds the index instead of copying over it.
+func TestSideIndexSharedStore(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "shared.db")
+	imp, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer imp.Close()
+	if err := imp.BeginBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	side := sideState(t, imp)
+	imported := benchGen.Papers(0, 400)
+	if _, err := imp.UpsertPapers(ctx, imported); err != nil {
+		t.Fatal(err)
+	}
+	bot, err := Open(ctx, path) // the held side file is not mistaken for a dead import's
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bot.Close()
+	if got := sideState(t, bot); got != side {
+		t.Fatalf("store_state after a second Open: %q, want %q", got, side)
+	}
+	if got := indexedRows(t, bot); got != 0 {
+		t.Fatalf("second Open rebuilt the index of a running import: %d rows", got)
+	}
+	own := benchGen.Papers(5000, 1)
+	mustUpsert(t, bot, own...)
+	if err := imp.EndBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := indexedRows(t, bot); got != len(imported)+1 {
+		t.Fatalf("after EndBulk: %d papers indexed, want %d", got, len(imported)+1)
+	}
+	for _, p := range []paperboy.Paper{imported[17], own[0]} {
+		if ids, _ := searchIDs(t, bot, p.Title); len(ids) == 0 || ids[0] != p.Key() {
+			t.Fatalf("search %q: got %v, want %s first", p.Title, ids, p.Key())
+		}
+	}
+}
+
+// TestSideIndexOnlyIntoEmptyStore: an import into a store that holds papers writes
+// papers_fts directly.
+func TestSideIndexOnlyIntoEmptyStore(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	mustUpsert(t, db, benchGen.Papers(0, 1)...)
+	if err := db.BeginBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := sideState(t, db); got != "" {
+		t.Fatalf("side index for an import into a store with papers: %q", got)
+	}
+	if err := db.EndBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
