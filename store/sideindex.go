@@ -27,8 +27,8 @@ import (
 // the whole index. An import into a store that already holds papers writes papers_fts
 // directly, as before.
 //
-// Consistency: the side file follows the writer's transactions (a batch rolled back in
-// the store is rolled back in the side index). While the import runs, the store holds the
+// Consistency: the side file commits when the writer's transaction commits. It has no
+// journal, so a store transaction that rolls back ends it (EndBulk then rebuilds). While the import runs, the store holds the
 // row store_state('bulk_index') naming the side file, and its new papers are not yet
 // searchable. The copy deletes that row in the same transaction. If the process dies
 // first, the next Open finds the row, sees that no process holds the side file's lock,
@@ -37,6 +37,10 @@ import (
 // copying. Either way the index ends up matching papers.
 
 const sideKey = "bulk_index" // store_state key
+
+// sideCacheKiB is the side connection's page cache. FTS5 writes its segments in order
+// and reads them back only to merge, so SQLite's default is enough.
+const sideCacheKiB = normalCacheKiB
 
 // sideShadow are the FTS5 shadow tables of papers_fts that hold the index (a contentless
 // table has no _content; _config keeps the store's own settings).
@@ -120,10 +124,13 @@ func openSide(ctx context.Context, db *DB, path string) (*sideIndex, error) {
 	if err := db.write.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE name = 'papers_fts'`).Scan(&create); err != nil {
 		return nil, fmt.Errorf("side index: read schema: %w", err)
 	}
-	// The side file is scratch (a crash rebuilds from papers), so no fsync; the rollback
-	// journal stays in memory, enough to roll back a batch.
+	// The side file is scratch (a crash rebuilds from papers): no fsync and no rollback
+	// journal. An in-memory journal grew to hundreds of MB at 1M papers (FTS5's merges
+	// rewrite pages that older transactions wrote); without one a side transaction cannot
+	// roll back, so a store transaction that rolls back ends the side index and EndBulk
+	// rebuilds papers_fts from papers instead (an import stops at its first failed batch).
 	v := url.Values{}
-	v.Set("_journal_mode", "MEMORY")
+	v.Set("_journal_mode", "OFF")
 	v.Set("_synchronous", "OFF")
 	v.Set("_busy_timeout", "10000")
 	v.Set("_txlock", "immediate") // finish takes the store's write lock at BEGIN
@@ -138,11 +145,11 @@ func openSide(ctx context.Context, db *DB, path string) (*sideIndex, error) {
 		pool.Close()
 		return nil, fmt.Errorf("side index: %w", err)
 	}
-	s := &sideIndex{path: path, pool: pool, conn: conn, in: make(chan sideMsg, 2), done: make(chan struct{})}
+	s := &sideIndex{path: path, pool: pool, conn: conn, in: make(chan sideMsg), done: make(chan struct{})}
 	for _, q := range []string{
 		// main only: the store, attached later by finish, keeps normal locking.
 		`PRAGMA main.locking_mode = EXCLUSIVE`,
-		fmt.Sprintf(`PRAGMA cache_size = -%d`, bulkCacheKiB),
+		fmt.Sprintf(`PRAGMA cache_size = -%d`, sideCacheKiB),
 		create,
 		`INSERT INTO papers_fts (papers_fts, rank) VALUES ('hashsize', 33554432)`,
 		`INSERT INTO papers_fts (papers_fts, rank) VALUES ('automerge', 0)`,
@@ -192,7 +199,10 @@ func (s *sideIndex) run() {
 			end(true)
 			continue
 		case m.rollback:
-			end(false)
+			if tx != nil {
+				end(false)
+				s.err = errSideRolledBack
+			}
 			continue
 		}
 		if tx == nil {
@@ -225,6 +235,9 @@ func (s *sideIndex) run() {
 				break
 			}
 		}
+	}
+	if tx != nil && s.err == nil { // stopped inside a store transaction (EndBulk before Commit)
+		s.err = errors.New("the import ended with a transaction open")
 	}
 	end(false)
 }
@@ -270,6 +283,10 @@ func (s *sideIndex) stop() error {
 	<-s.done
 	return s.err
 }
+
+// errSideRolledBack: a store transaction rolled back after some of its changes reached
+// the side index, which has no journal to undo them.
+var errSideRolledBack = errors.New("a batch rolled back after reaching the side index")
 
 // errSideStale: papers_fts was written by someone else during the import, so the side
 // index cannot replace it.
@@ -341,7 +358,7 @@ func (db *DB) endSide(ctx context.Context) error {
 	}
 	s.close()
 	if err == nil {
-		db.log.Info("search index copied from its side file", "took", time.Since(start).Round(time.Millisecond))
+		db.log.Debug("search index copied from its side file", "took", time.Since(start).Round(time.Millisecond))
 		return nil
 	}
 	db.log.Warn("rebuilding the search index from the papers", "reason", err)
