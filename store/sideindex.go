@@ -42,6 +42,13 @@ const sideKey = "bulk_index" // store_state key
 // and reads them back only to merge, so SQLite's default is enough.
 const sideCacheKiB = normalCacheKiB
 
+// sideQueue is how many batches of index changes may wait for the worker. The worker is
+// the slower of the two; a queue lets the writer run ahead while the worker flushes a
+// transaction's segment, and the worker run on while the writer commits. At 100k papers 8
+// cut the worker's idle time from about 1.4 s to 0.2 s for about 15 MB of peak RSS (each
+// batch is ~1000 papers' index terms).
+const sideQueue = 8
+
 // sideShadow are the FTS5 shadow tables of papers_fts that hold the index (a contentless
 // table has no _content; _config keeps the store's own settings).
 var sideShadow = []string{"papers_fts_data", "papers_fts_idx", "papers_fts_docsize"}
@@ -150,7 +157,7 @@ func openSide(ctx context.Context, db *DB, path string) (*sideIndex, error) {
 		pool.Close()
 		return nil, fmt.Errorf("side index: %w", err)
 	}
-	s := &sideIndex{path: path, pool: pool, conn: conn, in: make(chan sideMsg), done: make(chan struct{})}
+	s := &sideIndex{path: path, pool: pool, conn: conn, in: make(chan sideMsg, sideQueue), done: make(chan struct{})}
 	for _, q := range []string{
 		// main only: the store, attached later by finish, keeps normal locking.
 		`PRAGMA main.locking_mode = EXCLUSIVE`,
