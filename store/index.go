@@ -62,6 +62,11 @@ var postMigrate = map[int]func(ctx context.Context, tx *sql.Tx, log *slog.Logger
 // reindexAll fills an empty papers_fts from papers (after migration 006 replaced the
 // index, and when a bulk import's side index could not be copied in).
 func reindexAll(ctx context.Context, tx *sql.Tx, log *slog.Logger) error {
+	return reindexPapers(ctx, tx, log, nil)
+}
+
+// reindexPapers is reindexAll that also counts every paper's words into count, if not nil.
+func reindexPapers(ctx context.Context, tx *sql.Tx, log *slog.Logger, count *wordCounter) error {
 	var total int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM papers`).Scan(&total); err != nil {
 		return fmt.Errorf("reindex: %w", err)
@@ -112,6 +117,9 @@ func reindexAll(ctx context.Context, tx *sql.Tx, log *slog.Logger) error {
 			return fmt.Errorf("reindex: %w", err)
 		}
 		for _, r := range batch {
+			if count != nil {
+				count.countWords(r.p.Title, r.p.Abstract, 1)
+			}
 			ix := indexColumns(&r.p)
 			if _, err := ins.ExecContext(ctx, r.seq, ix.title, ix.abstract, ix.authors, ix.categories); err != nil {
 				return fmt.Errorf("reindex paper %d: %w", r.seq, err)

@@ -387,7 +387,7 @@ func (db *DB) endSide(ctx context.Context) error {
 		return nil
 	}
 	db.log.Warn("rebuilding the search index from the papers", "reason", err)
-	return db.rebuildIndex(ctx, s.path)
+	return db.rebuildIndex(ctx, s.path, false)
 }
 
 // abortSide stops a side index without copying it (Close without EndBulk). The
@@ -405,8 +405,10 @@ func (db *DB) abortSide() {
 
 // rebuildIndex refills papers_fts from papers and deletes the store_state row of the side
 // file side, in one transaction. It does nothing when that row is gone (another process
-// rebuilt it first).
-func (db *DB) rebuildIndex(ctx context.Context, side string) error {
+// rebuilt it first). With recount it also recounts the words table from the papers: after
+// a crash, the word counts of the import's committed transactions were still in the dead
+// process's memory (a bulk import writes them at EndBulk).
+func (db *DB) rebuildIndex(ctx context.Context, side string, recount bool) error {
 	err := db.update(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM store_state WHERE k = ? AND v = ?`, sideKey, side)
 		if err != nil {
@@ -418,13 +420,27 @@ func (db *DB) rebuildIndex(ctx context.Context, side string) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO papers_fts (papers_fts) VALUES ('delete-all')`); err != nil {
 			return err
 		}
-		return reindexAll(ctx, tx, db.log)
+		if !recount {
+			return reindexAll(ctx, tx, db.log)
+		}
+		count := newWordCounter(0)
+		if err := reindexPapers(ctx, tx, db.log, &count); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM words`); err != nil {
+			return err
+		}
+		words := make(map[string]int, count.Len())
+		count.each(func(w string, df int) { words[w] = df })
+		return writeWords(ctx, tx, words)
 	})
 	return wrapErr("rebuild search index", err)
 }
 
 // recoverSide runs at Open: a store_state row whose side file no process holds is left by
-// an import that died; rebuild the index. Side files no row names (an import that died
+// an import that died; rebuild the index and recount the words table. (Another process
+// that stored papers meanwhile and has not written their counts yet adds them again when
+// it does; only a process beside a dying first import can be in that position.) Side files no row names (an import that died
 // while starting) are removed.
 func (db *DB) recoverSide(ctx context.Context) error {
 	if db.Path == ":memory:" || strings.HasPrefix(db.Path, "file:") {
@@ -441,7 +457,7 @@ func (db *DB) recoverSide(ctx context.Context) error {
 			return nil
 		}
 		db.log.Warn("a bulk import ended before its search index was copied in; rebuilding the index")
-		if err := db.rebuildIndex(ctx, side); err != nil {
+		if err := db.rebuildIndex(ctx, side, true); err != nil {
 			return err
 		}
 		removeSide(side)

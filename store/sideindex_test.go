@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -198,11 +199,16 @@ func TestSideIndexRecovery(t *testing.T) {
 	if side == "" {
 		t.Fatal("no side index for an import into an empty store")
 	}
-	papers := benchGen.Papers(0, 500)
+	papers := benchGen.Papers(0, 1200) // more than smallBatchWords: counts stay pending
 	if _, err := db.UpsertPapers(ctx, papers); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Close(); err != nil { // no EndBulk: the process "dies"
+	// No EndBulk: the process "dies", and with it the word counts it had not written.
+	ws := db.settledWords()
+	ws.mu.Lock()
+	ws.pending.reset()
+	ws.mu.Unlock()
+	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
 	orphan := path + "-bulkindex-1-1" // a side file no store_state row names
@@ -227,6 +233,28 @@ func TestSideIndexRecovery(t *testing.T) {
 		if _, err := os.Stat(f); !os.IsNotExist(err) {
 			t.Fatalf("%s after recovery: %v", f, err)
 		}
+	}
+	// The words table was recounted: the same as a store that stored the papers normally.
+	ref := MustOpenDB(t)
+	if _, err := ref.UpsertPapers(ctx, papers); err != nil {
+		t.Fatal(err)
+	}
+	if err := ref.flushWords(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, want := allWords(t, db), allWords(t, ref)
+	if len(want) < 1000 {
+		t.Fatalf("reference store counts %d words", len(want))
+	}
+	if !maps.Equal(got, want) {
+		n := 0
+		for w, df := range want {
+			if got[w] != df && n < 5 {
+				t.Errorf("word %q: df %d after recovery, want %d", w, got[w], df)
+				n++
+			}
+		}
+		t.Fatalf("words after recovery: %d entries, want %d", len(got), len(want))
 	}
 }
 
