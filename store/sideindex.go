@@ -28,9 +28,9 @@ import (
 // directly, as before.
 //
 // Consistency: the side file commits when the writer's transaction commits. It has no
-// journal, so a store transaction that rolls back ends it (EndBulk then rebuilds). While the import runs, the store holds the
-// row store_state('bulk_index') naming the side file, and its new papers are not yet
-// searchable. The copy deletes that row in the same transaction. If the process dies
+// journal, so a store transaction that rolls back ends it (EndBulk then rebuilds). While
+// the import runs, the store holds the row store_state('bulk_index') naming the side
+// file, and its new papers are not yet searchable. The copy deletes that row in the same transaction. If the process dies
 // first, the next Open finds the row, sees that no process holds the side file's lock,
 // and rebuilds papers_fts from papers (rebuildIndex). If another process wrote papers_fts
 // meanwhile, or the side file failed (disk full), EndBulk rebuilds papers_fts instead of
@@ -420,11 +420,12 @@ func (db *DB) rebuildIndex(ctx context.Context, side string, recount bool) error
 		if _, err := tx.ExecContext(ctx, `INSERT INTO papers_fts (papers_fts) VALUES ('delete-all')`); err != nil {
 			return err
 		}
-		if !recount {
-			return reindexAll(ctx, tx, db.log)
+		var count *wordCounter
+		if recount {
+			c := newWordCounter(0)
+			count = &c
 		}
-		count := newWordCounter(0)
-		if err := reindexPapers(ctx, tx, db.log, &count); err != nil {
+		if err := reindexPapers(ctx, tx, db.log, count); err != nil || count == nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM words`); err != nil {
@@ -440,8 +441,8 @@ func (db *DB) rebuildIndex(ctx context.Context, side string, recount bool) error
 // recoverSide runs at Open: a store_state row whose side file no process holds is left by
 // an import that died; rebuild the index and recount the words table. (Another process
 // that stored papers meanwhile and has not written their counts yet adds them again when
-// it does; only a process beside a dying first import can be in that position.) Side files no row names (an import that died
-// while starting) are removed.
+// it does; only a process beside a dying first import can be in that position.) Side
+// files no row names (an import that died while starting) are removed.
 func (db *DB) recoverSide(ctx context.Context) error {
 	if db.Path == ":memory:" || strings.HasPrefix(db.Path, "file:") {
 		return nil
