@@ -27,10 +27,11 @@ import (
 // the whole index. An import into a store that already holds papers writes papers_fts
 // directly, as before.
 //
-// Consistency: the side file commits when the writer's transaction commits. It has no
-// journal, so a store transaction that rolls back ends it (EndBulk then rebuilds). While
-// the import runs, the store holds the row store_state('bulk_index') naming the side
-// file, and its new papers are not yet searchable. The copy deletes that row in the same transaction. If the process dies
+// Consistency: nothing depends on the side file's commits (see sideCommitOps). It has no
+// journal, so a store transaction that rolls back after sending changes ends it (EndBulk
+// then rebuilds). While the import runs, the store holds the row
+// store_state('bulk_index') naming the side file, and its new papers are not yet
+// searchable. The copy deletes that row in the same transaction. If the process dies
 // first, the next Open finds the row, sees that no process holds the side file's lock,
 // and rebuilds papers_fts from papers (rebuildIndex). If another process wrote papers_fts
 // meanwhile, or the side file failed (disk full), EndBulk rebuilds papers_fts instead of
@@ -48,6 +49,15 @@ const sideCacheKiB = normalCacheKiB
 // cut the worker's idle time from about 1.4 s to 0.2 s for about 15 MB of peak RSS (each
 // batch is ~1000 papers' index terms).
 const sideQueue = 8
+
+// sideCommitOps is how many index changes the side file gathers before it commits. The
+// side file does not commit with each store transaction: no journal, so nothing depends
+// on its commits (a crash rebuilds from papers whatever it holds), and a commit is what
+// makes FTS5 write its in-memory terms out as a new segment. Each store transaction
+// (about 1000 papers) used to leave a small segment that merging rewrote twice more.
+// Between commits FTS5 still writes a segment whenever its term buffer passes
+// 'hashsize'.
+const sideCommitOps = 1 << 62
 
 // sideShadow are the FTS5 shadow tables of papers_fts that hold the index (a contentless
 // table has no _content; _config keeps the store's own settings).
@@ -72,7 +82,8 @@ type sideIndex struct {
 	waited, idle, merged time.Duration
 
 	// session is held by a txWriter from its first batch to its commit or rollback, so
-	// the changes of two store transactions never mix in one side transaction.
+	// the changes of two store transactions never interleave and a rollback is known to
+	// concern the changes sent since the last commit.
 	session sync.Mutex
 }
 
@@ -202,6 +213,8 @@ func (s *sideIndex) run() {
 			s.err = fmt.Errorf("side index: %w", err)
 		}
 	}
+	storeOpen := false // a store transaction has sent changes and not yet ended
+	pending := 0       // changes in tx
 	for {
 		t0 := time.Now()
 		m, ok := <-s.in
@@ -214,15 +227,22 @@ func (s *sideIndex) run() {
 		}
 		switch {
 		case m.commit:
-			end(true)
+			storeOpen = false
+			if pending >= sideCommitOps {
+				end(true)
+				pending = 0
+			}
 			continue
 		case m.rollback:
-			if tx != nil {
+			if storeOpen {
 				end(false)
 				s.err = errSideRolledBack
 			}
+			storeOpen = false
 			continue
 		}
+		storeOpen = true
+		pending += len(m.ops)
 		if tx == nil {
 			var err error
 			if tx, err = s.conn.BeginTx(ctx, nil); err != nil {
@@ -254,10 +274,10 @@ func (s *sideIndex) run() {
 			}
 		}
 	}
-	if tx != nil && s.err == nil { // stopped inside a store transaction (EndBulk before Commit)
+	if storeOpen && s.err == nil { // stopped inside a store transaction (EndBulk before Commit)
 		s.err = errors.New("the import ended with a transaction open")
 	}
-	end(false)
+	end(s.err == nil)
 }
 
 // send passes a batch of changes of the open store transaction to the worker.
