@@ -121,12 +121,26 @@ func NameText(s string) string {
 	return termText(s, false)
 }
 
+// A WordSink receives the words of IndexTextWords and may remember their index terms, so
+// that a word met again (in the same text or a later one) is not stemmed again: Porter
+// stemming and the stop-word check were about a quarter of a bulk import's Go work, and
+// most words of an abstract are words of the papers before it.
+type WordSink interface {
+	// Word receives a word (lower case; the slice is not kept) and returns its index
+	// term as SetTerm recorded it for an earlier occurrence: known, and an empty term
+	// for a stop word. The term must not be changed; it is valid until the next call.
+	Word(w []byte) (term []byte, known bool)
+	// SetTerm records the term of the word last passed to Word, when Word did not know
+	// it: empty for a stop word. The slice is not kept.
+	SetTerm(term []byte)
+}
+
 // IndexTextWords is IndexText for text that is pure ASCII, which also passes each word
-// of s to word (lower case, before stop words are dropped and stems taken: the words of
-// Words(s), in order). word must not keep the slice. It saves a second pass over an
-// abstract when its words are counted too. ok is false, and word is not called, when s is
-// not pure ASCII: use IndexText and Words then.
-func IndexTextWords(s string, word func(w []byte)) (terms string, ok bool) {
+// of s to words (lower case, before stop words are dropped and stems taken: the words of
+// Words(s), in order). It saves a second pass over an abstract when its words are
+// counted too, and takes the terms words knows instead of stemming again. ok is false,
+// and words is not called, when s is not pure ASCII: use IndexText and Words then.
+func IndexTextWords(s string, words WordSink) (terms string, ok bool) {
 	if !isASCII(s) {
 		return "", false
 	}
@@ -148,9 +162,23 @@ func IndexTextWords(s string, word func(w []byte)) (terms string, ok bool) {
 				b[k] = c + 'a' - 'A'
 			}
 		}
-		word(b[start:])
-		b = closeWord(b, 0, start, true)
 		i = j
+		if term, known := words.Word(b[start:]); known {
+			if len(term) > 0 {
+				b = append(b[:start], term...)
+			} else if start > 0 {
+				b = b[:start-1] // a stop word, and its separating space
+			} else {
+				b = b[:0]
+			}
+			continue
+		}
+		b = closeWord(b, 0, start, true)
+		if len(b) > start {
+			words.SetTerm(b[start:])
+		} else {
+			words.SetTerm(nil) // dropped
+		}
 	}
 	if len(b) > 0 {
 		terms = string(b)

@@ -298,29 +298,57 @@ func FuzzIndexText(f *testing.F) {
 	})
 }
 
-// checkIndexTextWords checks IndexTextWords against IndexText and Words.
+// listSink is a WordSink that lists the words it gets and, with a cache, remembers the
+// terms SetTerm records (as a counter of a bulk import does).
+type listSink struct {
+	words []string
+	cache map[string]string // nil: know no terms
+	last  string
+}
+
+func (l *listSink) Word(w []byte) ([]byte, bool) {
+	l.words = append(l.words, string(w))
+	l.last = string(w)
+	if t, ok := l.cache[l.last]; ok {
+		return []byte(t), true
+	}
+	return nil, false
+}
+
+func (l *listSink) SetTerm(term []byte) {
+	if l.cache != nil {
+		l.cache[l.last] = string(term)
+	}
+}
+
+// checkIndexTextWords checks IndexTextWords against IndexText and Words, with a sink
+// that knows no terms, then with one that learns them: twice over s, so that the second
+// pass takes every term from the sink.
 func checkIndexTextWords(t *testing.T, s string) {
 	t.Helper()
-	var words []string
-	terms, ok := IndexTextWords(s, func(w []byte) { words = append(words, string(w)) })
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		ascii = ascii && s[i] < 0x80
-	}
-	if ok != ascii {
-		t.Fatalf("IndexTextWords(%q): got ok %v, want %v (pure ASCII)", s, ok, ascii)
-	}
-	if !ok {
-		if terms != "" || words != nil {
-			t.Fatalf("IndexTextWords(%q) not ASCII: got %q and words %q, want nothing", s, terms, words)
+	cache := map[string]string{}
+	for pass, sink := range []*listSink{{}, {cache: cache}, {cache: cache}} {
+		terms, ok := IndexTextWords(s, sink)
+		words := sink.words
+		ascii := true
+		for i := 0; i < len(s); i++ {
+			ascii = ascii && s[i] < 0x80
 		}
-		return
-	}
-	if want := IndexText(s); terms != want {
-		t.Fatalf("IndexTextWords(%q): got terms %q, want IndexText's %q", s, terms, want)
-	}
-	if want := Words(s); !slices.Equal(words, want) && len(words)+len(want) > 0 {
-		t.Fatalf("IndexTextWords(%q): got words %q, want Words' %q", s, words, want)
+		if ok != ascii {
+			t.Fatalf("IndexTextWords(%q): got ok %v, want %v (pure ASCII)", s, ok, ascii)
+		}
+		if !ok {
+			if terms != "" || words != nil {
+				t.Fatalf("IndexTextWords(%q) not ASCII: got %q and words %q, want nothing", s, terms, words)
+			}
+			return
+		}
+		if want := IndexText(s); terms != want {
+			t.Fatalf("IndexTextWords(%q) pass %d: got terms %q, want IndexText's %q", s, pass, terms, want)
+		}
+		if want := Words(s); !slices.Equal(words, want) && len(words)+len(want) > 0 {
+			t.Fatalf("IndexTextWords(%q): got words %q, want Words' %q", s, words, want)
+		}
 	}
 }
 
@@ -332,7 +360,7 @@ func TestIndexTextWords(t *testing.T) {
 	} {
 		checkIndexTextWords(t, s)
 	}
-	terms, ok := IndexTextWords("Training the models", func([]byte) {})
+	terms, ok := IndexTextWords("Training the models", &listSink{})
 	if !ok || terms != "train model" {
 		t.Fatalf("IndexTextWords: got %q, %v; want \"train model\", true", terms, ok)
 	}

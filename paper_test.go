@@ -3,6 +3,7 @@ package paperboy
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestParseArxivID(t *testing.T) {
@@ -107,12 +108,53 @@ func FuzzParseArxivID(f *testing.F) {
 
 // FuzzCollapseSpace checks the fast path against the plain definition.
 func FuzzCollapseSpace(f *testing.F) {
-	for _, s := range []string{"", " ", "a b", " a", "a ", "a  b", "a\tb", "a\u00a0b", "ünï cödé", "a b\n"} {
+	for _, s := range []string{"", " ", "a b", " a", "a ", "a  b", "a\tb", "a\u00a0b", "ünï cödé", "a b\n",
+		"abcdefg  hijklmno", "abcdefgh  ijklmnop", "abcdefg hijklmnop", "abcdefghijklmno pq  r",
+		"long clean text of several words, with punctuation! and 42 numbers", "a !b", "abcdefghijklmnop\x01q",
+		"abcdefghijklmnop\vq", "abcdefghijklmnopq\u00e9", "abc \x7f defghij"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		if got, want := CollapseSpace(s), strings.Join(strings.Fields(s), " "); got != want {
 			t.Errorf("CollapseSpace(%q) = %q, want %q", s, got, want)
 		}
+		// isCollapsed is exact but for a space before '!' (a false "no").
+		want := !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r >= 0x80 }) &&
+			!strings.HasPrefix(s, " ") && !strings.HasSuffix(s, " ") && !strings.Contains(s, "  ")
+		if got := isCollapsed(s); got != want && (got || !strings.Contains(s, " !")) {
+			t.Errorf("isCollapsed(%q) = %v, want %v", s, got, want)
+		}
 	})
+}
+
+// isCollapsedBytewise is the byte-at-a-time check isCollapsed replaced: the baseline of
+// BenchmarkIsCollapsed.
+func isCollapsedBytewise(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r' ||
+			c == ' ' && (i == 0 || i == len(s)-1 || s[i+1] == ' ') {
+			return false
+		}
+	}
+	return true
+}
+
+// BenchmarkIsCollapsed checks a clean abstract (an import's common case) 8 bytes at a time
+// and, as the baseline in the same run, a byte at a time.
+func BenchmarkIsCollapsed(b *testing.B) {
+	s := strings.ReplaceAll(benchAbstract, "\n", " ")
+	for _, c := range []struct {
+		name string
+		f    func(string) bool
+	}{{"swar", isCollapsed}, {"baseline_bytewise", isCollapsedBytewise}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(s)))
+			for b.Loop() {
+				if !c.f(s) {
+					b.Fatal("not clean")
+				}
+			}
+		})
+	}
 }

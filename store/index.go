@@ -34,13 +34,8 @@ func indexColumns(p *paperboy.Paper) indexed {
 // as nearly every abstract is, else the general way.
 func indexAndCount(p *paperboy.Paper, words *wordCounter) indexed {
 	words.doc++
-	count := func(w []byte) {
-		if len(w) >= 2 && len(w) <= maxWordLen && !isNumber(string(w)) {
-			words.add(w, 1, true)
-		}
-	}
-	title, ok1 := paperboy.IndexTextWords(p.Title, count)
-	abstract, ok2 := paperboy.IndexTextWords(p.Abstract, count)
+	title, ok1 := paperboy.IndexTextWords(p.Title, words)
+	abstract, ok2 := paperboy.IndexTextWords(p.Abstract, words)
 	if !ok1 || !ok2 {
 		words.doc-- // countWords counts the paper again, as a whole
 		words.countWords(p.Title, p.Abstract, 1)

@@ -23,7 +23,8 @@ type wordCounter struct {
 	slots []uint64   // len is a power of two; 0 empty, else hash>>32<<32 | entry number+1
 	ents  []wordSlot // the words, in the order they came
 	doc   int32      // number of the paper being counted (countWords)
-	tails []byte     // bytes 8 and on of the words longer than 8 bytes
+	tails []byte     // bytes 8 and on of the words longer than 8 bytes, and terms
+	fresh int32      // entry Word just made, whose term SetTerm may record; -1 none
 }
 
 // wordSeed is the hash seed of every counter of the process, so that merge reuses the
@@ -32,15 +33,25 @@ var wordSeed = maphash.MakeSeed()
 
 // wordSlot is one word and its count in 32 bytes, two to a cache line. A word of up to 8
 // bytes is held whole in pre (most words: comparing it touches nothing else); a longer
-// one keeps its first 8 bytes in pre and the rest in tails.
+// one keeps its first 8 bytes in pre and the rest in tails. A word counted by Word may
+// also have its index term (paperboy.WordSink) in tails, right after its own bytes.
 type wordSlot struct {
-	hash uint64
-	pre  uint64 // the first 8 bytes, little endian, zero padded
-	tail uint32 // offset in tails of bytes 8..n
-	n    uint8
-	df   int32
-	last int32 // doc that counted this word last: a word counts once per paper
+	hash    uint64
+	pre     uint64 // the first 8 bytes, little endian, zero padded
+	tail    uint32 // offset in tails of bytes 8..n (and then of the term)
+	n       uint8
+	termLen uint8 // length of the term, when termState is termKept
+	term    uint8 // termUnknown, termKept or termDropped
+	df      int32
+	last    int32 // doc that counted this word last: a word counts once per paper
 }
+
+// wordSlot.term
+const (
+	termUnknown = iota
+	termKept    // the term is tails[tail+max(n-8, 0):][:termLen]
+	termDropped // a stop word: no term
+)
 
 const wordCounterMinSlots = 64
 
@@ -53,6 +64,7 @@ func newWordCounter(size int) wordCounter {
 	}
 	c.slots = make([]uint64, n)
 	c.ents = make([]wordSlot, 0, n/2)
+	c.fresh = -1
 	return c
 }
 
@@ -128,6 +140,59 @@ func (c *wordCounter) countWord(w string, delta int) {
 	}
 }
 
+// Word counts w (as countWords would) for the paper being counted (doc, which the caller
+// advances) and returns its index term when an earlier SetTerm recorded it: the
+// paperboy.WordSink of indexAndCount.
+func (c *wordCounter) Word(w []byte) ([]byte, bool) {
+	c.fresh = -1
+	if len(w) < 2 || len(w) > maxWordLen || isNumberBytes(w) {
+		return nil, false
+	}
+	before := len(c.ents)
+	s := c.slot(maphash.Bytes(wordSeed, w)|1, wordPrefix(w), uint8(len(w)), wordTail(w))
+	if s.last != c.doc {
+		s.last = c.doc
+		s.df++
+	}
+	switch s.term {
+	case termKept:
+		off := s.tail + uint32(max(int(s.n)-8, 0))
+		return c.tails[off : off+uint32(s.termLen)], true
+	case termDropped:
+		return nil, true
+	}
+	if len(c.ents) > before {
+		c.fresh = int32(len(c.ents) - 1)
+	}
+	return nil, false
+}
+
+// SetTerm records the term of the word Word has just added. It keeps only terms of
+// entries Word made (their bytes end tails, so the term goes right after them).
+func (c *wordCounter) SetTerm(term []byte) {
+	if c.fresh < 0 {
+		return
+	}
+	s := &c.ents[c.fresh]
+	c.fresh = -1
+	switch {
+	case len(term) == 0:
+		s.term = termDropped
+	case len(term) <= 255 && int(s.tail)+max(int(s.n)-8, 0) == len(c.tails):
+		c.tails = append(c.tails, term...)
+		s.term, s.termLen = termKept, uint8(len(term))
+	}
+}
+
+func isNumberBytes(w []byte) bool {
+	for _, c := range w {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 func isNumber(w string) bool {
 	for i := 0; i < len(w); i++ {
 		if w[i] < '0' || w[i] > '9' {
@@ -168,11 +233,8 @@ func (c *wordCounter) slot(h, pre uint64, n uint8, tail []byte) *wordSlot {
 	if s != nil {
 		return s
 	}
-	e := wordSlot{hash: h, pre: pre, n: n, last: -1}
-	if len(tail) > 0 {
-		e.tail = uint32(len(c.tails))
-		c.tails = append(c.tails, tail...)
-	}
+	e := wordSlot{hash: h, pre: pre, n: n, last: -1, tail: uint32(len(c.tails))}
+	c.tails = append(c.tails, tail...)
 	c.ents = append(c.ents, e)
 	c.slots[i] = h>>32<<32 | uint64(len(c.ents))
 	return &c.ents[len(c.ents)-1]
@@ -347,7 +409,7 @@ func (p *counterPool) put(c *wordCounter) {
 // reset empties c, keeping its table.
 func (c *wordCounter) reset() {
 	clear(c.slots)
-	c.ents, c.doc, c.tails = c.ents[:0], 0, c.tails[:0]
+	c.ents, c.doc, c.tails, c.fresh = c.ents[:0], 0, c.tails[:0], -1
 }
 
 var (

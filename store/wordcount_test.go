@@ -252,7 +252,7 @@ func TestIndexAndCount(t *testing.T) {
 		{Title: "Über alles", Abstract: "plain ascii abstract title"},
 		{Title: "", Abstract: ""},
 	}
-	papers = append(papers, benchGen.Papers(0, 50)...)
+	papers = append(papers, benchGen.Papers(0, 2000)...) // enough for terms to come from the counter
 	c := newWordCounter(0)
 	ref := refCount{}
 	for i := range papers {
