@@ -51,12 +51,12 @@ const sideCacheKiB = normalCacheKiB
 const sideQueue = 8
 
 // sideCommitOps is how many index changes the side file gathers before it commits. The
-// side file does not commit with each store transaction: no journal, so nothing depends
-// on its commits (a crash rebuilds from papers whatever it holds), and a commit is what
-// makes FTS5 write its in-memory terms out as a new segment. Each store transaction
-// (about 1000 papers) used to leave a small segment that merging rewrote twice more.
-// Between commits FTS5 still writes a segment whenever its term buffer passes
-// 'hashsize'.
+// side file does not commit with each store transaction: it has no journal, so nothing
+// depends on its commits (a crash rebuilds from papers whatever it holds), and a commit
+// is what makes FTS5 write its in-memory terms out as a new segment. Segments are then
+// cut by 'hashsize' alone (32 MB of terms, about 40 000 papers) rather than by the
+// store's transactions (25 000 papers by default, but as few as one with a small
+// --batch, each leaving a segment to merge).
 const sideCommitOps = 1 << 62
 
 // sideShadow are the FTS5 shadow tables of papers_fts that hold the index (a contentless
