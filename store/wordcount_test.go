@@ -145,6 +145,19 @@ func FuzzWordCounter(f *testing.F) {
 		if got, want := nonZero(counted(&c)), nonZero(ref); !maps.Equal(got, want) {
 			t.Fatalf("counts differ:\ngot  %v\nwant %v", got, want)
 		}
+		// The import's pass (index terms and counts together): the second time over the
+		// same paper, the terms come from the counter.
+		ic, iref := newWordCounter(0), refCount{}
+		p := paperboy.Paper{Title: title, Abstract: abstract}
+		for pass := range 2 {
+			if got, want := indexAndCount(&p, &ic), indexColumns(&p); got != want {
+				t.Fatalf("pass %d: got columns %+v, want %+v", pass, got, want)
+			}
+			iref.countWords(title, abstract, 1)
+		}
+		if got, want := counted(&ic), map[string]int(iref); !maps.Equal(got, want) {
+			t.Fatalf("indexAndCount counts differ:\ngot  %v\nwant %v", got, want)
+		}
 	})
 }
 
