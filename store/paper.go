@@ -9,6 +9,7 @@ import (
 	"maps"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -1081,8 +1082,13 @@ func mergePaper(old, in *paperboy.Paper) *paperboy.Paper {
 	if len(in.Extra) > 0 {
 		e := make(map[string]string, len(old.Extra)+len(in.Extra))
 		maps.Copy(e, old.Extra)
+		// A newer copy's extras win. Another copy's only fill a missing value or raise a
+		// count (HF's github_stars and num_comments only grow), so two copies of a paper
+		// that disagree (the seed corpus lists 54 papers twice, from different source
+		// files) do not overwrite each other back and forth: importing the same file
+		// again changes nothing.
 		for k, v := range in.Extra {
-			if v != "" {
+			if v != "" && (newer || e[k] == "" || largerCount(v, e[k])) {
 				e[k] = v
 			}
 		}
@@ -1092,6 +1098,13 @@ func mergePaper(old, in *paperboy.Paper) *paperboy.Paper {
 		m.ID = k
 	}
 	return &m
+}
+
+// largerCount reports whether v and old are both whole numbers and v is larger.
+func largerCount(v, old string) bool {
+	a, err1 := strconv.ParseUint(v, 10, 64)
+	b, err2 := strconv.ParseUint(old, 10, 64)
+	return err1 == nil && err2 == nil && a > b
 }
 
 func keyRank(id string) int {

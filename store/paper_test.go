@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -176,6 +177,36 @@ func TestUpsertPapers(t *testing.T) {
 		if got.Upvotes != 42 || got.RepoURL == "" || got.Extra["org"] != "Samsung" || got.Extra["ai_summary"] == "" ||
 			!slices.Equal(got.Sources, []string{"arxiv", "hf"}) || got.Version != 1 || got.Abstract == "" {
 			t.Fatalf("got %+v", got)
+		}
+	})
+	t.Run("disagreeing copies settle: a second import changes nothing", func(t *testing.T) {
+		db := MustOpenDB(t)
+		a := paperboy.Paper{Title: "Twice Listed Paper", Abstract: "Same paper, two files.",
+			Extra: map[string]string{"listing": "000.txt", "github_stars": "99"}}
+		b := a
+		b.Extra = map[string]string{"listing": "002.txt", "github_stars": "123", "org": "Lab"}
+		first := mustUpsert(t, db, mustPaper(t, a), mustPaper(t, b))
+		if want := (paperboy.UpsertStats{New: 1, Duplicates: 1}); first != want {
+			t.Fatalf("first import: got %+v, want %+v", first, want)
+		}
+		for i := range 2 {
+			if got, want := mustUpsert(t, db, mustPaper(t, a), mustPaper(t, b)), (paperboy.UpsertStats{Duplicates: 2}); got != want {
+				t.Fatalf("import %d again: got %+v, want %+v", i+2, got, want)
+			}
+		}
+		got := mustFindPaper(t, db, mustPaper(t, a).ID)
+		if want := map[string]string{"listing": "000.txt", "github_stars": "123", "org": "Lab"}; !maps.Equal(got.Extra, want) {
+			t.Fatalf("extra: got %v, want %v (the first copy's text, the larger count, filled gaps)", got.Extra, want)
+		}
+		// A newer version's extras replace the stored ones.
+		v2 := mustPaper(t, arxivPaper("2401.00010", 1, "Versioned Extras"))
+		v2.Extra = map[string]string{"listing": "old.txt"}
+		mustUpsert(t, db, v2)
+		v2.Version = 2
+		v2.Extra = map[string]string{"listing": "new.txt"}
+		mustUpsert(t, db, v2)
+		if got := mustFindPaper(t, db, "2401.00010"); got.Extra["listing"] != "new.txt" {
+			t.Fatalf("newer version's extra: got %v", got.Extra)
 		}
 	})
 	t.Run("quiet only on first insert", func(t *testing.T) {
