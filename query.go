@@ -304,6 +304,36 @@ func Words(s string) []string {
 // or abstract, and none of the excluded words or phrases. Sort is ignored. Words and
 // phrases made only of stop words constrain nothing, as in search.
 func (q *Query) Match(p *Paper) bool {
+	var t MatchText
+	return q.MatchCached(p, &t)
+}
+
+// MatchText holds a paper's title and abstract as Match compares them (index terms), so
+// that matching one paper against many filters computes them once: start from the zero
+// value, one per paper, and pass it to every MatchCached call for that paper.
+type MatchText struct {
+	ready  bool
+	set    map[string]bool
+	joined string // the terms, space separated, with a space at each end
+}
+
+func (t *MatchText) fill(p *Paper) {
+	if t.ready {
+		return
+	}
+	// Words compare as the search index sees them (AppendIndexTerms: Porter stems, no stop
+	// words), so a subscription and a search with the same words find the same papers.
+	terms := AppendIndexTerms(nil, p.Title+" "+p.Abstract)
+	t.set = make(map[string]bool, len(terms))
+	for _, w := range terms {
+		t.set[w] = true
+	}
+	t.joined = " " + strings.Join(terms, " ") + " "
+	t.ready = true
+}
+
+// MatchCached is Match with p's terms kept in t (see MatchText) for the next filter.
+func (q *Query) MatchCached(p *Paper, t *MatchText) bool {
 	if len(q.Categories) > 0 && !matchCategory(q.Categories, p.Categories) {
 		return false
 	}
@@ -319,14 +349,8 @@ func (q *Query) Match(p *Paper) bool {
 	if len(q.Terms) == 0 && len(q.Phrases) == 0 && len(q.Exclude) == 0 {
 		return true
 	}
-	// Words compare as the search index sees them (AppendIndexTerms: Porter stems, no stop
-	// words), so a subscription and a search with the same words find the same papers.
-	terms := AppendIndexTerms(nil, p.Title+" "+p.Abstract)
-	set := make(map[string]bool, len(terms))
-	for _, t := range terms {
-		set[t] = true
-	}
-	joined := " " + strings.Join(terms, " ") + " "
+	t.fill(p)
+	set, joined := t.set, t.joined
 	// has reports whether text occurs (one word: anywhere; several: as a phrase); text
 	// made only of stop words gives empty.
 	has := func(text string, empty bool) bool {

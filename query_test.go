@@ -122,6 +122,7 @@ func TestMatch(t *testing.T) {
 		`diffusion`:                      false,
 		``:                               true,
 	}
+	var shared MatchText // one paper's terms, kept across every filter (as the watcher does)
 	for in, want := range tests {
 		t.Run(in, func(t *testing.T) {
 			q, err := ParseQuery(in, now)
@@ -131,8 +132,43 @@ func TestMatch(t *testing.T) {
 			if got := q.Match(p); got != want {
 				t.Fatalf("Match(%q): got %v, want %v", in, got, want)
 			}
+			if got := q.MatchCached(p, &shared); got != want {
+				t.Fatalf("MatchCached(%q): got %v, want %v", in, got, want)
+			}
 		})
 	}
+}
+
+// BenchmarkMatchSubscriptions matches a paper against 50 word filters, as the watcher
+// does for each new paper: with its terms computed once (MatchCached) and, as the
+// baseline in the same run, once per filter (Match).
+func BenchmarkMatchSubscriptions(b *testing.B) {
+	p := &Paper{Title: "Transfer of Representations to Video Label Propagation", Abstract: benchAbstract}
+	words := []string{"video", "diffusion", "label propagation", `"dense label"`, "transformer", "graph neural",
+		"reinforcement", "correspondence -survey", "language model", "retrieval"}
+	var qs []Query
+	for i := range 50 {
+		q, err := ParseQuery(words[i%len(words)], now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		qs = append(qs, q)
+	}
+	b.Run("cached", func(b *testing.B) {
+		for b.Loop() {
+			var t MatchText
+			for _, q := range qs {
+				q.MatchCached(p, &t)
+			}
+		}
+	})
+	b.Run("baseline_per_filter", func(b *testing.B) {
+		for b.Loop() {
+			for _, q := range qs {
+				q.Match(p)
+			}
+		}
+	})
 }
 
 func FuzzParseQuery(f *testing.F) {
@@ -148,7 +184,10 @@ func FuzzParseQuery(f *testing.F) {
 			}
 			return
 		}
-		q.Match(p)
+		var text MatchText
+		if q.Match(p) != q.MatchCached(p, &text) || q.Match(p) != q.MatchCached(p, &text) {
+			t.Fatalf("Match and MatchCached disagree on %q", s)
+		}
 		_ = q.Describe()
 		if _, err := ParseQuery(q.String(), now); err != nil {
 			t.Fatalf("String() of %q does not parse: %q: %v", s, q.String(), err)

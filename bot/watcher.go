@@ -180,10 +180,11 @@ func (w *Watcher) plan(ctx context.Context, subs []paperboy.Subscription, papers
 	}
 	var ds []paperboy.Delivery
 	for _, paper := range papers {
+		var text paperboy.MatchText // the paper's terms, computed once for all filters
 		for _, ch := range channels {
 			var matched []paperboy.Subscription
 			for _, s := range byChannel[ch] {
-				if s.Query.Match(paper) {
+				if s.Query.MatchCached(paper, &text) {
 					matched = append(matched, s)
 				}
 			}
