@@ -115,6 +115,11 @@ func Bulk(ctx context.Context, opts BulkOptions) (BulkResult, error) {
 		go func() {
 			defer wg.Done()
 			for p := range jobs {
+				if ctx.Err() != nil {
+					// Stopped (or interrupted) while this paper was being handed over: the
+					// feeder's select may pick the send over ctx.Done. Not attempted.
+					continue
+				}
 				s, err := opts.Summarizer.Summarize(ctx, p)
 				mu.Lock()
 				done++
