@@ -166,10 +166,8 @@ func IndexTextWords(s string, words WordSink) (terms string, ok bool) {
 		if term, known := words.Word(b[start:]); known {
 			if len(term) > 0 {
 				b = append(b[:start], term...)
-			} else if start > 0 {
-				b = b[:start-1] // a stop word, and its separating space
 			} else {
-				b = b[:0]
+				b = dropWord(b, 0, start)
 			}
 			continue
 		}
@@ -300,15 +298,20 @@ func closeWord(b []byte, base, start int, index bool) []byte {
 	}
 	w := b[start:]
 	if isStopWord(w) {
-		if start > base {
-			start-- // the separating space
-		}
-		return b[:start]
+		return dropWord(b, base, start)
 	}
 	if len(w) < porterMinToken || len(w) > porterMaxToken {
 		return b
 	}
 	return b[:start+porterStem(w)]
+}
+
+// dropWord removes the word b[start:] and the space before it, if any.
+func dropWord(b []byte, base, start int) []byte {
+	if start > base {
+		start-- // the separating space
+	}
+	return b[:start]
 }
 
 func isCombiningDiacritic(r rune) bool { return r >= 0x300 && r <= 0x36f }

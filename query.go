@@ -312,13 +312,12 @@ func (q *Query) Match(p *Paper) bool {
 // that matching one paper against many filters computes them once: start from the zero
 // value, one per paper, and pass it to every MatchCached call for that paper.
 type MatchText struct {
-	ready  bool
-	set    map[string]bool
-	joined string // the terms, space separated, with a space at each end
+	set    map[string]bool // nil until filled
+	joined string          // the terms, space separated, with a space at each end
 }
 
 func (t *MatchText) fill(p *Paper) {
-	if t.ready {
+	if t.set != nil {
 		return
 	}
 	// Words compare as the search index sees them (AppendIndexTerms: Porter stems, no stop
@@ -329,7 +328,6 @@ func (t *MatchText) fill(p *Paper) {
 		t.set[w] = true
 	}
 	t.joined = " " + strings.Join(terms, " ") + " "
-	t.ready = true
 }
 
 // MatchCached is Match with p's terms kept in t (see MatchText) for the next filter.

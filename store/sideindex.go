@@ -27,7 +27,7 @@ import (
 // the whole index. An import into a store that already holds papers writes papers_fts
 // directly, as before.
 //
-// Consistency: nothing depends on the side file's commits (see sideCommitOps). It has no
+// Consistency: nothing depends on the side file's commits (see run). It has no
 // journal, so a store transaction that rolls back after sending changes ends it (EndBulk
 // then rebuilds). While the import runs, the store holds the row
 // store_state('bulk_index') naming the side file, and its new papers are not yet
@@ -49,15 +49,6 @@ const sideCacheKiB = normalCacheKiB
 // cut the worker's idle time from about 1.4 s to 0.2 s for about 15 MB of peak RSS (each
 // batch is ~1000 papers' index terms).
 const sideQueue = 8
-
-// sideCommitOps is how many index changes the side file gathers before it commits. The
-// side file does not commit with each store transaction: it has no journal, so nothing
-// depends on its commits (a crash rebuilds from papers whatever it holds), and a commit
-// is what makes FTS5 write its in-memory terms out as a new segment. Segments are then
-// cut by 'hashsize' alone (32 MB of terms, about 40 000 papers) rather than by the
-// store's transactions (25 000 papers by default, but as few as one with a small
-// --batch, each leaving a segment to merge).
-const sideCommitOps = 1 << 62
 
 // sideShadow are the FTS5 shadow tables of papers_fts that hold the index (a contentless
 // table has no _content; _config keeps the store's own settings).
@@ -186,8 +177,14 @@ func openSide(ctx context.Context, db *DB, path string) (*sideIndex, error) {
 	return s, nil
 }
 
-// run applies index changes until in is closed. After an error it only drains: the
-// import goes on and EndBulk rebuilds the index from papers.
+// run applies index changes until in is closed, in one side transaction that commits at
+// the end. The side file does not commit with each store transaction: it has no journal,
+// so nothing depends on its commits (a crash rebuilds from papers whatever it holds), and
+// a commit is what makes FTS5 write its in-memory terms out as a new segment. Segments
+// are cut by 'hashsize' alone (32 MB of terms, about 40 000 papers) rather than by the
+// store's transactions (25 000 papers by default, but as few as one with a small
+// --batch, each leaving a segment to merge). After an error it only drains: the import
+// goes on and EndBulk rebuilds the index from papers.
 func (s *sideIndex) run() {
 	defer close(s.done)
 	// One OS thread, so SQLite's allocations stay in one glibc arena (see cmd import).
@@ -214,7 +211,6 @@ func (s *sideIndex) run() {
 		}
 	}
 	storeOpen := false // a store transaction has sent changes and not yet ended
-	pending := 0       // changes in tx
 	for {
 		t0 := time.Now()
 		m, ok := <-s.in
@@ -228,10 +224,6 @@ func (s *sideIndex) run() {
 		switch {
 		case m.commit:
 			storeOpen = false
-			if pending >= sideCommitOps {
-				end(true)
-				pending = 0
-			}
 			continue
 		case m.rollback:
 			if storeOpen {
@@ -242,7 +234,6 @@ func (s *sideIndex) run() {
 			continue
 		}
 		storeOpen = true
-		pending += len(m.ops)
 		if tx == nil {
 			var err error
 			if tx, err = s.conn.BeginTx(ctx, nil); err != nil {

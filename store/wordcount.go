@@ -145,15 +145,11 @@ func (c *wordCounter) countWord(w string, delta int) {
 // paperboy.WordSink of indexAndCount.
 func (c *wordCounter) Word(w []byte) ([]byte, bool) {
 	c.fresh = -1
-	if len(w) < 2 || len(w) > maxWordLen || isNumberBytes(w) {
+	if len(w) < 2 || len(w) > maxWordLen || isNumber(w) {
 		return nil, false
 	}
 	before := len(c.ents)
-	s := c.slot(maphash.Bytes(wordSeed, w)|1, wordPrefix(w), uint8(len(w)), wordTail(w))
-	if s.last != c.doc {
-		s.last = c.doc
-		s.df++
-	}
+	s := c.add(w, 1, true)
 	switch s.term {
 	case termKept:
 		off := s.tail + uint32(max(int(s.n)-8, 0))
@@ -184,16 +180,7 @@ func (c *wordCounter) SetTerm(term []byte) {
 	}
 }
 
-func isNumberBytes(w []byte) bool {
-	for _, c := range w {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-func isNumber(w string) bool {
+func isNumber[T string | []byte](w T) bool {
 	for i := 0; i < len(w); i++ {
 		if w[i] < '0' || w[i] > '9' {
 			return false
@@ -210,9 +197,9 @@ func (c *wordCounter) addCount(w string, df int) {
 	c.add([]byte(w), df, false)
 }
 
-// add finds or inserts w (at most maxWordLen bytes) and adds delta to its count; perDoc
-// counts it at most once per countWords call.
-func (c *wordCounter) add(w []byte, delta int, perDoc bool) {
+// add finds or inserts w (at most maxWordLen bytes), adds delta to its count and returns
+// its entry; perDoc counts it at most once per paper (doc).
+func (c *wordCounter) add(w []byte, delta int, perDoc bool) *wordSlot {
 	h := maphash.Bytes(wordSeed, w) | 1 // never 0, the empty mark
 	s := c.slot(h, wordPrefix(w), uint8(len(w)), wordTail(w))
 	if !perDoc {
@@ -221,6 +208,7 @@ func (c *wordCounter) add(w []byte, delta int, perDoc bool) {
 		s.last = c.doc
 		s.df += int32(delta)
 	}
+	return s
 }
 
 // slot finds or inserts the word of hash h, first 8 bytes pre, length n and bytes 8 and on
