@@ -383,9 +383,8 @@ func ftsSegments(t *testing.T, db *DB) int {
 
 // TestEndBulkMergesLargeImports: EndBulk merges the full-text index into one segment after
 // an import that wrote at least 1/optimizeShare of the stored papers, and leaves a small
-// import's segment to incremental merging (optimize would rewrite the whole index). An
-// import into an empty store leaves one segment per side file. The index stays whole and
-// searchable either way.
+// import's segment to incremental merging (optimize would rewrite the whole index). The
+// index stays whole and searchable either way.
 func TestEndBulkMergesLargeImports(t *testing.T) {
 	ctx := context.Background()
 	db := MustOpenDB(t)
@@ -406,14 +405,14 @@ func TestEndBulkMergesLargeImports(t *testing.T) {
 			t.Fatalf("index integrity: %v", err)
 		}
 	}
-	bulk(benchGen.Papers(0, 1800)) // into an empty store: built in side files, one segment each
-	if got := ftsSegments(t, db); got != sideShards {
-		t.Fatalf("segments after the first import: got %d, want %d", got, sideShards)
+	bulk(benchGen.Papers(0, 1800)) // into an empty store: everything
+	if got := ftsSegments(t, db); got != 1 {
+		t.Fatalf("segments after the first import: got %d, want 1", got)
 	}
 	small := benchGen.Papers(1800, 100)
 	bulk(small) // 100 of 1900: left to incremental merging
-	if got := ftsSegments(t, db); got != sideShards+1 {
-		t.Fatalf("segments after a small import: got %d, want %d (not merged)", got, sideShards+1)
+	if got := ftsSegments(t, db); got != 2 {
+		t.Fatalf("segments after a small import: got %d, want 2 (not merged)", got)
 	}
 	if got, want := ftsConfig(t, db, "automerge"), normalAutomerge; got != want {
 		t.Fatalf("automerge after a small import: got %d, want %d", got, want)

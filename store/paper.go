@@ -1147,18 +1147,13 @@ var errStop = errors.New("stop")
 
 // Optimize writes pending word counts, merges the full-text index into one segment and refreshes the query planner's
 // statistics; worth running after a bulk import (searches read fewer segments).
-func (db *DB) Optimize(ctx context.Context) error { return db.optimize(ctx, true) }
-
-// optimize is Optimize, with the index's merge only when mergeIndex is set.
-func (db *DB) optimize(ctx context.Context, mergeIndex bool) error {
+func (db *DB) Optimize(ctx context.Context) error {
 	if err := db.flushWords(ctx); err != nil {
 		return err
 	}
 	err := db.update(ctx, func(tx *sql.Tx) error {
-		if mergeIndex {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO papers_fts (papers_fts) VALUES ('optimize')`); err != nil {
-				return err
-			}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO papers_fts (papers_fts) VALUES ('optimize')`); err != nil {
+			return err
 		}
 		_, err := tx.ExecContext(ctx, `PRAGMA optimize`)
 		return err
@@ -1236,12 +1231,9 @@ func (db *DB) setBulkWords(on bool) (written int) {
 // one segment (Optimize), so searches after a large import read one segment. A smaller
 // import leaves its few new segments to the index's incremental merging: optimize
 // rewrites the whole index, which made importing 1 000 papers into a store of 1M take
-// 12 s (BENCHMARKS.md). An index built in side files is left as it was copied in, one
-// segment per shard: merging them would be the import's longest single-core step again,
-// for searches that read a segment or two more (BENCHMARKS.md, session 8).
+// 12 s (BENCHMARKS.md).
 func (db *DB) EndBulk(ctx context.Context) error {
-	copied, err := db.endSide(context.WithoutCancel(ctx))
-	if err != nil {
+	if err := db.endSide(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
 	written := db.setBulkWords(false)
@@ -1253,7 +1245,7 @@ func (db *DB) EndBulk(ctx context.Context) error {
 		return wrapErr("end bulk", err)
 	}
 	if written*optimizeShare >= total {
-		return db.optimize(ctx, !copied)
+		return db.Optimize(ctx)
 	}
 	return db.flushWords(ctx)
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -51,52 +50,32 @@ const sideCacheKiB = normalCacheKiB
 // batch is ~1000 papers' index terms).
 const sideQueue = 8
 
-// sideShards is how many side files the index is split over, each written by a goroutine
-// of its own: FTS5's insert is the import's slowest step, so with one file its worker
-// is the critical path while the other core waits for it (BENCHMARKS.md, session 8).
-// Papers go to shard seq%sideShards, so every change to a paper reaches the same shard.
-// finish merges each shard into one segment, all at once, and joins the segments into
-// papers_fts (ftsjoin.go).
-const sideShards = 2
-
-// sideHashBytes is each shard's FTS5 'hashsize': the terms it holds in memory before
-// writing them out as a segment. The shards together hold what one file held before,
-// which keeps peak RSS where it was.
-const sideHashBytes = 32 << 20 / sideShards
-
 // sideShadow are the FTS5 shadow tables of papers_fts that hold the index (a contentless
 // table has no _content; _config keeps the store's own settings).
 var sideShadow = []string{"papers_fts_data", "papers_fts_idx", "papers_fts_docsize"}
 
-// sideIndex is a running side index: goroutines applying the writer's index changes,
-// transaction by transaction, to papers_fts in the side files.
+// sideIndex is a running side index: a goroutine applying the writer's index changes,
+// transaction by transaction, to papers_fts in the side file.
 type sideIndex struct {
-	path   string // shard 0's file, the one store_state names
-	shards []*sideShard
-
-	mu      sync.Mutex // guards stopped, and the shards' in against sends after stop
-	stopped bool
-
-	// waited is the writer's time blocked handing batches over (guarded by mu); merged
-	// is finish's optimize. The debug log reports them with the shards' idle times: they
-	// say which side of the import is the slower.
-	waited, merged time.Duration
-
-	// session is held by a txWriter from its first batch to its commit or rollback, so
-	// the changes of two store transactions never interleave and a rollback is known to
-	// concern the changes sent since the last commit.
-	session sync.Mutex
-}
-
-// sideShard is one side file and the goroutine that writes it.
-type sideShard struct {
 	path string
 	pool *sql.DB
 	conn *sql.Conn // the one connection; it holds the file's lock (locking_mode EXCLUSIVE)
 	in   chan sideMsg
 	done chan struct{}
-	err  error         // the worker's first error; read after done is closed
-	idle time.Duration // the worker's time waiting for a batch; read after done
+	err  error // the worker's first error; read after done is closed
+
+	mu      sync.Mutex // guards stopped, and in against sends after stop
+	stopped bool
+
+	// waited is the writer's time blocked handing batches over (guarded by mu); idle is
+	// the worker's time waiting for one (read after done); merged is finish's optimize.
+	// The debug log reports them: they say which side of the import is the slower.
+	waited, idle, merged time.Duration
+
+	// session is held by a txWriter from its first batch to its commit or rollback, so
+	// the changes of two store transactions never interleave and a rollback is known to
+	// concern the changes sent since the last commit.
+	session sync.Mutex
 }
 
 // sideOp is one index change: index paper seq with ix, or remove it (del).
@@ -129,6 +108,7 @@ func (db *DB) startSide(ctx context.Context) *sideIndex {
 	s, err := openSide(ctx, db, path)
 	if err != nil {
 		db.log.Warn("building the search index on the writer instead of beside it", "err", err)
+		removeSide(path)
 		return nil
 	}
 	// Claim the store: only if it is still empty and no other import claimed it.
@@ -147,38 +127,17 @@ func (db *DB) startSide(ctx context.Context) *sideIndex {
 		s.close()
 		return nil
 	}
-	for _, sh := range s.shards {
-		go sh.run()
-	}
+	go s.run()
 	return s
 }
 
-// openSide creates the side files with papers_fts as the store defines it (same columns,
-// tokenizer and options, read from the store's schema) and takes their locks. Shard 0's
-// file is path; shard i's is path-shardi. On error it removes what it made.
+// openSide creates the side file with papers_fts as the store defines it (same columns,
+// tokenizer and options, read from the store's schema) and takes the file's lock.
 func openSide(ctx context.Context, db *DB, path string) (*sideIndex, error) {
 	var create string
 	if err := db.write.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE name = 'papers_fts'`).Scan(&create); err != nil {
 		return nil, fmt.Errorf("side index: read schema: %w", err)
 	}
-	s := &sideIndex{path: path}
-	for i := range sideShards {
-		p := path
-		if i > 0 {
-			p = fmt.Sprintf("%s-shard%d", path, i)
-		}
-		sh, err := openShard(ctx, create, p)
-		if err != nil {
-			s.close()
-			return nil, err
-		}
-		s.shards = append(s.shards, sh)
-	}
-	return s, nil
-}
-
-// openShard creates one side file.
-func openShard(ctx context.Context, create, path string) (*sideShard, error) {
 	// The side file is scratch (a crash rebuilds from papers): no fsync and no rollback
 	// journal. An in-memory journal grew to hundreds of MB at 1M papers (FTS5's merges
 	// rewrite pages that older transactions wrote); without one a side transaction cannot
@@ -198,37 +157,35 @@ func openShard(ctx context.Context, create, path string) (*sideShard, error) {
 	conn, err := pool.Conn(ctx)
 	if err != nil {
 		pool.Close()
-		removeSide(path)
 		return nil, fmt.Errorf("side index: %w", err)
 	}
-	sh := &sideShard{path: path, pool: pool, conn: conn, in: make(chan sideMsg, sideQueue), done: make(chan struct{})}
+	s := &sideIndex{path: path, pool: pool, conn: conn, in: make(chan sideMsg, sideQueue), done: make(chan struct{})}
 	for _, q := range []string{
-		// main only: the store and the other shards, attached later by finish, keep
-		// normal locking.
+		// main only: the store, attached later by finish, keeps normal locking.
 		`PRAGMA main.locking_mode = EXCLUSIVE`,
 		fmt.Sprintf(`PRAGMA cache_size = -%d`, sideCacheKiB),
 		create,
-		fmt.Sprintf(`INSERT INTO papers_fts (papers_fts, rank) VALUES ('hashsize', %d)`, sideHashBytes),
+		`INSERT INTO papers_fts (papers_fts, rank) VALUES ('hashsize', 33554432)`,
 		`INSERT INTO papers_fts (papers_fts, rank) VALUES ('automerge', 0)`,
 		fmt.Sprintf(`INSERT INTO papers_fts (papers_fts, rank) VALUES ('crisismerge', %d)`, bulkCrisisMerge),
 	} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
-			sh.close()
+			s.close()
 			return nil, fmt.Errorf("side index: %w", err)
 		}
 	}
-	return sh, nil
+	return s, nil
 }
 
 // run applies index changes until in is closed, in one side transaction that commits at
 // the end. The side file does not commit with each store transaction: it has no journal,
 // so nothing depends on its commits (a crash rebuilds from papers whatever it holds), and
 // a commit is what makes FTS5 write its in-memory terms out as a new segment. Segments
-// are cut by 'hashsize' alone (about 20 000 papers a shard) rather than by the store's
-// transactions (25 000 papers by default, but as few as one with a small --batch, each
-// leaving a segment to merge). After an error it only drains: the import goes on and
-// EndBulk rebuilds the index from papers.
-func (s *sideShard) run() {
+// are cut by 'hashsize' alone (32 MB of terms, about 40 000 papers) rather than by the
+// store's transactions (25 000 papers by default, but as few as one with a small
+// --batch, each leaving a segment to merge). After an error it only drains: the import
+// goes on and EndBulk rebuilds the index from papers.
+func (s *sideIndex) run() {
 	defer close(s.done)
 	// One OS thread, so SQLite's allocations stay in one glibc arena (see cmd import).
 	runtime.LockOSThread()
@@ -314,86 +271,48 @@ func (s *sideShard) run() {
 	end(s.err == nil)
 }
 
-// close closes and removes the shard's file (its worker has stopped or never started).
-func (s *sideShard) close() {
+// send passes a batch of changes of the open store transaction to the worker.
+func (s *sideIndex) send(ops []sideOp) {
+	if len(ops) > 0 {
+		s.put(sideMsg{ops: ops})
+	}
+}
+
+// end tells the worker how the store transaction ended and releases the session.
+func (s *sideIndex) end(committed bool) {
+	s.put(sideMsg{commit: committed, rollback: !committed})
+	s.session.Unlock()
+}
+
+// put passes m to the worker unless the side index was stopped (Close during a
+// transaction; the next Open rebuilds the index).
+func (s *sideIndex) put(m sideMsg) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.stopped {
+		t0 := time.Now()
+		s.in <- m
+		s.waited += time.Since(t0)
+	}
+}
+
+// close stops the worker (if running) and closes and removes the side file.
+func (s *sideIndex) close() {
 	s.conn.Close()
 	s.pool.Close()
 	removeSide(s.path)
 }
 
-// send passes a batch of changes of the open store transaction to the workers, each
-// paper's to its shard.
-func (s *sideIndex) send(ops []sideOp) {
-	if len(ops) == 0 {
-		return
-	}
-	n := int64(len(s.shards))
-	parts := make([][]sideOp, n)
-	for i := range parts {
-		parts[i] = make([]sideOp, 0, len(ops)/int(n)+8)
-	}
-	for _, op := range ops {
-		i := op.seq % n
-		parts[i] = append(parts[i], op)
-	}
-	s.put(func(i int) (sideMsg, bool) { return sideMsg{ops: parts[i]}, len(parts[i]) > 0 })
-}
-
-// end tells the workers how the store transaction ended and releases the session.
-func (s *sideIndex) end(committed bool) {
-	s.put(func(int) (sideMsg, bool) { return sideMsg{commit: committed, rollback: !committed}, true })
-	s.session.Unlock()
-}
-
-// put passes each shard i its message msg(i), when there is one, unless the side index
-// was stopped (Close during a transaction; the next Open rebuilds the index).
-func (s *sideIndex) put(msg func(i int) (sideMsg, bool)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.stopped {
-		return
-	}
-	t0 := time.Now()
-	for i, sh := range s.shards {
-		if m, ok := msg(i); ok {
-			sh.in <- m
-		}
-	}
-	s.waited += time.Since(t0)
-}
-
-// close closes and removes the side files (the workers have stopped or never started).
-func (s *sideIndex) close() {
-	for _, sh := range s.shards {
-		sh.close()
-	}
-}
-
-// stop waits for the workers to apply everything sent and returns the first error.
+// stop waits for the worker to apply everything sent and returns its error.
 func (s *sideIndex) stop() error {
 	s.mu.Lock()
 	if !s.stopped {
 		s.stopped = true
-		for _, sh := range s.shards {
-			close(sh.in)
-		}
+		close(s.in)
 	}
 	s.mu.Unlock()
-	var err error
-	for _, sh := range s.shards {
-		<-sh.done
-		err = cmp.Or(err, sh.err)
-	}
-	return err
-}
-
-// idle is the workers' time waiting for batches, summed.
-func (s *sideIndex) idle() time.Duration {
-	var d time.Duration
-	for _, sh := range s.shards {
-		d += sh.idle
-	}
-	return d
+	<-s.done
+	return s.err
 }
 
 // errSideRolledBack: a store transaction rolled back after some of its changes reached
@@ -404,44 +323,21 @@ var errSideRolledBack = errors.New("a batch rolled back after reaching the side 
 // index cannot replace it.
 var errSideStale = errors.New("the search index was written by another writer during the import")
 
-// finish merges each shard into one segment (all shards at once, each on its own
-// connection) and, in one store transaction, replaces papers_fts's index with the join of
-// the shards' (ftsjoin.go) and deletes the store_state row. Shard 0's connection does the
-// copy with the store and the other shards attached; the writer connection sees the new
-// index through SQLite's data_version check, as it sees any other connection's commit.
+// finish merges the side index into one segment and, in one store transaction, replaces
+// papers_fts's index with it and deletes the store_state row. The side connection does
+// the copy with the store attached; the writer connection sees the new index through
+// SQLite's data_version check, as it sees any other connection's commit.
 func (s *sideIndex) finish(ctx context.Context, storePath string) error {
 	t0 := time.Now()
-	errs := make([]error, len(s.shards))
-	var wg sync.WaitGroup
-	for i, sh := range s.shards {
-		wg.Go(func() {
-			_, errs[i] = sh.conn.ExecContext(ctx, `INSERT INTO papers_fts (papers_fts) VALUES ('optimize')`)
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if _, err := s.conn.ExecContext(ctx, `INSERT INTO papers_fts (papers_fts) VALUES ('optimize')`); err != nil {
 		return fmt.Errorf("side index: merge: %w", err)
 	}
 	s.merged = time.Since(t0)
-	conn := s.shards[0].conn
-	attached := []string{"main"}
-	for i, sh := range s.shards[1:] {
-		// Closing the connection releases the shard's lock; shard 0's, still held, keeps
-		// another process's Open from taking the files for a dead import's.
-		sh.conn.Close()
-		sh.pool.Close()
-		name := fmt.Sprintf("shard%d", i+1)
-		if _, err := conn.ExecContext(ctx, `ATTACH DATABASE ? AS `+name, sh.path); err != nil {
-			return fmt.Errorf("side index: attach %s: %w", name, err)
-		}
-		defer conn.ExecContext(context.WithoutCancel(ctx), `DETACH DATABASE `+name)
-		attached = append(attached, name)
-	}
-	if _, err := conn.ExecContext(ctx, `ATTACH DATABASE ? AS store`, storePath); err != nil {
+	if _, err := s.conn.ExecContext(ctx, `ATTACH DATABASE ? AS store`, storePath); err != nil {
 		return fmt.Errorf("side index: attach store: %w", err)
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `DETACH DATABASE store`)
-	tx, err := conn.BeginTx(ctx, nil)
+	defer s.conn.ExecContext(context.WithoutCancel(ctx), `DETACH DATABASE store`)
+	tx, err := s.conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("side index: %w", err)
 	}
@@ -461,8 +357,13 @@ func (s *sideIndex) finish(ctx context.Context, storePath string) error {
 	if written {
 		return errSideStale
 	}
-	if err := copyShards(ctx, tx, attached); err != nil {
-		return fmt.Errorf("side index: copy: %w", err)
+	for _, t := range sideShadow {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM store.`+t); err != nil {
+			return fmt.Errorf("side index: copy %s: %w", t, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO store.`+t+` SELECT * FROM main.`+t); err != nil {
+			return fmt.Errorf("side index: copy %s: %w", t, err)
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM store.store_state WHERE k = ?`, sideKey); err != nil {
 		return fmt.Errorf("side index: %w", err)
@@ -473,84 +374,31 @@ func (s *sideIndex) finish(ctx context.Context, storePath string) error {
 	return nil
 }
 
-// copyShards replaces the index in store's papers_fts with the join of the indexes in
-// the schemas named (each of one segment at most, and of disjoint rowids).
-func copyShards(ctx context.Context, tx *sql.Tx, schemas []string) error {
-	parts := make([]ftsPart, len(schemas))
-	for i, sc := range schemas {
-		var st, av []byte
-		err := tx.QueryRowContext(ctx, `SELECT (SELECT block FROM `+sc+`.papers_fts_data WHERE id = ?),
-			(SELECT block FROM `+sc+`.papers_fts_data WHERE id = ?)`, ftsStructureRowid, ftsAveragesRowid).Scan(&st, &av)
-		if err != nil {
-			return err
-		}
-		if parts[i].structure, err = decodeFTSStructure(st); err == nil {
-			parts[i].averages, err = decodeFTSAverages(av, ftsColumns)
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", sc, err)
-		}
-	}
-	structure, averages, shifts, err := joinFTS(parts)
-	if err != nil {
-		return err
-	}
-	for _, t := range sideShadow {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM store.`+t); err != nil {
-			return fmt.Errorf("%s: %w", t, err)
-		}
-	}
-	// Segments are copied one after the other (their rowids do not interleave); docsize
-	// rows, whose ids interleave across shards, in one merge by id.
-	var docsize []string
-	var args []any
-	for i, sc := range schemas {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO store.papers_fts_data SELECT id + ?, block FROM `+sc+`.papers_fts_data WHERE id NOT IN (?, ?)`,
-			shifts[i].rowid, ftsAveragesRowid, ftsStructureRowid); err != nil {
-			return fmt.Errorf("papers_fts_data: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO store.papers_fts_idx SELECT segid + ?, term, pgno FROM `+sc+`.papers_fts_idx`, shifts[i].segid); err != nil {
-			return fmt.Errorf("papers_fts_idx: %w", err)
-		}
-		docsize = append(docsize, `SELECT id, sz, iif(origin > 0, origin + ?, origin) FROM `+sc+`.papers_fts_docsize`)
-		args = append(args, int64(shifts[i].origin))
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO store.papers_fts_docsize `+strings.Join(docsize, " UNION ALL ")+` ORDER BY 1`, args...); err != nil {
-		return fmt.Errorf("papers_fts_docsize: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO store.papers_fts_data (id, block) VALUES (?, ?), (?, ?)`,
-		ftsAveragesRowid, averages, ftsStructureRowid, structure); err != nil {
-		return fmt.Errorf("papers_fts_data: %w", err)
-	}
-	return nil
-}
-
 // endSide finishes the bulk import's side index, if any: copy it into the store, or
-// rebuild papers_fts from papers when the copy is not possible. It reports whether it
-// copied one.
-func (db *DB) endSide(ctx context.Context) (copied bool, err error) {
+// rebuild papers_fts from papers when the copy is not possible.
+func (db *DB) endSide(ctx context.Context) error {
 	db.sideMu.Lock()
 	s := db.side
 	db.side = nil
 	db.sideMu.Unlock()
 	if s == nil {
-		return false, nil
+		return nil
 	}
 	start := time.Now()
-	err = s.stop()
+	err := s.stop()
 	drained := time.Now()
 	if err == nil {
 		err = s.finish(ctx, db.Path)
 	}
 	s.close()
 	if err == nil {
-		db.log.Debug("search index copied from its side files", "drain", drained.Sub(start).Round(time.Millisecond),
+		db.log.Debug("search index copied from its side file", "drain", drained.Sub(start).Round(time.Millisecond),
 			"merge", s.merged.Round(time.Millisecond), "merge_and_copy", time.Since(drained).Round(time.Millisecond),
-			"writer_waited", s.waited.Round(time.Millisecond), "workers_idle", s.idle().Round(time.Millisecond))
-		return true, nil
+			"writer_waited", s.waited.Round(time.Millisecond), "worker_idle", s.idle.Round(time.Millisecond))
+		return nil
 	}
 	db.log.Warn("rebuilding the search index from the papers", "reason", err)
-	return false, db.rebuildIndex(ctx, s.path, false)
+	return db.rebuildIndex(ctx, s.path, false)
 }
 
 // abortSide stops a side index without copying it (Close without EndBulk). The
