@@ -40,7 +40,7 @@ type wordSlot struct {
 	pre     uint64 // the first 8 bytes, little endian, zero padded
 	tail    uint32 // offset in tails of bytes 8..n (and then of the term)
 	n       uint8
-	termLen uint8 // length of the term, when termState is termKept
+	termLen uint8 // length of the term, when term is termKept
 	term    uint8 // termUnknown, termKept or termDropped
 	df      int32
 	last    int32 // doc that counted this word last: a word counts once per paper
