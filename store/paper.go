@@ -1233,8 +1233,22 @@ func (db *DB) setBulkWords(on bool) (written int) {
 // rewrites the whole index, which made importing 1 000 papers into a store of 1M take
 // 12 s (BENCHMARKS.md).
 func (db *DB) EndBulk(ctx context.Context) error {
+	// A side index's worker drains its queue and merges the index on its own thread; the
+	// words table does not depend on the index, so this goroutine writes it meanwhile
+	// (otherwise one core idles for the whole merge: BENCHMARKS.md, session 9).
+	db.sideMu.Lock()
+	if db.side != nil {
+		db.side.shut(true)
+	}
+	db.sideMu.Unlock()
+	t0 := time.Now()
+	flushErr := db.flushWords(ctx)
+	db.log.Debug("word counts written", "took", time.Since(t0).Round(time.Millisecond))
 	if err := db.endSide(context.WithoutCancel(ctx)); err != nil {
 		return err
+	}
+	if flushErr != nil {
+		return flushErr
 	}
 	written := db.setBulkWords(false)
 	if err := db.setBulk(context.WithoutCancel(ctx), normalAutomerge, normalCrisisMerge, normalCacheKiB); err != nil {

@@ -64,8 +64,9 @@ type sideIndex struct {
 	done chan struct{}
 	err  error // the worker's first error; read after done is closed
 
-	mu      sync.Mutex // guards stopped, and in against sends after stop
+	mu      sync.Mutex // guards stopped and merge, and in against sends after stop
 	stopped bool
+	merge   bool // set with stopped: after the last change, merge the index into one segment
 
 	// waited is the writer's time blocked handing batches over (guarded by mu); idle is
 	// the worker's time waiting for one (read after done); merged is finish's optimize.
@@ -269,6 +270,16 @@ func (s *sideIndex) run() {
 		s.err = errors.New("the import ended with a transaction open")
 	}
 	end(s.err == nil)
+	// The merge runs here, on this thread, while EndBulk writes the words table on the
+	// store's writer: the two overlap, and the merge's allocations stay in this thread's
+	// malloc arena. s.merge was set before in was closed, so reading it here is safe.
+	if s.merge && s.err == nil {
+		t0 := time.Now()
+		if _, err := s.conn.ExecContext(ctx, `INSERT INTO papers_fts (papers_fts) VALUES ('optimize')`); err != nil {
+			s.err = fmt.Errorf("side index: merge: %w", err)
+		}
+		s.merged = time.Since(t0)
+	}
 }
 
 // send passes a batch of changes of the open store transaction to the worker.
@@ -303,14 +314,21 @@ func (s *sideIndex) close() {
 	removeSide(s.path)
 }
 
-// stop waits for the worker to apply everything sent and returns its error.
-func (s *sideIndex) stop() error {
+// shut tells the worker that nothing more comes, without waiting for it; with merge it
+// then merges the side index into one segment (for finish). A later shut does nothing.
+func (s *sideIndex) shut(merge bool) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if !s.stopped {
-		s.stopped = true
+		s.stopped, s.merge = true, merge
 		close(s.in)
 	}
-	s.mu.Unlock()
+}
+
+// stop shuts the worker (without the merge unless an earlier shut asked for it), waits
+// for it to apply everything sent and returns its error.
+func (s *sideIndex) stop() error {
+	s.shut(false)
 	<-s.done
 	return s.err
 }
@@ -323,16 +341,14 @@ var errSideRolledBack = errors.New("a batch rolled back after reaching the side 
 // index cannot replace it.
 var errSideStale = errors.New("the search index was written by another writer during the import")
 
-// finish merges the side index into one segment and, in one store transaction, replaces
-// papers_fts's index with it and deletes the store_state row. The side connection does
-// the copy with the store attached; the writer connection sees the new index through
-// SQLite's data_version check, as it sees any other connection's commit.
+// finish replaces papers_fts's index with the side index (which the worker merged into
+// one segment: see shut) and deletes the store_state row, in one store transaction. The
+// side connection does the copy with the store attached; the writer connection sees the
+// new index through SQLite's data_version check, as it sees any other connection's commit.
 func (s *sideIndex) finish(ctx context.Context, storePath string) error {
-	t0 := time.Now()
-	if _, err := s.conn.ExecContext(ctx, `INSERT INTO papers_fts (papers_fts) VALUES ('optimize')`); err != nil {
-		return fmt.Errorf("side index: merge: %w", err)
+	if !s.merge {
+		return errors.New("side index: not merged")
 	}
-	s.merged = time.Since(t0)
 	if _, err := s.conn.ExecContext(ctx, `ATTACH DATABASE ? AS store`, storePath); err != nil {
 		return fmt.Errorf("side index: attach store: %w", err)
 	}
@@ -385,15 +401,16 @@ func (db *DB) endSide(ctx context.Context) error {
 		return nil
 	}
 	start := time.Now()
+	s.shut(true)
 	err := s.stop()
-	drained := time.Now()
+	merged := time.Now()
 	if err == nil {
 		err = s.finish(ctx, db.Path)
 	}
 	s.close()
 	if err == nil {
-		db.log.Debug("search index copied from its side file", "drain", drained.Sub(start).Round(time.Millisecond),
-			"merge", s.merged.Round(time.Millisecond), "merge_and_copy", time.Since(drained).Round(time.Millisecond),
+		db.log.Debug("search index copied from its side file", "drain_and_merge", merged.Sub(start).Round(time.Millisecond),
+			"merge", s.merged.Round(time.Millisecond), "copy", time.Since(merged).Round(time.Millisecond),
 			"writer_waited", s.waited.Round(time.Millisecond), "worker_idle", s.idle.Round(time.Millisecond))
 		return nil
 	}

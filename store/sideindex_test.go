@@ -145,6 +145,10 @@ func TestSideIndexMatchesDirect(t *testing.T) {
 		}
 	}
 	same("after the copy")
+	// EndBulk writes the word counts while the side index merges: the same counts.
+	if got, want := allWords(t, side), allWords(t, direct); len(want) < 1000 || !maps.Equal(got, want) {
+		t.Fatalf("words table: %d entries with the side index, %d direct (want equal, over 1000)", len(got), len(want))
+	}
 	// Later updates (the bot's, after the import) delete rows from the copied segment
 	// (FTS5 finds a row's segment by the origin in its docsize entry, copied too) and add
 	// new segments.
