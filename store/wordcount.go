@@ -381,17 +381,21 @@ func (c *wordCounter) merge(o *wordCounter) {
 		}
 		c.touched += seen
 		for k := range group {
-			s := &group[k]
-			if s.df == 0 {
-				continue
-			}
-			var tail []byte
-			if s.n > 8 {
-				tail = o.tails[s.tail : s.tail+uint32(s.n-8)]
-			}
-			c.slot(s.hash, s.pre, s.n, tail).df += s.df
+			c.mergeWord(o, &group[k])
 		}
 	}
+}
+
+// mergeWord adds the count of o's word s to c.
+func (c *wordCounter) mergeWord(o *wordCounter, s *wordSlot) {
+	if s.df == 0 {
+		return
+	}
+	var tail []byte
+	if s.n > 8 {
+		tail = o.tails[s.tail : s.tail+uint32(s.n-8)]
+	}
+	c.slot(s.hash, s.pre, s.n, tail).df += s.df
 }
 
 // mergeGroup is how many words merge reads ahead: about as many cache misses as a core

@@ -400,14 +400,6 @@ func BenchmarkMergeCounters(b *testing.B) {
 // mergeOneByOne is merge without the reads ahead (the way it was before): the baseline.
 func mergeOneByOne(c, o *wordCounter) {
 	for k := range o.ents {
-		s := &o.ents[k]
-		if s.df == 0 {
-			continue
-		}
-		var tail []byte
-		if s.n > 8 {
-			tail = o.tails[s.tail : s.tail+uint32(s.n-8)]
-		}
-		c.slot(s.hash, s.pre, s.n, tail).df += s.df
+		c.mergeWord(o, &o.ents[k])
 	}
 }
