@@ -150,6 +150,58 @@ func TestBulkInterrupted(t *testing.T) {
 	}
 }
 
+// TestEndBulkCanceled: EndBulk with a canceled context (cmd import cancels it when a batch
+// fails) still copies the side index in and restores the normal index settings; the word
+// counts it could not write stay pending, and Close writes them.
+func TestEndBulkCanceled(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "canceled.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.BeginBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if sideState(t, db) == "" {
+		t.Fatal("no side index for an import into an empty store")
+	}
+	papers := benchGen.Papers(0, smallBatchWords+1)
+	if _, err := db.UpsertPapers(ctx, papers); err != nil {
+		t.Fatal(err)
+	}
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := db.EndBulk(canceled); err == nil {
+		t.Fatal("EndBulk with a canceled context: no error, want the word counts' error")
+	}
+	if got := indexedRows(t, db); got != len(papers) || sideState(t, db) != "" {
+		t.Fatalf("after EndBulk: %d papers indexed (want %d), store_state %q", got, len(papers), sideState(t, db))
+	}
+	if got, want := ftsConfig(t, db, "automerge"), normalAutomerge; got != want {
+		t.Fatalf("automerge after EndBulk: got %d, want %d", got, want)
+	}
+	if got := wordDF(t, db, "model"); got != 0 {
+		t.Fatalf("df(model) written by a canceled EndBulk: %d", got)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ref := MustOpenDB(t)
+	mustUpsert(t, ref, papers...)
+	if err := ref.flushWords(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := allWords(t, db), allWords(t, ref); len(want) < 1000 || !maps.Equal(got, want) {
+		t.Fatalf("words after Close: %d entries, want %d (over 1000) and the same counts", len(got), len(want))
+	}
+}
+
 // TestUpsertBatchKeys covers the one-lookup-per-batch path: papers matching stored rows
 // by DOI, and papers matching rows the same batch inserted or changed (by arXiv id, and
 // by a title that an earlier update in the batch gave the row).

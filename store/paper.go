@@ -1247,12 +1247,12 @@ func (db *DB) EndBulk(ctx context.Context) error {
 	if err := db.endSide(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
-	if flushErr != nil {
-		return flushErr
-	}
 	written := db.setBulkWords(false)
 	if err := db.setBulk(context.WithoutCancel(ctx), normalAutomerge, normalCrisisMerge, normalCacheKiB); err != nil {
 		return wrapErr("end bulk", err)
+	}
+	if flushErr != nil {
+		return flushErr // the counts stay pending: Close writes them
 	}
 	var total int
 	if err := db.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM papers`).Scan(&total); err != nil {

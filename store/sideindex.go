@@ -69,7 +69,8 @@ type sideIndex struct {
 	merge   bool // set with stopped: after the last change, merge the index into one segment
 
 	// waited is the writer's time blocked handing batches over (guarded by mu); idle is
-	// the worker's time waiting for one (read after done); merged is finish's optimize.
+	// the worker's time waiting for one and merged its final optimize (both read after
+	// done).
 	// The debug log reports them: they say which side of the import is the slower.
 	waited, idle, merged time.Duration
 
