@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -123,25 +122,11 @@ func allWords(t *testing.T, db *DB) map[string]int {
 // pending word counts written by Close and merging restored by the next Open.
 func TestBulkInterrupted(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "bulk.db")
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.BeginBulk(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db, path := openBulkFile(t, "bulk.db")
 	if _, err := db.UpsertPapers(ctx, benchGen.Papers(0, smallBatchWords+1)); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db, err = Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db = reopen(t, db, path)
 	if got, want := ftsConfig(t, db, "automerge"), normalAutomerge; got != want {
 		t.Fatalf("automerge after reopen: got %d, want %d", got, want)
 	}
@@ -155,14 +140,7 @@ func TestBulkInterrupted(t *testing.T) {
 // counts it could not write stay pending, and Close writes them.
 func TestEndBulkCanceled(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "canceled.db")
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.BeginBulk(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db, path := openBulkFile(t, "canceled.db")
 	if sideState(t, db) == "" {
 		t.Fatal("no side index for an import into an empty store")
 	}
@@ -184,14 +162,7 @@ func TestEndBulkCanceled(t *testing.T) {
 	if got := wordDF(t, db, "model"); got != 0 {
 		t.Fatalf("df(model) written by a canceled EndBulk: %d", got)
 	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db, err = Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db = reopen(t, db, path)
 	ref := MustOpenDB(t)
 	mustUpsert(t, ref, papers...)
 	if err := ref.flushWords(ctx); err != nil {

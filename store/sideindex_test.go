@@ -44,6 +44,38 @@ func storedRows(t *testing.T, db *DB) int {
 	return n
 }
 
+// openBulkFile creates a store file named name in a temporary directory and begins a
+// bulk import into it (with a side index: the store is empty). It returns the store, which
+// the caller closes, and its path.
+func openBulkFile(t *testing.T, name string) (*DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.BeginBulk(context.Background()); err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	return db, path
+}
+
+// reopen closes db and opens its file again, as the next process would; the test's end
+// closes the new store.
+func reopen(t *testing.T, db *DB, path string) *DB {
+	t.Helper()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 func mustPrepare(t *testing.T, papers []paperboy.Paper) *PreparedPapers {
 	t.Helper()
 	pb, err := PreparePapers(papers)
@@ -234,14 +266,7 @@ func TestSideIndexRollback(t *testing.T) {
 // entries; the next Open rebuilds the index from the papers.
 func TestSideIndexRecovery(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "crash.db")
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.BeginBulk(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db, path := openBulkFile(t, "crash.db")
 	side := sideState(t, db)
 	if side == "" {
 		t.Fatal("no side index for an import into an empty store")
@@ -262,7 +287,7 @@ func TestSideIndexRecovery(t *testing.T) {
 	if err := os.WriteFile(orphan, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	db, err = Open(ctx, path)
+	db, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,15 +335,8 @@ func TestSideIndexRecovery(t *testing.T) {
 // papers_fts is no longer empty), EndBulk rebuilds the index instead of copying over it.
 func TestSideIndexSharedStore(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "shared.db")
-	imp, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	imp, path := openBulkFile(t, "shared.db")
 	defer imp.Close()
-	if err := imp.BeginBulk(ctx); err != nil {
-		t.Fatal(err)
-	}
 	side := sideState(t, imp)
 	imported := benchGen.Papers(0, 400)
 	if _, err := imp.UpsertPapers(ctx, imported); err != nil {
