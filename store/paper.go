@@ -1231,7 +1231,9 @@ func (db *DB) setBulkWords(on bool) (written int) {
 // one segment (Optimize), so searches after a large import read one segment. A smaller
 // import leaves its few new segments to the index's incremental merging: optimize
 // rewrites the whole index, which made importing 1 000 papers into a store of 1M take
-// 12 s (BENCHMARKS.md).
+// 12 s (BENCHMARKS.md). Call it after the import's BulkWriter has committed (or failed):
+// while that writer's transaction is open it holds the writer connection, and EndBulk
+// would wait for it.
 func (db *DB) EndBulk(ctx context.Context) error {
 	// A side index's worker drains its queue and merges the index on its own thread; the
 	// words table does not depend on the index, so this goroutine writes it meanwhile
