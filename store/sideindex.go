@@ -347,9 +347,6 @@ var errSideStale = errors.New("the search index was written by another writer du
 // side connection does the copy with the store attached; the writer connection sees the
 // new index through SQLite's data_version check, as it sees any other connection's commit.
 func (s *sideIndex) finish(ctx context.Context, storePath string) error {
-	if !s.merge {
-		return errors.New("side index: not merged")
-	}
 	if _, err := s.conn.ExecContext(ctx, `ATTACH DATABASE ? AS store`, storePath); err != nil {
 		return fmt.Errorf("side index: attach store: %w", err)
 	}
