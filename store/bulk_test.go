@@ -3,11 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paperboy-bot/paperboy"
 )
@@ -132,6 +134,112 @@ func TestBulkInterrupted(t *testing.T) {
 	}
 	if got := wordDF(t, db, "model"); got == 0 {
 		t.Fatalf("df(model) after close: got 0, want the batch's count")
+	}
+}
+
+// within runs fn and fails the test if it has not returned after a minute: the calls
+// checked with it used to wait forever for the writer connection.
+func within(t *testing.T, what string, fn func() error) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- fn() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(time.Minute):
+		t.Fatalf("%s: still waiting after a minute", what)
+		return nil
+	}
+}
+
+// TestEndBulkWithOpenTransaction: EndBulk while the import's BulkWriter holds an open
+// transaction returns an error and changes nothing (it used to wait forever for the
+// writer connection); after the commit, EndBulk finishes the import as usual.
+func TestEndBulkWithOpenTransaction(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openBulkFile(t, "open.db")
+	t.Cleanup(func() { db.Close() })
+	papers := benchGen.Papers(0, smallBatchWords+1)
+	bw := db.NewBulkWriter(10 * len(papers))
+	if _, err := bw.Write(ctx, mustPrepare(t, papers)); err != nil || bw.Pending() != len(papers) {
+		t.Fatalf("Write: %v, %d pending (want %d)", err, bw.Pending(), len(papers))
+	}
+	err := within(t, "EndBulk with a transaction open", func() error { return db.EndBulk(ctx) })
+	if !errors.Is(err, errBulkOpen) {
+		t.Fatalf("EndBulk with a transaction open: %v, want %v", err, errBulkOpen)
+	}
+	// (Read on the read pool: the open transaction holds the writer connection.)
+	var side string
+	var automerge int
+	if err := db.read.QueryRow(`SELECT (SELECT v FROM store_state WHERE k = ?), (SELECT v FROM papers_fts_config WHERE k = 'automerge')`, sideKey).Scan(&side, &automerge); err != nil {
+		t.Fatal(err)
+	}
+	if side == "" || automerge != 0 {
+		t.Fatalf("a refused EndBulk changed the import: store_state %q, automerge %d", side, automerge)
+	}
+	if stats, err := bw.Commit(ctx); err != nil || stats.New != len(papers) {
+		t.Fatalf("Commit: %+v, %v", stats, err)
+	}
+	if err := db.EndBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := indexedRows(t, db); got != len(papers) || sideState(t, db) != "" {
+		t.Fatalf("after EndBulk: %d papers indexed (want %d), store_state %q", got, len(papers), sideState(t, db))
+	}
+	if got := wordDF(t, db, "model"); got == 0 {
+		t.Fatal("df(model) after EndBulk: 0, want the import's count")
+	}
+}
+
+// TestCloseWithOpenTransaction: Close while a BulkWriter's transaction is open rolls it
+// back (it used to wait forever); the store keeps the import's earlier commits, the next
+// Open rebuilds their index, and the writer's next Commit or Write reports that the store
+// closed (without panicking).
+func TestCloseWithOpenTransaction(t *testing.T) {
+	ctx := context.Background()
+	for _, next := range []string{"Commit", "Write"} {
+		t.Run(next, func(t *testing.T) {
+			db, path := openBulkFile(t, "close.db")
+			committed := benchGen.Papers(0, smallBatchWords+1)
+			open := benchGen.Papers(len(committed), smallBatchWords+1)
+			bw := db.NewBulkWriter(len(committed))
+			if stats, err := bw.Write(ctx, mustPrepare(t, committed)); err != nil || stats.New != len(committed) {
+				t.Fatalf("first Write: %+v, %v (want it committed)", stats, err)
+			}
+			bw.PerTx = 10 * len(open)
+			if _, err := bw.Write(ctx, mustPrepare(t, open)); err != nil || bw.Pending() != len(open) {
+				t.Fatalf("second Write: %v, %d pending", err, bw.Pending())
+			}
+			if err := within(t, "Close with a transaction open", db.Close); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			if next == "Commit" {
+				_, err = bw.Commit(ctx)
+			} else {
+				_, err = bw.Write(ctx, mustPrepare(t, open))
+			}
+			if !errors.Is(err, errBulkClosed) {
+				t.Fatalf("%s after Close: %v, want %v", next, err, errBulkClosed)
+			}
+			bw.Rollback() // nothing left to roll back: no effect
+			db, err = Open(ctx, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if got := indexedRows(t, db); got != len(committed) || sideState(t, db) != "" {
+				t.Fatalf("after reopen: %d papers indexed (want %d), store_state %q", got, len(committed), sideState(t, db))
+			}
+			var n int
+			if err := db.read.QueryRow(`SELECT COUNT(*) FROM papers`).Scan(&n); err != nil || n != len(committed) {
+				t.Fatalf("papers after reopen: %d, %v (want %d)", n, err, len(committed))
+			}
+			ids, _ := searchIDs(t, db, committed[3].Title)
+			if len(ids) == 0 || ids[0] != committed[3].Key() {
+				t.Fatalf("search for a committed title after reopen: %v, want %s first", ids, committed[3].Key())
+			}
+		})
 	}
 }
 

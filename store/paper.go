@@ -264,11 +264,18 @@ func (bw *BulkWriter) Write(ctx context.Context, b *PreparedPapers) (paperboy.Up
 	if b == nil || len(b.prep) == 0 {
 		return paperboy.UpsertStats{}, nil
 	}
+	if bw.w != nil && bw.closed() {
+		bw.w = nil
+		return paperboy.UpsertStats{}, errBulkClosed
+	}
 	if bw.w == nil {
 		w, err := bw.db.beginWriter(ctx)
 		if err != nil {
 			return paperboy.UpsertStats{}, wrapErr("upsert papers", err)
 		}
+		bw.db.bulkMu.Lock()
+		bw.db.bulkTx = w
+		bw.db.bulkMu.Unlock()
 		bw.w = w
 	}
 	if err := bw.w.write(b); err != nil {
@@ -286,19 +293,50 @@ func (bw *BulkWriter) Commit(ctx context.Context) (paperboy.UpsertStats, error) 
 	if bw.w == nil {
 		return paperboy.UpsertStats{}, nil
 	}
-	w := bw.w
-	bw.w = nil
+	w := bw.take()
+	if w == nil {
+		return paperboy.UpsertStats{}, errBulkClosed
+	}
 	stats, err := w.commit(ctx)
 	return stats, wrapErr("upsert papers", err)
 }
 
 // Rollback abandons the open transaction, if any.
 func (bw *BulkWriter) Rollback() {
-	if bw.w != nil {
-		bw.w.rollback()
-		bw.w = nil
+	if w := bw.take(); w != nil {
+		w.rollback()
 	}
 }
+
+// take ends bw's hold on its open transaction and returns it; nil when there is none or
+// when Close has already rolled it back.
+func (bw *BulkWriter) take() *txWriter {
+	w := bw.w
+	if w == nil {
+		return nil
+	}
+	bw.w = nil
+	bw.db.bulkMu.Lock()
+	defer bw.db.bulkMu.Unlock()
+	if bw.db.bulkTx != w {
+		return nil // Close rolled it back
+	}
+	bw.db.bulkTx = nil
+	return w
+}
+
+// closed reports whether Close rolled back bw's open transaction.
+func (bw *BulkWriter) closed() bool {
+	bw.db.bulkMu.Lock()
+	defer bw.db.bulkMu.Unlock()
+	return bw.db.bulkTx != bw.w
+}
+
+// errBulkClosed: the store was closed while a BulkWriter's transaction was open.
+var errBulkClosed = errors.New("store: upsert papers: the store was closed before this transaction committed; its papers were not stored")
+
+// errBulkOpen: EndBulk while a BulkWriter's transaction is open.
+var errBulkOpen = errors.New("store: end bulk: an import transaction is still open; commit or roll back its BulkWriter first")
 
 // Pending is the number of papers written to the open transaction and not yet committed.
 func (bw *BulkWriter) Pending() int {
@@ -1232,9 +1270,15 @@ func (db *DB) setBulkWords(on bool) (written int) {
 // import leaves its few new segments to the index's incremental merging: optimize
 // rewrites the whole index, which made importing 1 000 papers into a store of 1M take
 // 12 s (BENCHMARKS.md). Call it after the import's BulkWriter has committed (or failed):
-// while that writer's transaction is open it holds the writer connection, and EndBulk
-// would wait for it.
+// while that writer's transaction is open EndBulk returns an error and changes nothing
+// (the transaction holds the writer connection that EndBulk needs).
 func (db *DB) EndBulk(ctx context.Context) error {
+	db.bulkMu.Lock()
+	open := db.bulkTx != nil
+	db.bulkMu.Unlock()
+	if open {
+		return errBulkOpen // nothing changed: commit, then call EndBulk again
+	}
 	// A side index's worker drains its queue and merges the index on its own thread; the
 	// words table does not depend on the index, so this goroutine writes it meanwhile
 	// (otherwise one core idles for the whole merge: BENCHMARKS.md, session 9).

@@ -48,6 +48,11 @@ type DB struct {
 	side   *sideIndex
 	noSide bool
 
+	// bulkTx is a BulkWriter's open transaction, if any: EndBulk refuses to run while it
+	// holds the writer connection, and Close rolls it back (bulkMu guards it).
+	bulkMu sync.Mutex
+	bulkTx *txWriter
+
 	log *slog.Logger // migrations report long steps here
 }
 
@@ -119,6 +124,16 @@ func dsn(path string, readOnly bool) string {
 
 // Close writes pending word counts and closes the database.
 func (db *DB) Close() error {
+	// A BulkWriter's open transaction holds the only writer connection, which the
+	// pending word counts below need: roll it back (the store stays as it was after the
+	// import's last commit, as when a Write fails).
+	db.bulkMu.Lock()
+	w := db.bulkTx
+	db.bulkTx = nil
+	db.bulkMu.Unlock()
+	if w != nil {
+		w.rollback()
+	}
 	db.abortSide()
 	var errs []error
 	if db.write != nil && db.hasPendingWords() {
