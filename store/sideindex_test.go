@@ -9,8 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/mattn/go-sqlite3"
 	"github.com/paperboy-bot/paperboy"
 )
 
@@ -259,6 +261,53 @@ func TestSideIndexRollback(t *testing.T) {
 	}
 	if ids, _ := searchIDs(t, db, benchGen.Papers(950, 1)[0].Title); slices.Contains(ids, benchGen.Papers(950, 1)[0].Key()) {
 		t.Fatalf("a rolled-back paper is in the index")
+	}
+}
+
+// TestSideIndexDiskFull: when the side file cannot grow (a full disk; here max_page_count
+// caps it), the import itself goes on, and EndBulk rebuilds the index from the papers
+// instead of copying the side file: every paper ends up searchable, the words counted,
+// and the side file removed.
+func TestSideIndexDiskFull(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openBulkFile(t, "sidefull.db")
+	defer db.Close()
+	side := sideState(t, db)
+	// The worker waits for its first batch: its connection is free. A small hashsize makes
+	// FTS5 write its terms out (and hit the cap) during the import, not at its end.
+	for _, q := range []string{`PRAGMA max_page_count = 40`, `INSERT INTO papers_fts (papers_fts, rank) VALUES ('hashsize', 100000)`} {
+		if _, err := db.side.conn.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	papers := benchGen.Papers(0, 1200)
+	w := db.NewBulkWriter(600)
+	for from := 0; from < len(papers); from += 300 {
+		if _, err := w.Write(ctx, mustPrepare(t, papers[from:from+300])); err != nil {
+			t.Fatalf("write at %d: %v (the side index's failure must not stop the import)", from, err)
+		}
+	}
+	if _, err := w.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var serr sqlite3.Error
+	if err := db.side.stop(); !errors.As(err, &serr) || serr.Code != sqlite3.ErrFull || !strings.Contains(err.Error(), "side index: paper") {
+		t.Fatalf("side worker after filling its file: %v, want SQLITE_FULL while indexing a paper", err)
+	}
+	if err := db.EndBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, stored := indexedRows(t, db), storedRows(t, db); got != len(papers) || stored != len(papers) {
+		t.Fatalf("after the rebuild: %d indexed, %d stored, want %d", got, stored, len(papers))
+	}
+	if ids, _ := searchIDs(t, db, papers[1000].Title); len(ids) == 0 || ids[0] != papers[1000].Key() {
+		t.Fatalf("search after the rebuild: %v, want %s first", ids, papers[1000].Key())
+	}
+	if got := wordDF(t, db, "model"); got == 0 {
+		t.Fatal("df(model) after EndBulk: 0")
+	}
+	if _, err := os.Stat(side); !os.IsNotExist(err) || sideState(t, db) != "" {
+		t.Fatalf("side file %s after EndBulk: stat %v, store_state %q", side, err, sideState(t, db))
 	}
 }
 
