@@ -243,6 +243,48 @@ func TestCloseWithOpenTransaction(t *testing.T) {
 	}
 }
 
+// TestCloseDuringWrite: Close from another goroutine while a BulkWriter is writing waits
+// for the Write in progress, rolls its transaction back and closes; the writer's next
+// call fails with an error (run with -race, this also checks the handover).
+func TestCloseDuringWrite(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openBulkFile(t, "closing.db")
+	batches := make([]*PreparedPapers, 30)
+	for i := range batches {
+		batches[i] = mustPrepare(t, benchGen.Papers(300*i, 300))
+	}
+	bw := db.NewBulkWriter(1 << 30) // never commits on its own
+	first, closed := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		for i, b := range batches {
+			if _, err := bw.Write(ctx, b); err != nil {
+				done <- err
+				return
+			}
+			if i == 0 {
+				close(first)
+			}
+		}
+		<-closed
+		_, err := bw.Commit(ctx)
+		done <- err
+	}()
+	<-first
+	if err := within(t, "Close during a Write", db.Close); err != nil {
+		t.Fatal(err)
+	}
+	close(closed)
+	select {
+	case err := <-done:
+		if !errors.Is(err, errBulkClosed) && (err == nil || !strings.Contains(err.Error(), "database is closed")) {
+			t.Fatalf("the writer after Close: %v, want %v", err, errBulkClosed)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the writer is still running a minute after Close")
+	}
+}
+
 // TestEndBulkCanceled: EndBulk with a canceled context (cmd import cancels it when a batch
 // fails) still copies the side index in and restores the normal index settings; the word
 // counts it could not write stay pending, and Close writes them.

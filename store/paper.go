@@ -264,10 +264,6 @@ func (bw *BulkWriter) Write(ctx context.Context, b *PreparedPapers) (paperboy.Up
 	if b == nil || len(b.prep) == 0 {
 		return paperboy.UpsertStats{}, nil
 	}
-	if bw.w != nil && bw.closed() {
-		bw.w = nil
-		return paperboy.UpsertStats{}, errBulkClosed
-	}
 	if bw.w == nil {
 		w, err := bw.db.beginWriter(ctx)
 		if err != nil {
@@ -278,7 +274,16 @@ func (bw *BulkWriter) Write(ctx context.Context, b *PreparedPapers) (paperboy.Up
 		bw.db.bulkMu.Unlock()
 		bw.w = w
 	}
-	if err := bw.w.write(b); err != nil {
+	w := bw.w
+	w.use.Lock()
+	if w.ended {
+		w.use.Unlock()
+		bw.w = nil
+		return paperboy.UpsertStats{}, errBulkClosed
+	}
+	err := w.write(b)
+	w.use.Unlock()
+	if err != nil {
 		bw.Rollback()
 		return paperboy.UpsertStats{}, wrapErr("upsert papers", err)
 	}
@@ -309,7 +314,7 @@ func (bw *BulkWriter) Rollback() {
 }
 
 // take ends bw's hold on its open transaction and returns it; nil when there is none or
-// when Close has already rolled it back.
+// when Close has taken it (to roll it back).
 func (bw *BulkWriter) take() *txWriter {
 	w := bw.w
 	if w == nil {
@@ -319,17 +324,27 @@ func (bw *BulkWriter) take() *txWriter {
 	bw.db.bulkMu.Lock()
 	defer bw.db.bulkMu.Unlock()
 	if bw.db.bulkTx != w {
-		return nil // Close rolled it back
+		return nil
 	}
 	bw.db.bulkTx = nil
 	return w
 }
 
-// closed reports whether Close rolled back bw's open transaction.
-func (bw *BulkWriter) closed() bool {
-	bw.db.bulkMu.Lock()
-	defer bw.db.bulkMu.Unlock()
-	return bw.db.bulkTx != bw.w
+// rollbackBulk rolls back a BulkWriter's open transaction, if any, for Close: after a
+// Write in progress (from another goroutine) has finished.
+func (db *DB) rollbackBulk() {
+	db.bulkMu.Lock()
+	w := db.bulkTx
+	db.bulkTx = nil
+	db.bulkMu.Unlock()
+	if w == nil {
+		return
+	}
+	w.use.Lock()
+	defer w.use.Unlock()
+	if !w.ended {
+		w.rollback()
+	}
 }
 
 // errBulkClosed: the store was closed while a BulkWriter's transaction was open.
@@ -358,6 +373,12 @@ type txWriter struct {
 	// counter holds the corrections (duplicates, updates).
 	counted  *wordCounter // from txCounters; back to the pool once merged or dropped
 	counting sync.WaitGroup
+
+	// use is held by a BulkWriter's Write and by Close's rollback (rollbackBulk), so the
+	// two never run at once; ended is set (under use, for a BulkWriter's transaction) by
+	// commit and rollback.
+	use   sync.Mutex
+	ended bool
 }
 
 func (db *DB) beginWriter(ctx context.Context) (*txWriter, error) {
@@ -424,6 +445,7 @@ func (w *txWriter) endSide(committed bool) {
 }
 
 func (w *txWriter) rollback() {
+	w.ended = true
 	w.counting.Wait()
 	putTxCounter(w.counted)
 	w.counted = nil
@@ -435,6 +457,7 @@ func (w *txWriter) rollback() {
 // commit writes word counts when they are due, commits, and records the counts as
 // pending; merging them runs beside the next transaction's SQL (settledWords waits).
 func (w *txWriter) commit(ctx context.Context) (paperboy.UpsertStats, error) {
+	w.ended = true
 	db := w.db
 	w.counting.Wait()
 	counts := w.counted

@@ -127,13 +127,7 @@ func (db *DB) Close() error {
 	// A BulkWriter's open transaction holds the only writer connection, which the
 	// pending word counts below need: roll it back (the store stays as it was after the
 	// import's last commit, as when a Write fails).
-	db.bulkMu.Lock()
-	w := db.bulkTx
-	db.bulkTx = nil
-	db.bulkMu.Unlock()
-	if w != nil {
-		w.rollback()
-	}
+	db.rollbackBulk()
 	db.abortSide()
 	var errs []error
 	if db.write != nil && db.hasPendingWords() {
