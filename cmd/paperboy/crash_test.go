@@ -24,20 +24,13 @@ import (
 // points and restarts it, and checks that every (paper, channel) pair was posted exactly
 // once across 5 channels.
 func TestCrashDeliversEachPaperOnce(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary; skipped with -short")
-	}
 	const (
 		nPapers  = 500
 		channels = 5
 		kills    = 6
 	)
+	bin := testBinary(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "paperboy")
-	build := exec.Command("go", "build", "-tags", "sqlite_fts5 paperboytest", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
 
 	srv := bottest.NewServer(uint64(time.Now().UnixNano()))
 	srv.FaultRate = 0.004 // rejected: 429 with Retry-After or 500 (the storm test in bot/ covers 30 %)

@@ -80,6 +80,9 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if m.Getenv(mallocTunedEnv) == "1" {
+		m.logger(cfg).Debug("import started again with glibc malloc tuned", "GLIBC_TUNABLES", m.Getenv("GLIBC_TUNABLES"))
+	}
 	in, err := m.stdinOrFile(pos[0])
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
