@@ -375,8 +375,9 @@ type txWriter struct {
 	counting sync.WaitGroup
 
 	// use is held by a BulkWriter's Write and by Close's rollback (rollbackBulk), so the
-	// two never run at once; ended is set (under use, for a BulkWriter's transaction) by
-	// commit and rollback.
+	// two never run at once. ended is set by commit and rollback. A BulkWriter's open
+	// transaction is ended either by Close (which found it in DB.bulkTx) or by its writer
+	// (after take removed it from there), never by both.
 	use   sync.Mutex
 	ended bool
 }

@@ -13,8 +13,8 @@ import "strings"
 //
 // FTS5's in-memory term hash is tens of MB read at random for every token, and on 4 KB
 // pages most of those reads also miss the TLB. With both settings sqlite3Fts5HashWrite
-// took 15% fewer CPU samples and the whole import about 6% less CPU time (BENCHMARKS.md,
-// session 10); peak RSS at 1M lines stayed at 254–257 MB. Elsewhere (musl, a static
+// took 15% fewer CPU samples, and the import was faster in 14 of 18 pairs, typically by
+// 3–5% (BENCHMARKS.md, session 10); peak RSS at 1M lines stayed at 254–257 MB. Elsewhere (musl, a static
 // binary, THP "never") glibc ignores or cannot act on them, and nothing changes.
 const mallocTunables = "glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1"
 

@@ -46,7 +46,7 @@ var (
 )
 
 // testBinary builds paperboy (with the test adapter) once per test process and returns
-// its path; the file is left in the system's temp directory for later tests.
+// its path (TestMain removes it).
 func testBinary(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
