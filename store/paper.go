@@ -340,11 +340,10 @@ func (db *DB) rollbackBulk() {
 	if w == nil {
 		return
 	}
+	// Its writer ends it only after take, which now finds it gone: Close alone ends it.
 	w.use.Lock()
 	defer w.use.Unlock()
-	if !w.ended {
-		w.rollback()
-	}
+	w.rollback()
 }
 
 // errBulkClosed: the store was closed while a BulkWriter's transaction was open.
