@@ -210,7 +210,8 @@ func (a *Adapter) authTest(ctx context.Context) error {
 	a.mu.Lock()
 	a.botUser, a.botID = res.UserID, res.BotID
 	a.mu.Unlock()
-	a.log.Info("slack connected", slog.String("team", res.Team), slog.String("bot_user", res.UserID), slog.String("mode", a.opts.Mode))
+	// Not "connected" yet: Socket Mode logs that when its websocket is open.
+	a.log.Info("slack bot token ok", slog.String("team", res.Team), slog.String("bot_user", res.UserID), slog.String("mode", a.opts.Mode))
 	return nil
 }
 
