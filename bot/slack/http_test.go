@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,6 +26,7 @@ type recorder struct {
 	events []bot.Event
 	cmds   []bot.Command
 	reply  func(context.Context, bot.Command) bot.Reply
+	on     func(context.Context, bot.Event) // runs for each event, when set
 	got    chan struct{}
 }
 
@@ -40,10 +42,13 @@ func (r *recorder) HandleCommand(ctx context.Context, c bot.Command) bot.Reply {
 	return bot.Reply{Text: "you said **" + c.Text + "**"}
 }
 
-func (r *recorder) HandleEvent(_ context.Context, e bot.Event) {
+func (r *recorder) HandleEvent(ctx context.Context, e bot.Event) {
 	r.mu.Lock()
 	r.events = append(r.events, e)
 	r.mu.Unlock()
+	if r.on != nil {
+		r.on(ctx, e)
+	}
 	select {
 	case r.got <- struct{}{}:
 	default:
@@ -233,6 +238,41 @@ func TestHTTPInteractivity(t *testing.T) {
 	e := rec.waitEvents(t, 1)[0]
 	if e.Kind != bot.EventButton || e.Action != "upvote" || e.Value != "2401.01234" || e.Channel != "C1" || e.MessageID != "100.1" || e.User != "U1" {
 		t.Errorf("event = %+v, want an upvote button on C1/100.1 by U1", e)
+	}
+}
+
+// TestHTTPClickAnswer checks that a button event can answer the clicker: an ephemeral
+// message through the payload's response_url that leaves the post in place.
+func TestHTTPClickAnswer(t *testing.T) {
+	rec := newRecorder()
+	errc := make(chan error, 1)
+	rec.on = func(ctx context.Context, e bot.Event) {
+		if e.Respond == nil {
+			errc <- errors.New("button event without Respond")
+			return
+		}
+		errc <- e.Respond(ctx, bot.Reply{Text: "Upvoted **P**.", InChannel: true})
+	}
+	a, fake := startHTTP(t, rec)
+	payload, _ := json.Marshal(slackfake.BlockAction("U1", "C1", "100.1", "upvote", "", fake.ResponseURL("click")))
+	body := url.Values{"payload": {string(payload)}}.Encode()
+	if code, _ := post(t, a, PathInteractivity, slackfake.Sign(secret, time.Now(), []byte(body)), body); code != http.StatusOK {
+		t.Fatalf("status %d, want 200", code)
+	}
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Fatalf("Respond: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no button event after 5s")
+	}
+	if len(fake.Responses()) != 1 {
+		t.Fatalf("response_url posts = %+v, want 1", fake.Responses())
+	}
+	r := fake.Responses()[0]
+	if r.ID != "click" || r.ResponseType != "ephemeral" || r.Text != "Upvoted *P*." || r.ReplaceOriginal == nil || *r.ReplaceOriginal {
+		t.Errorf("answer = %+v (replace_original %v), want an ephemeral \"Upvoted *P*.\" with replace_original false", r, r.ReplaceOriginal)
 	}
 }
 

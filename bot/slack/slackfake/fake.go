@@ -50,6 +50,9 @@ type Response struct {
 	ResponseType string          `json:"response_type"`
 	Text         string          `json:"text"`
 	Blocks       json.RawMessage `json:"blocks"`
+	// ReplaceOriginal is replace_original as sent (nil when absent): false adds a message,
+	// true replaces the one that carried the button.
+	ReplaceOriginal *bool `json:"replace_original"`
 }
 
 // Server is the fake. Create it with New; it stops when the test ends.
