@@ -110,6 +110,10 @@ type Event struct {
 	Value     string // button value (paper id for per-result buttons)
 	Text      string // thread reply text
 	At        time.Time
+	// Respond answers the user who acted, visible to them only (Slack: the interaction's
+	// response_url, ephemeral; Discord: an ephemeral interaction reply). Adapters set it
+	// for button clicks; nil when the platform has no such answer, and the bot is silent.
+	Respond func(ctx context.Context, r Reply) error
 }
 
 // Optional capabilities, found by type assertion on the Adapter.

@@ -67,6 +67,9 @@ func (b *Bot) HandleEvent(ctx context.Context, e Event) {
 		}
 	}()
 	if err := b.handleEvent(ctx, e); err != nil {
+		if e.Kind == EventButton {
+			b.tell(ctx, e, paperboy.ErrorMessage(err))
+		}
 		level := slog.LevelWarn
 		if paperboy.ErrorCode(err) == paperboy.EINTERNAL {
 			level = slog.LevelError
@@ -138,7 +141,11 @@ func (b *Bot) handleEvent(ctx context.Context, e Event) error {
 			changed, err = b.cfg.Social.AddReply(ctx, key, msgID, post.PaperID, e.User)
 		}
 	case EventButton:
-		changed, err = b.button(ctx, e, post, vote)
+		var note string
+		changed, note, err = b.button(ctx, e, post, vote)
+		if err == nil {
+			b.tell(ctx, e, note)
+		}
 	}
 	if err != nil || !changed || post.MessageID == "" {
 		return err
@@ -147,43 +154,119 @@ func (b *Bot) handleEvent(ctx context.Context, e Event) error {
 	return nil
 }
 
-// button handles a button click on a post or a result.
-func (b *Bot) button(ctx context.Context, e Event, post paperboy.PostRecord, vote paperboy.Vote) (bool, error) {
+// voteButtons are the buttons that cast a vote: value, confirmation (%s: the paper), noun,
+// button label.
+var voteButtons = map[string]struct {
+	value              int
+	done, noun, button string
+}{
+	"upvote":       {1, "Upvoted %s.", "upvote", "Upvote"},
+	"downvote":     {-1, "Downvoted %s.", "downvote", "Downvote"},
+	"not_relevant": {-1, "Marked %s as not relevant (a downvote).", "not-relevant vote", "Not relevant"},
+}
+
+// button handles a button click on a post or a result and returns what to tell the user.
+//
+// A vote button sets the user's one vote on the paper in the channel. Clicking it again
+// takes back a vote cast by button or thread reply; a vote cast by reaction stays while
+// the reaction shows on the post (removing the reaction takes it back), so the post never
+// shows a reaction that does not count. A vote of the other sign is replaced.
+func (b *Bot) button(ctx context.Context, e Event, post paperboy.PostRecord, vote paperboy.Vote) (bool, string, error) {
 	vote.Via = paperboy.ViaButton
-	switch e.Action {
-	case "upvote", "downvote":
-		vote.Value = 1
-		if e.Action == "downvote" {
-			vote.Value = -1
-		}
-		// A second click on the same button takes the vote back.
+	if vb, ok := voteButtons[e.Action]; ok {
+		vote.Value = vb.value
+		title := b.paperTitle(ctx, post.PaperID)
 		cur, err := b.cfg.Social.FindVote(ctx, vote.PaperID, vote.Channel, vote.User)
-		if err == nil && cur.Value == vote.Value {
-			return b.cfg.Social.RemoveVote(ctx, paperboy.Vote{PaperID: vote.PaperID, Channel: vote.Channel, User: vote.User})
-		}
 		if err != nil && paperboy.ErrorCode(err) != paperboy.ENOTFOUND {
-			return false, err
+			return false, "", err
 		}
-		return b.cfg.Social.CastVote(ctx, vote)
-	case "not_relevant":
-		vote.Value = -1
-		return b.cfg.Social.CastVote(ctx, vote)
+		had := err == nil
+		switch {
+		case had && cur.Value == vote.Value && cur.Via == paperboy.ViaReaction:
+			return false, fmt.Sprintf("You already %svoted %s with a %s reaction, so your vote stays as it is. "+
+				"Remove the reaction to take it back.", signWord(vote.Value), title, voteEmoji(vote.Value)), nil
+		case had && cur.Value == vote.Value:
+			removed, err := b.cfg.Social.RemoveVote(ctx, paperboy.Vote{PaperID: vote.PaperID, Channel: vote.Channel, User: vote.User})
+			return removed, fmt.Sprintf("Took back your %s on %s. Click **%s** again to vote again.", vb.noun, title, vb.button), err
+		}
+		changed, err := b.cfg.Social.CastVote(ctx, vote)
+		if err != nil {
+			return false, "", err
+		}
+		note := fmt.Sprintf(vb.done, title)
+		if had {
+			note += fmt.Sprintf(" It replaces your %svote: one vote per paper.", signWord(cur.Value))
+		}
+		note += fmt.Sprintf(" Click **%s** again to take it back.", vb.button)
+		if had && cur.Via == paperboy.ViaReaction {
+			note += fmt.Sprintf(" Your %s reaction stays on the post but no longer counts.", voteEmoji(cur.Value))
+		}
+		return changed, note, nil
+	}
+	switch e.Action {
 	case "read_later":
-		_, err := b.cfg.Social.AddToReadingList(ctx, paperboy.ChannelKey(e.Platform, e.User), post.PaperID)
-		return false, err
+		added, err := b.cfg.Social.AddToReadingList(ctx, paperboy.ChannelKey(e.Platform, e.User), post.PaperID)
+		if err != nil {
+			return false, "", err
+		}
+		title := b.paperTitle(ctx, post.PaperID)
+		if !added {
+			return false, title + " is already in your reading list (`/papers readlist`).", nil
+		}
+		return false, "Added " + title + " to your reading list (`/papers readlist`).", nil
 	case "share":
 		p, err := b.cfg.Papers.FindPaper(ctx, post.PaperID)
 		if err != nil {
-			return false, err
+			return false, "", err
 		}
 		r, err := b.share(ctx, Command{Platform: e.Platform, Channel: e.Channel, User: e.User}, p)
 		if err != nil {
-			return false, err
+			return false, "", err
 		}
 		b.log.Info("bot: share button", slog.String("paper_id", p.ID), slog.String("reply", r.Text))
-		return false, nil
+		return false, r.Text, nil
 	}
-	return false, nil
+	return false, "", nil
+}
+
+// paperTitle is a paper's linked title for a confirmation, or its id.
+func (b *Bot) paperTitle(ctx context.Context, id string) string {
+	p, err := b.cfg.Papers.FindPaper(ctx, id)
+	if err != nil {
+		return id
+	}
+	return Link(p.Title, p.URL())
+}
+
+func signWord(v int) string {
+	if v < 0 {
+		return "down"
+	}
+	return "up"
+}
+
+func voteEmoji(v int) string {
+	if v < 0 {
+		return "👎"
+	}
+	return "👍"
+}
+
+// tell answers the user who acted, only them, where the platform can (Event.Respond). It
+// does not hold up the next event.
+func (b *Bot) tell(ctx context.Context, e Event, text string) {
+	if e.Respond == nil || strings.TrimSpace(text) == "" {
+		return
+	}
+	b.bg.Add(1)
+	go func() {
+		defer b.bg.Done()
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+		defer cancel()
+		if err := e.Respond(rctx, Reply{Text: text}); err != nil {
+			b.log.Warn("bot: answer to a click failed", slog.String("action", e.Action), slog.String("reason", ClassifySend(err).Reason))
+		}
+	}()
 }
 
 // editState throttles the edits of one post.

@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -213,5 +214,117 @@ func TestEditKeepsPost(t *testing.T) {
 	}
 	if p.Summary == "" || p.Key != bot.DeliveryKey(d.ID) || p.Tally.Up != 1 {
 		t.Errorf("edit: got summary %q, key %q, tally %+v, want a summary, key %s and ▲1", p.Summary, p.Key, p.Tally, bot.DeliveryKey(d.ID))
+	}
+}
+
+// clickBot returns a bot on a store with post m1 in test:c, and a maker of distinct
+// events on it: a button click (what: the action) or a reaction (what: the emoji).
+func clickBot(t *testing.T) (*store.DB, *bot.Bot, func(user, kind, what string) bot.Event) {
+	t.Helper()
+	at := time.Date(2025, 3, 5, 12, 0, 0, 0, time.UTC)
+	now := func() time.Time { return at }
+	db := socialStore(t, now)
+	b := bot.New(bot.Config{Papers: db, Subs: db, Social: db, Outbox: db, Now: now})
+	n := 0
+	return db, b, func(user, kind, what string) bot.Event {
+		n++
+		e := bot.Event{ID: fmt.Sprint("E", n), Kind: kind, Platform: "test", Channel: "c", MessageID: "m1", User: user}
+		if kind == bot.EventButton {
+			e.Action = what
+		} else {
+			e.Reaction = what
+		}
+		return e
+	}
+}
+
+// TestButtonVotes walks through the vote buttons' semantics: a click sets the user's one
+// vote; a second click on the same button takes back a button vote but keeps a vote whose
+// reaction still shows; the other button replaces the vote. The tally is checked after
+// each step (it does not need Event.Respond, so it also describes the old behaviour).
+func TestButtonVotes(t *testing.T) {
+	ctx := context.Background()
+	db, b, event := clickBot(t)
+	do := func(user, kind, what string) { b.HandleEvent(ctx, event(user, kind, what)) }
+	steps := []struct {
+		name             string
+		user, kind, what string
+		up, down         int
+	}{
+		{"u1 clicks Upvote", "u1", bot.EventButton, "upvote", 1, 0},
+		{"u1 clicks Upvote again: taken back", "u1", bot.EventButton, "upvote", 0, 0},
+		{"u2 reacts 👍", "u2", bot.EventReactionAdded, "+1", 1, 0},
+		{"u2 clicks Upvote: the reaction's vote stays", "u2", bot.EventButton, "upvote", 1, 0},
+		{"u2 removes 👍: vote gone", "u2", bot.EventReactionRemoved, "+1", 0, 0},
+		{"u3 reacts 👎", "u3", bot.EventReactionAdded, "-1", 0, 1},
+		{"u3 clicks Upvote: replaced", "u3", bot.EventButton, "upvote", 1, 0},
+		{"u3 removes 👎: the button vote stays", "u3", bot.EventReactionRemoved, "-1", 1, 0},
+		{"u3 clicks Not relevant: replaced", "u3", bot.EventButton, "not_relevant", 0, 1},
+		{"u3 clicks Not relevant again: taken back", "u3", bot.EventButton, "not_relevant", 0, 0},
+	}
+	for _, s := range steps {
+		do(s.user, s.kind, s.what)
+		tl, err := db.Tally(ctx, "2401.04088", "test:c")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tl.Up != s.up || tl.Down != s.down {
+			t.Errorf("%s: got ▲%d ▼%d, want ▲%d ▼%d", s.name, tl.Up, tl.Down, s.up, s.down)
+		}
+	}
+}
+
+// TestButtonConfirmations checks that every click is answered to the clicker alone
+// (Event.Respond), saying what happened to their vote or reading list.
+func TestButtonConfirmations(t *testing.T) {
+	ctx := context.Background()
+	_, b, event := clickBot(t)
+	var mu sync.Mutex
+	var got []bot.Reply
+	do := func(user, kind, what string) string {
+		t.Helper()
+		e := event(user, kind, what)
+		e.Respond = func(_ context.Context, r bot.Reply) error { mu.Lock(); got = append(got, r); mu.Unlock(); return nil }
+		mu.Lock()
+		before := len(got)
+		mu.Unlock()
+		b.HandleEvent(ctx, e)
+		b.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case kind != bot.EventButton && len(got) != before:
+			t.Errorf("%s %s: answered %+v, want no answer to a reaction", user, what, got[before:])
+		case kind == bot.EventButton && len(got) != before+1:
+			t.Fatalf("%s %s: got %d answers, want 1", user, what, len(got)-before)
+		case kind == bot.EventButton:
+			if r := got[before]; r.InChannel {
+				t.Errorf("%s %s: answer is in channel, want only the clicker to see it", user, what)
+			}
+			return got[before].Text
+		}
+		return ""
+	}
+	title := "[Mixtral of Experts](https://arxiv.org/abs/2401.04088)"
+	tests := []struct {
+		user, kind, what string
+		want             []string // substrings of the answer
+	}{
+		{"u1", bot.EventButton, "upvote", []string{"Upvoted " + title, "again to take it back"}},
+		{"u1", bot.EventButton, "upvote", []string{"Took back your upvote on " + title}},
+		{"u2", bot.EventReactionAdded, "+1", nil},
+		{"u2", bot.EventButton, "upvote", []string{"already upvoted " + title + " with a 👍 reaction", "Remove the reaction"}},
+		{"u2", bot.EventButton, "not_relevant", []string{"Marked " + title + " as not relevant", "replaces your upvote",
+			"👍 reaction stays on the post but no longer counts"}},
+		{"u2", bot.EventButton, "read_later", []string{"Added " + title + " to your reading list"}},
+		{"u2", bot.EventButton, "read_later", []string{"already in your reading list"}},
+	}
+	for _, tc := range tests {
+		text := do(tc.user, tc.kind, tc.what)
+		for _, w := range tc.want {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s %s: got %q, want it to contain %q", tc.user, tc.what, text, w)
+			}
+		}
 	}
 }

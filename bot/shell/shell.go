@@ -230,11 +230,18 @@ func (a *Adapter) HandleLine(ctx context.Context, h bot.Handler, line string) {
 		if a.known(m[2]) {
 			e := base
 			e.Kind, e.MessageID, e.Action = bot.EventButton, m[2], m[3]
+			e.Respond = a.reply
 			h.HandleEvent(ctx, e)
 		}
 	default:
 		a.command(ctx, h, line)
 	}
+}
+
+// reply prints a later answer to a command, or the answer to a button click.
+func (a *Adapter) reply(_ context.Context, r bot.Reply) error {
+	a.write("bot> " + indent(bot.PlainText(r.Text), "     "))
+	return nil
 }
 
 // known reports whether id is a message of this chat, telling the user when it is not.
@@ -257,11 +264,7 @@ func (a *Adapter) command(ctx context.Context, h bot.Handler, line string) {
 	text = strings.TrimPrefix(text, "/")
 	c := bot.Command{
 		Platform: Platform, Channel: a.opts.Channel, User: a.opts.User, UserName: a.opts.User,
-		Text: text, IsAdmin: a.opts.Admin,
-		Respond: func(_ context.Context, r bot.Reply) error {
-			a.write("bot> " + indent(bot.PlainText(r.Text), "     "))
-			return nil
-		},
+		Text: text, IsAdmin: a.opts.Admin, Respond: a.reply,
 	}
 	cctx, cancel := context.WithTimeout(ctx, a.opts.AckTimeout)
 	defer cancel()

@@ -342,9 +342,10 @@ func TestDuplicateEvent(t *testing.T) {
 	if tl := h.tally("2402.05109"); tl.Replies != 1 {
 		t.Errorf("replies after redelivery: got %d, want 1", tl.Replies)
 	}
-	// Read later.
-	h.say("click #1 read_later")
+	// Read later; every click is answered.
+	wantContains(t, h.say("click #1 read_later"), "bot> Added Hydra: Sequentially-Dependent Draft Heads", "to your reading list")
 	wantContains(t, h.say("/papers readlist"), "1. Hydra: Sequentially-Dependent Draft Heads")
+	wantContains(t, h.say("click #1 upvote"), "bot> Upvoted Hydra", "Click Upvote again to take it back.")
 }
 
 func TestHelpAndMistakes(t *testing.T) {

@@ -91,11 +91,25 @@ func (q *events) eventCallback(ctx context.Context, cb eventCallback, retry int)
 	q.push(ctx, e)
 }
 
-// interaction handles a block_actions payload (already acknowledged).
+// interaction handles a block_actions payload (already acknowledged). The bot answers a
+// click through the payload's response_url, as a new message only the clicker sees.
 func (q *events) interaction(ctx context.Context, in interaction) {
 	for _, e := range translateInteraction(in, q.a.now()) {
+		if url := in.ResponseURL; url != "" {
+			e.Respond = func(ctx context.Context, r bot.Reply) error {
+				r.InChannel = false
+				return q.a.postResponse(ctx, url, clickAnswer{message: renderReply(r)})
+			}
+		}
 		q.push(ctx, e)
 	}
+}
+
+// clickAnswer is a response_url message answering a click: replace_original false keeps
+// the post (with its buttons) and adds the ephemeral answer below it.
+type clickAnswer struct {
+	message
+	ReplaceOriginal bool `json:"replace_original"`
 }
 
 // command runs a slash command and returns the answer to send within Slack's 3 seconds.
@@ -150,7 +164,12 @@ func (a *Adapter) command(ctx context.Context, h bot.Handler, sc slashCommand) m
 
 // respond posts a reply to a response_url (valid for 30 minutes, a few uses).
 func (a *Adapter) respond(ctx context.Context, url string, r bot.Reply) error {
-	body, err := json.Marshal(renderReply(r))
+	return a.postResponse(ctx, url, renderReply(r))
+}
+
+// postResponse posts a message to a response_url.
+func (a *Adapter) postResponse(ctx context.Context, url string, m any) error {
+	body, err := json.Marshal(m)
 	if err != nil {
 		return bot.Permanent("invalid_blocks", fmt.Errorf("slack: response_url: %w", err))
 	}

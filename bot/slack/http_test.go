@@ -3,7 +3,10 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,6 +17,7 @@ import (
 	"github.com/paperboy-bot/paperboy"
 	"github.com/paperboy-bot/paperboy/bot"
 	"github.com/paperboy-bot/paperboy/bot/slack/slackfake"
+	"github.com/paperboy-bot/paperboy/internal/replay"
 )
 
 // recorder is a bot.Handler that records what the adapter delivers.
@@ -22,6 +26,7 @@ type recorder struct {
 	events []bot.Event
 	cmds   []bot.Command
 	reply  func(context.Context, bot.Command) bot.Reply
+	on     func(context.Context, bot.Event) // runs for each event, when set
 	got    chan struct{}
 }
 
@@ -37,10 +42,13 @@ func (r *recorder) HandleCommand(ctx context.Context, c bot.Command) bot.Reply {
 	return bot.Reply{Text: "you said **" + c.Text + "**"}
 }
 
-func (r *recorder) HandleEvent(_ context.Context, e bot.Event) {
+func (r *recorder) HandleEvent(ctx context.Context, e bot.Event) {
 	r.mu.Lock()
 	r.events = append(r.events, e)
 	r.mu.Unlock()
+	if r.on != nil {
+		r.on(ctx, e)
+	}
 	select {
 	case r.got <- struct{}{}:
 	default:
@@ -233,6 +241,41 @@ func TestHTTPInteractivity(t *testing.T) {
 	}
 }
 
+// TestHTTPClickAnswer checks that a button event can answer the clicker: an ephemeral
+// message through the payload's response_url that leaves the post in place.
+func TestHTTPClickAnswer(t *testing.T) {
+	rec := newRecorder()
+	errc := make(chan error, 1)
+	rec.on = func(ctx context.Context, e bot.Event) {
+		if e.Respond == nil {
+			errc <- errors.New("button event without Respond")
+			return
+		}
+		errc <- e.Respond(ctx, bot.Reply{Text: "Upvoted **P**.", InChannel: true})
+	}
+	a, fake := startHTTP(t, rec)
+	payload, _ := json.Marshal(slackfake.BlockAction("U1", "C1", "100.1", "upvote", "", fake.ResponseURL("click")))
+	body := url.Values{"payload": {string(payload)}}.Encode()
+	if code, _ := post(t, a, PathInteractivity, slackfake.Sign(secret, time.Now(), []byte(body)), body); code != http.StatusOK {
+		t.Fatalf("status %d, want 200", code)
+	}
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Fatalf("Respond: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no button event after 5s")
+	}
+	if len(fake.Responses()) != 1 {
+		t.Fatalf("response_url posts = %+v, want 1", fake.Responses())
+	}
+	r := fake.Responses()[0]
+	if r.ID != "click" || r.ResponseType != "ephemeral" || r.Text != "Upvoted *P*." || r.ReplaceOriginal == nil || *r.ReplaceOriginal {
+		t.Errorf("answer = %+v (replace_original %v), want an ephemeral \"Upvoted *P*.\" with replace_original false", r, r.ReplaceOriginal)
+	}
+}
+
 func TestHTTPCommands(t *testing.T) {
 	rec := newRecorder()
 	release := make(chan struct{})
@@ -291,5 +334,100 @@ func TestHTTPCommands(t *testing.T) {
 	}
 	if r := got["r2"]; r.Text != "slow answer" || r.ResponseType != "in_channel" {
 		t.Errorf("late answer = %+v, want the slow answer in channel", r)
+	}
+}
+
+// TestHTTPReplay sends byte-identical signed requests twice (the second also with the
+// signature's hex digits in upper case, which verifies alike) to every signed endpoint:
+// each is processed once, the copies are answered 200 and logged as replays.
+func TestHTTPReplay(t *testing.T) {
+	rec := newRecorder()
+	logs := &logRecorder{}
+	a, fake := startHTTP(t, rec, func(o *Options) { o.Log = slog.New(logs) })
+	now := time.Now()
+
+	cmd := slackfake.Form(slackfake.SlashCommand("U1", "C1", "subscribe cat:cs.LG", fake.ResponseURL("r1")))
+	payload, _ := json.Marshal(slackfake.BlockAction("U1", "C1", "100.1", "upvote", "2401.01234", fake.ResponseURL("x")))
+	click := url.Values{"payload": {string(payload)}}.Encode()
+	ev, _ := json.Marshal(slackfake.EventCallback("EvR1", slackfake.Reaction("reaction_added", "U2", "C1", "100.1", "+1")))
+	tests := map[string]struct {
+		path, body string
+		processed  func() int
+	}{
+		"slash command": {PathCommands, cmd, func() int { rec.mu.Lock(); defer rec.mu.Unlock(); return len(rec.cmds) }},
+		"interactivity": {PathInteractivity, click, func() int { return countKind(rec.Events(), bot.EventButton) }},
+		"events":        {PathEvents, string(ev), func() int { return countKind(rec.Events(), bot.EventReactionAdded) }},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			h := slackfake.Sign(secret, now, []byte(tc.body))
+			upper := slackfake.Sign(secret, now, []byte(tc.body))
+			upper.Set("X-Slack-Signature", "v0="+strings.ToUpper(strings.TrimPrefix(upper.Get("X-Slack-Signature"), "v0=")))
+			before := len(logs.Lines("slack request replayed"))
+			if code, resp := post(t, a, tc.path, h, tc.body); code != http.StatusOK {
+				t.Fatalf("first: status %d %q, want 200", code, resp)
+			}
+			for _, hh := range []http.Header{h, upper} {
+				code, resp := post(t, a, tc.path, hh, tc.body)
+				if code != http.StatusOK {
+					t.Errorf("replay: status %d %q, want 200", code, resp)
+				}
+				if tc.path == PathCommands && !strings.Contains(resp, replayText) {
+					t.Errorf("replayed command: got %q, want the note %q", resp, replayText)
+				}
+			}
+			if tc.path != PathCommands {
+				rec.waitEvents(t, 1)
+				time.Sleep(50 * time.Millisecond) // let a wrongly accepted copy arrive
+			}
+			if n := tc.processed(); n != 1 {
+				t.Errorf("processed %d times, want 1", n)
+			}
+			if n := len(logs.Lines("slack request replayed")) - before; n != 2 {
+				t.Errorf("replays logged: got %d, want 2", n)
+			}
+		})
+	}
+}
+
+func countKind(es []bot.Event, kind string) int {
+	n := 0
+	for _, e := range es {
+		if e.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+// TestHTTPReplayGuardFull checks the documented answer when the guard is full: 503, not
+// processed, and a request signed after the oldest left the window passes again.
+func TestHTTPReplayGuardFull(t *testing.T) {
+	rec := newRecorder()
+	at := time.Now()
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return at }
+	a, fake := startHTTP(t, rec, func(o *Options) { o.Now = clock })
+	a.replays = replay.New(signatureWindow, 2, clock)
+	run := func(text string, signed time.Time) int {
+		body := slackfake.Form(slackfake.SlashCommand("U1", "C1", text, fake.ResponseURL("r")))
+		code, _ := post(t, a, PathCommands, slackfake.Sign(secret, signed, []byte(body)), body)
+		return code
+	}
+	for i, want := range []int{http.StatusOK, http.StatusOK, http.StatusServiceUnavailable} {
+		if code := run(fmt.Sprint("help ", i), at.Add(-4*time.Minute+time.Duration(i)*time.Second)); code != want {
+			t.Errorf("request %d: status %d, want %d", i, code, want)
+		}
+	}
+	rec.mu.Lock()
+	if n := len(rec.cmds); n != 2 {
+		t.Errorf("processed %d commands, want 2", n)
+	}
+	rec.mu.Unlock()
+	mu.Lock()
+	at = at.Add(61 * time.Second) // the first request's signature has expired
+	mu.Unlock()
+	if code := run("help again", at); code != http.StatusOK {
+		t.Errorf("after expiry: status %d, want 200", code)
 	}
 }

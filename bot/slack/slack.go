@@ -20,6 +20,7 @@ import (
 
 	"github.com/paperboy-bot/paperboy"
 	"github.com/paperboy-bot/paperboy/bot"
+	"github.com/paperboy-bot/paperboy/internal/replay"
 )
 
 // Connection modes.
@@ -62,6 +63,7 @@ type Adapter struct {
 	client  *http.Client
 	ln      net.Listener // HTTP mode, bound by New
 	seen    *dedupe
+	replays *replay.Guard // HTTP mode: signed requests of the last 5 minutes
 	admins  *adminCache
 	botUser string // bot user id from auth.test
 	botID   string // bot id (B...) from auth.test
@@ -131,11 +133,12 @@ func New(o Options) (*Adapter, error) {
 		return nil, paperboy.Errorf(paperboy.EINVALID, "slack: mode %q must be %q or %q", o.Mode, ModeSocket, ModeHTTP)
 	}
 	a := &Adapter{
-		opts:   o,
-		log:    o.Log.With(slog.String("platform", "slack")),
-		now:    o.Now,
-		client: o.HTTPClient,
-		seen:   newDedupe(20000, time.Hour),
+		opts:    o,
+		log:     o.Log.With(slog.String("platform", "slack")),
+		now:     o.Now,
+		client:  o.HTTPClient,
+		seen:    newDedupe(20000, time.Hour),
+		replays: replay.New(signatureWindow, replayMax, o.Now),
 	}
 	a.api = slackapi.New(o.BotToken,
 		slackapi.OptionAPIURL(o.APIURL),
@@ -207,7 +210,8 @@ func (a *Adapter) authTest(ctx context.Context) error {
 	a.mu.Lock()
 	a.botUser, a.botID = res.UserID, res.BotID
 	a.mu.Unlock()
-	a.log.Info("slack connected", slog.String("team", res.Team), slog.String("bot_user", res.UserID), slog.String("mode", a.opts.Mode))
+	// Not "connected" yet: Socket Mode logs that when its websocket is open.
+	a.log.Info("slack bot token ok", slog.String("team", res.Team), slog.String("bot_user", res.UserID), slog.String("mode", a.opts.Mode))
 	return nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -20,7 +19,10 @@ import (
 const maxAckPayload = 18 * 1024
 
 // runSocket connects with Socket Mode (apps.connections.open, then a websocket) and
-// acknowledges every envelope promptly.
+// acknowledges every envelope promptly. slack-go retries a failed connection with an
+// exponential backoff (100 ms doubling to 5 minutes, or Slack's Retry-After); an error
+// that retrying cannot fix (a wrong or wrong-kind app token, a missing scope) ends Run
+// with the fix instead.
 func (a *Adapter) runSocket(ctx context.Context, h bot.Handler) error {
 	api := slackapi.New(a.opts.BotToken,
 		slackapi.OptionAPIURL(a.opts.APIURL),
@@ -29,27 +31,88 @@ func (a *Adapter) runSocket(ctx context.Context, h bot.Handler) error {
 	)
 	sm := socketmode.New(api, socketmode.OptionLog(slogWriter{a.log}), socketmode.OptionReadLimit(int64(a.opts.MaxBody)))
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	q := newEvents(a, h)
 	var wg sync.WaitGroup
 	wg.Go(func() { q.run(ctx) })
-	wg.Go(func() { a.socketLoop(ctx, sm, h, q) })
+	wg.Go(func() { a.socketLoop(ctx, sm, h, q, cancel) })
 
 	err := sm.RunContext(ctx)
-	cancel()
+	cause := context.Cause(ctx)
+	cancel(nil)
 	wg.Wait()
+	var fatal *connectError
+	if errors.As(cause, &fatal) {
+		return fatal
+	}
 	if ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled)) {
 		return nil
 	}
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("slack: socket mode (check slack.app_token and that Socket Mode is enabled): %s: %w", classify(err).Reason, err)
+	return newConnectError(err)
+}
+
+// connectError is a Socket Mode connection failure with the likely fix.
+type connectError struct {
+	reason string // Slack's error code, "http 404", "network" ...
+	hint   string // what to do about it
+	fatal  bool   // retrying cannot help
+	err    error
+}
+
+func (e *connectError) Error() string {
+	return "slack: socket mode: apps.connections.open failed (" + e.reason + "): " + e.hint
+}
+
+func (e *connectError) Unwrap() error { return e.err }
+
+// Hints for apps.connections.open failures, by reason (README: Troubleshooting).
+const (
+	hintAppToken     = "slack.app_token is wrong, revoked or expired; generate a new app-level token (Basic Information → App-Level Tokens) with the scope connections:write"
+	hintTokenType    = "slack.app_token is not an app-level token; use the xapp- token from Basic Information → App-Level Tokens, not the bot (xoxb-) or a user (xoxp-) token"
+	hintScope        = "the app-level token lacks the scope connections:write; generate a new app-level token with that scope (Basic Information → App-Level Tokens)"
+	hintAPIURL       = "nothing answers apps.connections.open at slack.api_url; leave it unset unless you use GovSlack"
+	hintRateLimited  = "Slack is rate limiting connection attempts (often several paperboy processes share one app); waiting as Slack asked"
+	hintNetwork      = "cannot reach Slack; check DNS, the network and any proxy: paperboy needs outbound HTTPS to slack.com and a websocket to wss-primary.slack.com"
+	hintSlackTrouble = "Slack answered with a server error; retrying (see https://slack-status.com)"
+	hintUnknown      = "check that Socket Mode is enabled (Settings → Socket Mode) and that slack.app_token is this app's app-level token"
+)
+
+// newConnectError classifies an apps.connections.open or websocket dial error.
+func newConnectError(err error) *connectError {
+	se := classify(err)
+	ce := &connectError{reason: se.Reason, err: err}
+	switch se.Reason {
+	case "invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive":
+		ce.hint, ce.fatal = hintAppToken, true
+	case "not_allowed_token_type":
+		ce.hint, ce.fatal = hintTokenType, true
+	case "missing_scope":
+		ce.hint, ce.fatal = hintScope, true
+	case "http 404":
+		ce.hint, ce.fatal = hintAPIURL, true
+	case "rate limited":
+		ce.hint = hintRateLimited
+	case "network", "timeout":
+		ce.hint = hintNetwork
+	case "internal_error", "fatal_error", "service_unavailable", "request_timeout":
+		ce.hint = hintSlackTrouble
+	default:
+		if strings.HasPrefix(se.Reason, "http 5") {
+			ce.hint = hintSlackTrouble
+		} else {
+			ce.hint = hintUnknown
+		}
+	}
+	return ce
 }
 
 // socketLoop reads the socketmode client's events until ctx ends.
-func (a *Adapter) socketLoop(ctx context.Context, sm *socketmode.Client, h bot.Handler, q *events) {
+// stop ends the connection attempts with the error that makes them pointless.
+func (a *Adapter) socketLoop(ctx context.Context, sm *socketmode.Client, h bot.Handler, q *events, stop context.CancelCauseFunc) {
 	var cmds sync.WaitGroup
 	defer cmds.Wait()
 	for {
@@ -61,15 +124,33 @@ func (a *Adapter) socketLoop(ctx context.Context, sm *socketmode.Client, h bot.H
 		}
 		switch evt.Type {
 		case socketmode.EventTypeConnecting:
-			a.log.Debug("slack socket mode connecting")
-		case socketmode.EventTypeConnected:
-			a.log.Info("slack socket mode connected")
-		case socketmode.EventTypeConnectionError:
-			if ce, ok := evt.Data.(*slackapi.ConnectionErrorEvent); ok {
-				a.log.Warn("slack socket mode connection error", slog.String("reason", classify(ce.ErrorObj).Reason), slog.Duration("backoff", ce.Backoff))
+			if ce, ok := evt.Data.(*slackapi.ConnectingEvent); ok {
+				a.log.Debug("slack socket mode connecting", slog.Int("attempt", ce.Attempt))
 			}
+		case socketmode.EventTypeConnected:
+			// The websocket is open: this, not auth.test, is "connected".
+			n := 0
+			if ce, ok := evt.Data.(*socketmode.ConnectedEvent); ok {
+				n = ce.ConnectionCount
+			}
+			a.log.Info("slack connected", slog.String("mode", ModeSocket), slog.Int("connection", n+1))
+		case socketmode.EventTypeConnectionError:
+			ev, ok := evt.Data.(*slackapi.ConnectionErrorEvent)
+			if !ok {
+				continue
+			}
+			ce := newConnectError(ev.ErrorObj)
+			if ce.fatal {
+				a.log.Error("slack socket mode cannot connect", slog.String("reason", ce.reason), slog.String("fix", ce.hint))
+				stop(ce)
+				continue
+			}
+			a.log.Warn("slack socket mode connection failed; retrying", slog.String("reason", ce.reason), slog.String("hint", ce.hint),
+				slog.Int("attempt", ev.Attempt), slog.Duration("backoff", ev.Backoff))
 		case socketmode.EventTypeInvalidAuth:
-			a.log.Error("slack socket mode: invalid app-level token")
+			// slack-go gives up after this (apps.connections.open answered 404); Run
+			// returns the error with its hint.
+			a.log.Debug("slack socket mode: invalid auth")
 		case socketmode.EventTypeHello:
 			a.log.Debug("slack socket mode hello")
 		case socketmode.EventTypeDisconnect:

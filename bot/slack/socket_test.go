@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -112,5 +113,87 @@ func TestSocketModeBadAppToken(t *testing.T) {
 	}
 	if err != nil && strings.Contains(err.Error(), "SECRET") {
 		t.Errorf("error leaks the token: %v", err)
+	}
+}
+
+// TestSocketModeConnect checks what Socket Mode says while connecting: "slack connected"
+// only once a websocket is open, a hint naming the fix on each known apps.connections.open
+// error, retries with backoff for errors that can pass, and an end with the fix for those
+// that cannot.
+func TestSocketModeConnect(t *testing.T) {
+	tests := map[string]struct {
+		code  string
+		fails int
+		fatal bool
+		want  string // in the error (fatal) or in each retry's log line
+	}{
+		"bot token as app token": {"not_allowed_token_type", -1, true, "not an app-level token"},
+		"missing scope":          {"missing_scope", -1, true, "connections:write"},
+		"revoked":                {"token_revoked", -1, true, "revoked"},
+		"slack trouble":          {"internal_error", 2, false, "server error; retrying"},
+		"unknown code":           {"socket_mode_disabled_maybe", 1, false, "Socket Mode is enabled"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			fake := slackfake.New(t)
+			fake.FailConnectionsOpen(tc.code, tc.fails)
+			logs := &logRecorder{}
+			var early []string
+			logs.onRecord = func(msg string) {
+				if msg == "slack connected" && fake.Opens() == 0 {
+					early = append(early, msg)
+				}
+			}
+			a := newAdapter(t, fake.URL, func(o *Options) { o.Log = slog.New(logs) })
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- a.Run(ctx, newRecorder()) }()
+
+			if tc.fatal {
+				select {
+				case err := <-done:
+					if err == nil || !strings.Contains(err.Error(), tc.code) || !strings.Contains(err.Error(), tc.want) {
+						t.Errorf("Run = %v, want an error naming %s and %q", err, tc.code, tc.want)
+					}
+				case <-time.After(5 * time.Second):
+					t.Fatalf("Run still retrying after 5s (%d apps.connections.open calls), want it to stop with the fix",
+						fake.Calls("apps.connections.open"))
+				}
+				if n := fake.Calls("apps.connections.open"); n != 1 {
+					t.Errorf("apps.connections.open calls = %d, want 1", n)
+				}
+				if got := logs.Lines("slack connected"); len(got) != 0 {
+					t.Errorf("logged %q without a connection", got)
+				}
+				return
+			}
+			fake.WaitConnected(t, 5*time.Second)
+			for i := 0; len(logs.Lines("slack connected")) == 0; i++ {
+				if i == 500 {
+					t.Fatalf("no \"slack connected\" after the websocket opened; log: %q", logs.Lines(""))
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if len(early) > 0 {
+				t.Errorf("logged \"slack connected\" before any websocket was open")
+			}
+			retries := logs.Lines("slack socket mode connection failed")
+			if len(retries) != tc.fails {
+				t.Errorf("retry log lines = %d, want %d: %q", len(retries), tc.fails, retries)
+			}
+			for _, l := range retries {
+				if !strings.Contains(l, tc.code) || !strings.Contains(l, tc.want) || !strings.Contains(l, "backoff=") {
+					t.Errorf("retry log %q, want the code %s, the hint %q and the backoff", l, tc.code, tc.want)
+				}
+			}
+			if n := fake.Calls("apps.connections.open"); n != tc.fails+1 {
+				t.Errorf("apps.connections.open calls = %d, want %d", n, tc.fails+1)
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run after cancel = %v, want nil", err)
+			}
+		})
 	}
 }

@@ -50,6 +50,9 @@ type Response struct {
 	ResponseType string          `json:"response_type"`
 	Text         string          `json:"text"`
 	Blocks       json.RawMessage `json:"blocks"`
+	// ReplaceOriginal is replace_original as sent (nil when absent): false adds a message,
+	// true replaces the one that carried the button.
+	ReplaceOriginal *bool `json:"replace_original"`
 }
 
 // Server is the fake. Create it with New; it stops when the test ends.
@@ -68,6 +71,8 @@ type Server struct {
 	chanErr   map[string]string // channel → error code for chat.postMessage
 	admins    map[string]bool   // user id → is_admin
 	limiter   func(call int) (retryAfter int, limited bool)
+	openErr   string // apps.connections.open error code ("" = answer with a URL)
+	openFails int    // how many more calls fail with openErr (<0: all)
 	lastTS    int64
 	changed   chan struct{} // closed and replaced on every capture
 
@@ -149,6 +154,22 @@ func (s *Server) SetPostLimiter(f func(call int) (retryAfter int, limited bool))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.limiter = f
+}
+
+// FailConnectionsOpen makes the next n apps.connections.open calls (all when n < 0) fail
+// with the Slack error code, as Slack answers: HTTP 200 and {"ok":false,"error":code}
+// (missing_scope also names the needed scope). "" or n = 0 restores success.
+func (s *Server) FailConnectionsOpen(code string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.openErr, s.openFails = code, n
+}
+
+// Opens returns how many Socket Mode websockets the bot has opened.
+func (s *Server) Opens() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.opens
 }
 
 // Calls returns how many times a Web API method was called, failures included.
@@ -375,9 +396,27 @@ func (s *Server) usersInfo(w http.ResponseWriter, r *http.Request) {
 func (s *Server) connectionsOpen(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.attempts["apps.connections.open"]++
+	code := ""
+	if s.openErr != "" && s.openFails != 0 {
+		code = s.openErr
+		if s.openFails > 0 {
+			s.openFails--
+		}
+	}
+	s.notify()
 	s.mu.Unlock()
-	if r.Header.Get("Authorization") != "Bearer "+s.AppToken {
+	switch auth := r.Header.Get("Authorization"); {
+	case auth == "Bearer "+s.BotToken:
+		writeJSON(w, map[string]any{"ok": false, "error": "not_allowed_token_type"})
+		return
+	case auth != "Bearer "+s.AppToken:
 		writeJSON(w, map[string]any{"ok": false, "error": "invalid_auth"})
+		return
+	case code == "missing_scope":
+		writeJSON(w, map[string]any{"ok": false, "error": code, "needed": "connections:write", "provided": "authorizations:read"})
+		return
+	case code != "":
+		writeJSON(w, map[string]any{"ok": false, "error": code})
 		return
 	}
 	writeJSON(w, map[string]any{"ok": true, "url": "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/socket?ticket=fake"})
