@@ -46,16 +46,17 @@ type DispatcherConfig struct {
 	// GlobalInterval is the minimum gap between two messages on the platform (0 = none).
 	GlobalInterval time.Duration
 	// BaseBackoff (default 2 s) doubles with every failed attempt up to MaxBackoff
-	// (default 10 min); retries never stop.
+	// (default 10 min); retries never stop. A platform's Retry-After replaces it.
 	BaseBackoff, MaxBackoff time.Duration
 	// DigestMax is the most papers listed in one digest message (default 20).
 	DigestMax int
 }
 
 // Dispatcher delivers the outbox to one chat platform: per-channel FIFO, channels in
-// parallel (bounded), per-channel and per-platform rate limits, retries with capped
-// exponential backoff and jitter (at least the platform's Retry-After), and permanent
-// failures recorded with their reason. Nothing is dropped: a delivery ends sent, failed
+// parallel (bounded), per-channel and per-platform rate limits, retries, and permanent
+// failures recorded with their reason. A 429 that names its wait (Retry-After) is waited
+// out with a little jitter and no backoff, in that channel only; errors without a stated
+// wait back off exponentially with jitter, capped. Nothing is dropped: a delivery ends sent, failed
 // (permanent error, with the reason, shown by DeliveryStatus) or skipped (by design,
 // with the reason); temporary errors are retried forever, every 10 minutes at most.
 //
@@ -342,14 +343,22 @@ func (d *Dispatcher) do(ctx context.Context, a action) {
 	d.Wake()
 }
 
-// backoff returns the delay before attempt n+1 after n failed attempts: exponential with
-// jitter (between half and all of it), capped, and at least retryAfter.
+// backoff returns the delay before attempt n+1 after n failed attempts. A platform that
+// named its wait (429 with Retry-After) is not failing: the delay is that wait plus a
+// little jitter (up to a tenth of it, at most retryJitter), whatever the attempts. Other
+// errors back off exponentially with jitter (between half and all of it), capped.
 func (d *Dispatcher) backoff(attempts int, retryAfter time.Duration) time.Duration {
+	if retryAfter > 0 {
+		return retryAfter + time.Duration(d.cfg.Rand()*float64(min(retryAfter/10, retryJitter)))
+	}
 	exp := float64(d.cfg.BaseBackoff) * math.Pow(2, float64(max(attempts-1, 0)))
 	exp = min(exp, float64(d.cfg.MaxBackoff))
-	wait := time.Duration(exp/2 + d.cfg.Rand()*exp/2)
-	return max(wait, retryAfter)
+	return time.Duration(exp/2 + d.cfg.Rand()*exp/2)
 }
+
+// retryJitter bounds the jitter added to a platform's Retry-After: enough to spread
+// workers that were told the same wait, small next to the wait itself.
+const retryJitter = time.Second
 
 // DeliveryKey is the Post.Key of a delivery: adapters with message lookup store it.
 func DeliveryKey(id int64) string { return "pb-d" + strconv.FormatInt(id, 10) }
@@ -513,8 +522,11 @@ func (d *Dispatcher) followup(ctx context.Context, del paperboy.Delivery) time.D
 			}
 			se := ClassifySend(err)
 			if !se.Permanent {
+				// Only failures without a stated wait count towards the exponential backoff.
 				d.mu.Lock()
-				d.fails[del.ID]++
+				if se.RetryAfter <= 0 {
+					d.fails[del.ID]++
+				}
 				n := d.fails[del.ID]
 				d.mu.Unlock()
 				wait := d.backoff(n, se.RetryAfter)
