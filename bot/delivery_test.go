@@ -471,6 +471,33 @@ func TestDigestInChannelTimeZone(t *testing.T) {
 	}
 }
 
+func TestDigestLostAnswerNotDuplicated(t *testing.T) {
+	// The platform accepts the digest but the answer is lost: the retry sends the same
+	// papers under the same key, finds the message and records it instead of sending again.
+	ad := &bottest.Adapter{}
+	lost := false
+	ad.After = func(c bottest.Call) error {
+		if c.Op == "send" && !lost {
+			lost = true
+			return bot.Temporary("server_error", 0, errors.New("HTTP 502 after accepting"))
+		}
+		return nil
+	}
+	h := newHarness(t, ad, bot.WatcherConfig{}, bot.DispatcherConfig{})
+	h.subscribe("test:a", "experts", paperboy.Digest{Every: paperboy.DigestDaily, Hour: 13}, 0)
+	h.addPapers(3, "Experts", start)
+	h.poll()
+	h.clock.Advance(time.Hour)
+	h.drain(h.d, 5*time.Second, 100)
+	sends := ad.Sends()
+	if len(sends) != 1 || !lost || !strings.HasPrefix(sends[0].Key, "pb-g") {
+		t.Fatalf("got %d digest messages %+v (answer lost: %v), want 1 with a digest key", len(sends), sends, lost)
+	}
+	if st, _ := h.db.DeliveryStatus(h.ctx, ""); st.Sent != 3 {
+		t.Errorf("got %+v, want the 3 papers sent in it", st)
+	}
+}
+
 func firstLine(s string) string { l, _, _ := strings.Cut(s, "\n"); return l }
 
 func TestNextDigest(t *testing.T) {
