@@ -109,7 +109,7 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func shellPlatform(t *testing.T) platform {
+func shellPlatform(t *testing.T, _ func() time.Time) platform {
 	out := &lockedBuffer{}
 	log := filepath.Join(t.TempDir(), "posts.log")
 	return platform{
@@ -136,8 +136,9 @@ func shellPlatform(t *testing.T) platform {
 	}
 }
 
-func slackPlatform(t *testing.T) platform {
+func slackPlatform(t *testing.T, now func() time.Time) platform {
 	fake := slackfake.New(t)
+	fake.Now = now // message ts on the test's clock, which the lookups use
 	return platform{
 		channel: "slack:C1",
 		open: func() bot.Adapter {
@@ -178,13 +179,13 @@ func slackPlatform(t *testing.T) platform {
 func TestCrashWindowEveryMessageOnce(t *testing.T) {
 	for _, p := range []struct {
 		name string
-		open func(*testing.T) platform
+		open func(*testing.T, func() time.Time) platform
 	}{{"shell", shellPlatform}, {"slack", slackPlatform}} {
 		// "llm": the process dies while the LLM writes the summary (nothing sent yet).
 		for _, kind := range []string{"post", "reply", "summary", "digest", "llm"} {
 			t.Run(p.name+"/"+kind, func(t *testing.T) {
-				plat := p.open(t)
 				h := newHarness(t, &bottest.Adapter{}, bot.WatcherConfig{}, bot.DispatcherConfig{})
+				plat := p.open(t, h.clock.Now)
 				cfg := bot.DispatcherConfig{Quick: fakeLLM{"extractive"}, Summarizer: fakeLLM{"gpt-test"}}
 				want := map[string]int{"post": 2, "reply": 2, "summary": 2}
 				if kind == "digest" {

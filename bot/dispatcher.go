@@ -303,12 +303,22 @@ func (d *Dispatcher) collect(ctx context.Context, now time.Time) ([]action, erro
 	if err != nil {
 		return nil, err
 	}
+	owed := make(map[int64]bool, len(sums))
 	for _, f := range sums {
+		owed[f.ID] = true
 		if _, ok := d.channelID(f.Channel); ok && d.summaryReady(ctx, f) && !seen[f.Channel] {
 			seen[f.Channel] = true
 			acts = append(acts, action{kind: "summary", channel: f.Channel, ds: []paperboy.Delivery{f}})
 		}
 	}
+	// A summary generated for a row read just before it was sent is not owed any more.
+	d.mu.Lock()
+	for id := range d.summaries {
+		if !owed[id] {
+			delete(d.summaries, id)
+		}
+	}
+	d.mu.Unlock()
 	digests, err := d.cfg.Store.DueDigests(ctx, now)
 	if err != nil {
 		return nil, err

@@ -57,6 +57,8 @@ type Server struct {
 	URL      string // Web API base URL ending with "/" (slack.api_url)
 	BotToken string // the xoxb- token it accepts
 	AppToken string // the xapp- token it accepts on apps.connections.open
+	// Now is the clock message timestamps (ts) follow (default time.Now); set it before use.
+	Now func() time.Time
 
 	srv *httptest.Server
 
@@ -255,9 +257,13 @@ func (s *Server) authTest(w http.ResponseWriter, r *http.Request) {
 		"team_id": TeamID, "user_id": BotUserID, "bot_id": BotID})
 }
 
-// nextTS returns a unique, increasing Slack timestamp near the wall clock.
+// nextTS returns a unique, increasing Slack timestamp near the clock (Now).
 func (s *Server) nextTS() string { // under s.mu
-	us := time.Now().UnixMicro()
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	us := now().UnixMicro()
 	if us <= s.lastTS {
 		us = s.lastTS + 1
 	}
