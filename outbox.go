@@ -29,7 +29,20 @@ type Delivery struct {
 	ThreadID       string
 	CreatedAt      time.Time
 	SentAt         time.Time
+	// Reply and Summary say whether the post's thread reply (the abstract) and LLM
+	// summary are still owed (OwedNone, Owed, OwedTried).
+	Reply, Summary int
+	// DigestKey is the key of the digest message a digest delivery goes out in, set with
+	// the intent to send ("" before).
+	DigestKey string
 }
+
+// States of a message owed after a post (Delivery.Reply, Delivery.Summary).
+const (
+	OwedNone  = 0
+	Owed      = 1 // not tried yet
+	OwedTried = 2 // a call was started and may have reached the platform: look it up first
+)
 
 // DeliveryStatus summarizes the outbox for `paperboy status` and `/papers status`.
 type DeliveryStatus struct {

@@ -45,6 +45,8 @@ type OutboxService interface {
 	// Followups returns sent deliveries whose thread reply (the abstract) is still owed,
 	// in id order.
 	Followups(ctx context.Context) ([]Delivery, error)
+	// Summaries returns sent deliveries whose LLM summary is still owed, in id order.
+	Summaries(ctx context.Context) ([]Delivery, error)
 	// Uncertain returns deliveries left in state sending (a crash between intent and
 	// result), in id order.
 	Uncertain(ctx context.Context) ([]Delivery, error)
@@ -54,6 +56,9 @@ type OutboxService interface {
 	// MarkSent records a successful post: state sent with the message and thread ids, the
 	// posts row, and the owed thread reply, in one transaction.
 	MarkSent(ctx context.Context, id int64, post PostRecord) error
+	// MarkDigestSending records the intent to send one digest message, keyed key, listing
+	// ids: pending -> sending with DigestKey set. Errors: ECONFLICT as MarkSending.
+	MarkDigestSending(ctx context.Context, key string, ids []int64) error
 	// MarkDigestSent marks the deliveries of one digest message sent.
 	MarkDigestSent(ctx context.Context, ids []int64, messageID string, at time.Time) error
 	// MarkRetry puts deliveries back to pending with one more attempt, the error and the
@@ -61,6 +66,14 @@ type OutboxService interface {
 	MarkRetry(ctx context.Context, ids []int64, next time.Time, reason string) error
 	// MarkFailed records a permanent failure with its reason.
 	MarkFailed(ctx context.Context, ids []int64, reason string) error
-	// MarkFollowupDone records that a delivery's thread reply was sent.
-	MarkFollowupDone(ctx context.Context, id int64) error
+	// MarkFollowupTried records, before the call, that a delivery's thread reply is being
+	// sent (Reply OwedTried).
+	MarkFollowupTried(ctx context.Context, id int64) error
+	// MarkFollowupDone records that a delivery's thread reply was sent (or given up), and
+	// that its LLM summary is owed when summaryOwed.
+	MarkFollowupDone(ctx context.Context, id int64, summaryOwed bool) error
+	// MarkSummaryTried records, before the call, that a delivery's summary is being sent.
+	MarkSummaryTried(ctx context.Context, id int64) error
+	// MarkSummaryDone records that a delivery's summary was sent (or given up).
+	MarkSummaryDone(ctx context.Context, id int64) error
 }

@@ -28,9 +28,19 @@ type Adapter interface {
 	// and opens a thread on it. It returns the ids needed to reply in the thread and to
 	// attribute votes.
 	Post(ctx context.Context, channel string, p Post) (PostRef, error)
-	// Send writes a plain message in a channel, or in a thread when threadID is set
+	// Send writes a plain message in a channel, or in a thread when m.ThreadID is set
 	// (thread replies: abstract, summary; digests; notices).
-	Send(ctx context.Context, channel, threadID, text string) (messageID string, err error)
+	Send(ctx context.Context, channel string, m Message) (messageID string, err error)
+}
+
+// Message is a plain message the bot sends.
+type Message struct {
+	ThreadID string // "" = in the channel
+	Text     string
+	// Key identifies the message for exactly-once delivery ("pb-d12-abstract"; "" for
+	// notices). Adapters that are MessageFinders store it with the message (Slack
+	// metadata, the terminal's post log) so FindMessage can find it after a crash.
+	Key string
 }
 
 // Post is a paper announcement as the bot wants it shown; adapters render it (Block Kit,
@@ -40,8 +50,9 @@ type Post struct {
 	Summary string // short summary or abstract snippet ("" = none yet)
 	Reason  string // why it was posted: "cs.LG · mixture of experts" (subscription filter)
 	Tally   paperboy.Tally
-	// Key identifies the delivery ("pb-d123"); adapters that support message lookup store
-	// it in the message (Slack metadata, Discord nonce) so FindPost can find it after a crash.
+	// Key identifies the delivery ("pb-d123"); adapters that are MessageFinders store it
+	// with the message (Slack metadata, the terminal's post log) so FindMessage can find it
+	// after a crash.
 	Key string
 }
 
@@ -123,11 +134,15 @@ type Editor interface {
 	Edit(ctx context.Context, channel string, ref PostRef, p Post) error
 }
 
-// PostFinder can look a post up by its delivery Key after a crash, so the dispatcher can
-// tell "sent but not recorded" from "never sent" and not post twice.
-type PostFinder interface {
-	// FindPost returns found=false when no message with that key exists.
-	FindPost(ctx context.Context, channel, key string, since time.Time) (ref PostRef, found bool, err error)
+// MessageFinder can look a message up by the key it was sent with (Post.Key,
+// Message.Key), so that after a crash or a lost answer the dispatcher can tell "sent but
+// not recorded" from "never sent" and send every message once.
+type MessageFinder interface {
+	// FindMessage looks for the message carrying key in channel: among the replies of
+	// thread threadID when it is set, else among the channel's own messages, sent at or
+	// after since. It returns found=false when there is none. Errors are classified like
+	// Post's.
+	FindMessage(ctx context.Context, channel, threadID, key string, since time.Time) (ref PostRef, found bool, err error)
 }
 
 // RateLimiter tells the dispatcher the platform's sustained posting rate.

@@ -186,7 +186,7 @@ func (b *Bot) respond(ctx context.Context, c Command, r Reply) {
 	case c.Respond != nil:
 		err = c.Respond(ctx, r)
 	case b.cfg.Adapter != nil:
-		_, err = b.cfg.Adapter.Send(ctx, c.Channel, "", r.Text)
+		_, err = b.cfg.Adapter.Send(ctx, c.Channel, Message{Text: r.Text})
 	default:
 		b.log.Warn("bot: deferred reply has nowhere to go", slog.String("channel", c.Channel))
 		return

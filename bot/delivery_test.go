@@ -142,6 +142,7 @@ func (h *harness) drain(d *bot.Dispatcher, step time.Duration, maxSteps int) {
 	h.t.Helper()
 	for i := 0; i < maxSteps; i++ {
 		d.Step(h.ctx)
+		d.WaitAsync() // summaries being generated
 		if h.drained() {
 			return
 		}
@@ -167,7 +168,8 @@ func (h *harness) drained() bool {
 		}
 	}
 	f, _ := h.db.Followups(h.ctx)
-	for _, d := range f {
+	s, _ := h.db.Summaries(h.ctx)
+	for _, d := range append(f, s...) {
 		if len(h.only) == 0 || slices.Contains(h.only, d.Channel) {
 			return false
 		}
@@ -277,22 +279,37 @@ func TestDispatcherStormDrainsInOrderExactlyOnce(t *testing.T) {
 }
 
 func TestDispatcherLostResponsesNotDuplicated(t *testing.T) {
-	// The platform accepts every other post but the answer is lost (a 5xx after the
-	// fact): the retry finds the post instead of posting again.
+	// The platform accepts every other post, thread reply and summary but the answer is
+	// lost (a 5xx after the fact): the retry finds the message instead of sending again.
 	ad := &bottest.Adapter{}
 	ad.After = func(c bottest.Call) error {
-		if c.Op == "post" && c.N%2 == 1 {
+		if (c.Op == "post" || c.Op == "send") && c.N%2 == 1 {
 			return bot.Temporary("server_error", 0, errors.New("HTTP 502 after accepting"))
 		}
 		return nil
 	}
 	h := newHarness(t, ad, bot.WatcherConfig{}, bot.DispatcherConfig{})
+	d := h.newDispatcher(ad, bot.DispatcherConfig{Quick: fakeLLM{"extractive"}, Summarizer: fakeLLM{"gpt-test"}})
 	h.subscribe("test:a", "experts", paperboy.Digest{}, 0)
 	ids := h.addPapers(6, "Experts", start)
 	h.poll()
-	h.drain(h.d, 5*time.Second, 200)
+	h.drain(d, 5*time.Second, 400)
 	if got, want := fmt.Sprint(postsBy(ad.Posts())["a"]), fmt.Sprint(ids); got != want {
 		t.Errorf("got posts %s, want %s exactly once each", got, want)
+	}
+	keys := map[string]int{}
+	for _, s := range ad.Sends() {
+		keys[s.Key]++
+	}
+	for _, p := range ad.Posts() {
+		for _, k := range []string{p.Key + "-abstract", p.Key + "-summary"} {
+			if keys[k] != 1 {
+				t.Errorf("got %d messages keyed %s in the thread, want 1", keys[k], k)
+			}
+		}
+	}
+	if len(keys) != 2*len(ids) {
+		t.Errorf("got thread messages keyed %v, want an abstract and a summary per post", keys)
 	}
 }
 
@@ -348,10 +365,10 @@ func TestDispatcherPermanentFailure(t *testing.T) {
 	}
 }
 
-// noFinder hides the adapter's PostFinder capability.
+// noFinder hides the adapter's MessageFinder capability.
 type noFinder struct{ *bottest.Adapter }
 
-func (noFinder) FindPost() {}
+func (noFinder) FindMessage() {}
 
 func TestDispatcherCrashRecovery(t *testing.T) {
 	for _, tc := range []struct {
@@ -451,6 +468,33 @@ func TestDigestInChannelTimeZone(t *testing.T) {
 	}
 	if st, _ := h.db.DeliveryStatus(h.ctx, ""); st.Sent != 3 {
 		t.Errorf("got %+v, want the 3 papers sent together", st)
+	}
+}
+
+func TestDigestLostAnswerNotDuplicated(t *testing.T) {
+	// The platform accepts the digest but the answer is lost: the retry sends the same
+	// papers under the same key, finds the message and records it instead of sending again.
+	ad := &bottest.Adapter{}
+	lost := false
+	ad.After = func(c bottest.Call) error {
+		if c.Op == "send" && !lost {
+			lost = true
+			return bot.Temporary("server_error", 0, errors.New("HTTP 502 after accepting"))
+		}
+		return nil
+	}
+	h := newHarness(t, ad, bot.WatcherConfig{}, bot.DispatcherConfig{})
+	h.subscribe("test:a", "experts", paperboy.Digest{Every: paperboy.DigestDaily, Hour: 13}, 0)
+	h.addPapers(3, "Experts", start)
+	h.poll()
+	h.clock.Advance(time.Hour)
+	h.drain(h.d, 5*time.Second, 100)
+	sends := ad.Sends()
+	if len(sends) != 1 || !lost || !strings.HasPrefix(sends[0].Key, "pb-g") {
+		t.Fatalf("got %d digest messages %+v (answer lost: %v), want 1 with a digest key", len(sends), sends, lost)
+	}
+	if st, _ := h.db.DeliveryStatus(h.ctx, ""); st.Sent != 3 {
+		t.Errorf("got %+v, want the 3 papers sent in it", st)
 	}
 }
 

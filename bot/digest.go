@@ -48,11 +48,27 @@ func (d *Dispatcher) digest(ctx context.Context, channel string, ds []paperboy.D
 		ids[i] = x.ID
 	}
 	text := d.digestText(ctx, ds, papers)
-	if err := d.cfg.Store.MarkSending(ctx, ids...); err != nil {
+	// A set tried before keeps its key: the message may exist (a lost answer) and is
+	// looked up before it is sent again.
+	key, tried := ds[0].DigestKey, ds[0].DigestKey != ""
+	if !tried {
+		key = DigestKey(ds[0].ID)
+	}
+	if err := d.cfg.Store.MarkDigestSending(ctx, key, ids); err != nil {
 		log.Error("recording the intent to send a digest failed; retrying", slog.Any("error", err))
 		return d.backoff(1, 0)
 	}
-	msgID, err := d.cfg.Adapter.Send(ctx, chID, "", text)
+	var msgID string
+	found := false
+	var err error
+	if finder, ok := d.cfg.Adapter.(MessageFinder); ok && tried {
+		var ref PostRef
+		ref, found, err = finder.FindMessage(ctx, chID, "", key, digestSince(ds))
+		msgID = ref.MessageID
+	}
+	if err == nil && !found {
+		msgID, err = d.cfg.Adapter.Send(ctx, chID, Message{Text: text, Key: key})
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return 0

@@ -46,35 +46,44 @@ type DispatcherConfig struct {
 	// GlobalInterval is the minimum gap between two messages on the platform (0 = none).
 	GlobalInterval time.Duration
 	// BaseBackoff (default 2 s) doubles with every failed attempt up to MaxBackoff
-	// (default 10 min); retries never stop.
+	// (default 10 min); retries never stop. A platform's Retry-After replaces it.
 	BaseBackoff, MaxBackoff time.Duration
 	// DigestMax is the most papers listed in one digest message (default 20).
 	DigestMax int
 }
 
 // Dispatcher delivers the outbox to one chat platform: per-channel FIFO, channels in
-// parallel (bounded), per-channel and per-platform rate limits, retries with capped
-// exponential backoff and jitter (at least the platform's Retry-After), and permanent
-// failures recorded with their reason. Nothing is dropped: a delivery ends sent, failed
+// parallel (bounded), per-channel and per-platform rate limits, retries, and permanent
+// failures recorded with their reason. A 429 that names its wait (Retry-After) is waited
+// out with a little jitter and no backoff, in that channel only; errors without a stated
+// wait back off exponentially with jitter, capped. Nothing is dropped: a delivery ends sent, failed
 // (permanent error, with the reason, shown by DeliveryStatus) or skipped (by design,
 // with the reason); temporary errors are retried forever, every 10 minutes at most.
 //
-// Crash guarantee. The intent (state sending) is committed before the platform call and
-// the result (sent, message id, posts row) in one transaction after it. A crash between
-// the two leaves the delivery uncertain; at start-up it is reconciled:
-//   - when the adapter is a PostFinder, the post is looked up by its Key ("pb-d<id>"):
-//     found means sent (recorded with that message), not found means never sent (sent
-//     again). The effect is exactly once: every delivery is posted once, none twice.
-//   - otherwise it is sent again and logged: at least once, with a duplicate possible
-//     only for a crash inside that window (one post per channel at most per crash).
+// Crash guarantee. Every message the dispatcher sends carries a durable key, derived
+// from outbox rows that exist before the call: the post "pb-d<id>", its thread reply
+// (the abstract) "pb-d<id>-abstract", its LLM summary "pb-d<id>-summary", a digest
+// "pb-g<id of its first delivery>" (stored with its deliveries). The intent is committed
+// before the platform call (post and digest: state sending; reply and summary: owed and
+// tried) and the result after it. When a call may have reached the platform unrecorded
+// (a crash between the two, a timeout or a 5xx), the message is looked up by its key
+// before it is sent again, at start-up (Recover) and before every retry:
+//   - when the adapter is a MessageFinder, found means sent (recorded with that message),
+//     not found means never sent (sent now). Every message is sent exactly once per
+//     channel: posts and digests among the channel's messages, replies and summaries in
+//     the post's thread. The lookup looks back from the outbox row's creation (post,
+//     digest) or the post (reply, summary), as far as the adapter reads (Slack: 4000
+//     messages); a message beyond that is not found and sent again.
+//   - otherwise: posts, thread replies and digests are sent again and logged (at least
+//     once; a duplicate only for a crash or lost answer inside that window); the summary
+//     is given up and logged (at most once: never doubled, missing in that case).
 //
-// The same lookup runs before every retry (a timeout or 5xx may hide an accepted post),
-// so with a PostFinder lost answers do not duplicate either.
-//
-// Thread replies (the abstract) are owed durably with the post and retried until sent;
-// they are at least once (a crash right after the reply and before recording it repeats
-// it). Digest messages (Send has no key to look up) are at least once in the same way.
-// The LLM summary is best effort: generated after the post, lost if the process stops.
+// Thread replies and summaries are owed durably with the post and retried until sent or
+// failed permanently. The summary is owed once the abstract is in the thread (when an LLM
+// summarizer other than Quick is configured): generated in the background, never
+// delaying a post, and generated again after a restart (the summary cache makes that
+// cheap), so a stop does not lose it. An LLM failure leaves the extractive summary of
+// the post standing.
 type Dispatcher struct {
 	cfg      DispatcherConfig
 	log      *slog.Logger
@@ -85,7 +94,9 @@ type Dispatcher struct {
 	mu         sync.Mutex
 	busy       map[string]bool      // channel key -> an action is in flight
 	notBefore  map[string]time.Time // channel key -> earliest next action
-	fails      map[int64]int        // delivery id -> failed followup attempts (in memory)
+	fails      map[int64]int        // delivery id -> failed thread reply/summary attempts (in memory)
+	generating map[int64]bool       // delivery id -> its LLM summary is being generated
+	summaries  map[int64]llmSummary // delivery id -> generated summary waiting to be sent
 	globalNext time.Time
 	inflight   int
 	recovered  bool
@@ -126,15 +137,17 @@ func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
 		cfg.DigestMax = 20
 	}
 	d := &Dispatcher{
-		cfg:       cfg,
-		platform:  cfg.Adapter.Platform(),
-		interval:  cfg.ChannelInterval,
-		busy:      map[string]bool{},
-		notBefore: map[string]time.Time{},
-		fails:     map[int64]int{},
-		reasons:   map[int64]string{},
-		asyncSem:  make(chan struct{}, 2),
-		wake:      make(chan struct{}, 1),
+		cfg:        cfg,
+		platform:   cfg.Adapter.Platform(),
+		interval:   cfg.ChannelInterval,
+		busy:       map[string]bool{},
+		notBefore:  map[string]time.Time{},
+		fails:      map[int64]int{},
+		generating: map[int64]bool{},
+		summaries:  map[int64]llmSummary{},
+		reasons:    map[int64]string{},
+		asyncSem:   make(chan struct{}, 2),
+		wake:       make(chan struct{}, 1),
 	}
 	d.log = cfg.Log.With(slog.String("component", "dispatcher"), slog.String("platform", d.platform))
 	if d.interval == 0 {
@@ -271,7 +284,8 @@ func (d *Dispatcher) pass(ctx context.Context) time.Time {
 }
 
 // collect lists the next action of every channel: an owed thread reply first (it
-// belongs to the previous post), then due digests, then the queue head.
+// belongs to the previous post), then a generated summary, then due digests, then the
+// queue head. It starts generating owed summaries.
 func (d *Dispatcher) collect(ctx context.Context, now time.Time) ([]action, error) {
 	var acts []action
 	seen := map[string]bool{}
@@ -285,6 +299,26 @@ func (d *Dispatcher) collect(ctx context.Context, now time.Time) ([]action, erro
 			acts = append(acts, action{kind: "followup", channel: f.Channel, ds: []paperboy.Delivery{f}})
 		}
 	}
+	sums, err := d.cfg.Store.Summaries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	owed := make(map[int64]bool, len(sums))
+	for _, f := range sums {
+		owed[f.ID] = true
+		if _, ok := d.channelID(f.Channel); ok && d.summaryReady(ctx, f) && !seen[f.Channel] {
+			seen[f.Channel] = true
+			acts = append(acts, action{kind: "summary", channel: f.Channel, ds: []paperboy.Delivery{f}})
+		}
+	}
+	// A summary generated for a row read just before it was sent is not owed any more.
+	d.mu.Lock()
+	for id := range d.summaries {
+		if !owed[id] {
+			delete(d.summaries, id)
+		}
+	}
+	d.mu.Unlock()
 	digests, err := d.cfg.Store.DueDigests(ctx, now)
 	if err != nil {
 		return nil, err
@@ -295,8 +329,16 @@ func (d *Dispatcher) collect(ctx context.Context, now time.Time) ([]action, erro
 			continue
 		}
 		if i, ok := digestAt[g.Channel]; ok {
-			if len(acts[i].ds) < d.cfg.DigestMax {
-				acts[i].ds = append(acts[i].ds, g)
+			// A set tried before (keyed) goes again as it was, under its key, before the rest.
+			switch a := &acts[i]; {
+			case a.ds[0].DigestKey != "":
+				if g.DigestKey == a.ds[0].DigestKey {
+					a.ds = append(a.ds, g)
+				}
+			case g.DigestKey != "":
+				a.ds = []paperboy.Delivery{g}
+			case len(a.ds) < d.cfg.DigestMax:
+				a.ds = append(a.ds, g)
 			}
 			continue
 		}
@@ -328,6 +370,8 @@ func (d *Dispatcher) do(ctx context.Context, a action) {
 		wait = d.post(ctx, a.ds[0])
 	case "followup":
 		wait = d.followup(ctx, a.ds[0])
+	case "summary":
+		wait = d.summary(ctx, a.ds[0])
 	case "digest":
 		wait = d.digest(ctx, a.channel, a.ds)
 	}
@@ -342,17 +386,34 @@ func (d *Dispatcher) do(ctx context.Context, a action) {
 	d.Wake()
 }
 
-// backoff returns the delay before attempt n+1 after n failed attempts: exponential with
-// jitter (between half and all of it), capped, and at least retryAfter.
+// backoff returns the delay before attempt n+1 after n failed attempts. A platform that
+// named its wait (429 with Retry-After) is not failing: the delay is that wait plus a
+// little jitter (up to a tenth of it, at most retryJitter), whatever the attempts. Other
+// errors back off exponentially with jitter (between half and all of it), capped.
 func (d *Dispatcher) backoff(attempts int, retryAfter time.Duration) time.Duration {
+	if retryAfter > 0 {
+		return retryAfter + time.Duration(d.cfg.Rand()*float64(min(retryAfter/10, retryJitter)))
+	}
 	exp := float64(d.cfg.BaseBackoff) * math.Pow(2, float64(max(attempts-1, 0)))
 	exp = min(exp, float64(d.cfg.MaxBackoff))
-	wait := time.Duration(exp/2 + d.cfg.Rand()*exp/2)
-	return max(wait, retryAfter)
+	return time.Duration(exp/2 + d.cfg.Rand()*exp/2)
 }
+
+// retryJitter bounds the jitter added to a platform's Retry-After: enough to spread
+// workers that were told the same wait, small next to the wait itself.
+const retryJitter = time.Second
 
 // DeliveryKey is the Post.Key of a delivery: adapters with message lookup store it.
 func DeliveryKey(id int64) string { return "pb-d" + strconv.FormatInt(id, 10) }
+
+// ReplyKey is the Message.Key of a delivery's thread reply (the abstract).
+func ReplyKey(id int64) string { return DeliveryKey(id) + "-abstract" }
+
+// SummaryKey is the Message.Key of a delivery's LLM summary in its thread.
+func SummaryKey(id int64) string { return DeliveryKey(id) + "-summary" }
+
+// DigestKey is the Message.Key of the digest message whose first delivery is id.
+func DigestKey(id int64) string { return "pb-g" + strconv.FormatInt(id, 10) }
 
 // post sends one queued delivery. It returns how long the channel should wait before
 // its next action (beyond the rate interval).
@@ -389,13 +450,13 @@ func (d *Dispatcher) post(ctx context.Context, del paperboy.Delivery) time.Durat
 }
 
 // lookup checks, before a retry, whether an earlier attempt was posted after all (a
-// timeout or a 5xx can hide a post that went through). It needs a PostFinder.
+// timeout or a 5xx can hide a post that went through). It needs a MessageFinder.
 func (d *Dispatcher) lookup(ctx context.Context, chID string, del paperboy.Delivery) (PostRef, bool, error) {
-	finder, ok := d.cfg.Adapter.(PostFinder)
+	finder, ok := d.cfg.Adapter.(MessageFinder)
 	if !ok || del.Attempts == 0 {
 		return PostRef{}, false, nil
 	}
-	return finder.FindPost(ctx, chID, DeliveryKey(del.ID), del.CreatedAt.Add(-time.Minute))
+	return finder.FindMessage(ctx, chID, "", DeliveryKey(del.ID), del.CreatedAt.Add(-time.Minute))
 }
 
 // recordSent commits a post's result, retrying store errors: the post exists, so losing
@@ -499,7 +560,7 @@ func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
 
 // followup sends the owed thread reply (the abstract) of a posted delivery.
 func (d *Dispatcher) followup(ctx context.Context, del paperboy.Delivery) time.Duration {
-	log := d.log.With(slog.Int64("delivery_id", del.ID), slog.String("channel", del.Channel))
+	log := d.log.With(slog.Int64("delivery_id", del.ID), slog.String("channel", del.Channel), slog.String("message", "thread reply"))
 	chID, _ := d.channelID(del.Channel)
 	paper, err := d.cfg.Papers.FindPaper(ctx, del.PaperID)
 	if err != nil {
@@ -507,34 +568,79 @@ func (d *Dispatcher) followup(ctx context.Context, del paperboy.Delivery) time.D
 		return d.backoff(1, 0)
 	}
 	if text := abstractReply(paper); text != "" {
-		if _, err := d.cfg.Adapter.Send(ctx, chID, del.ThreadID, text); err != nil {
-			if ctx.Err() != nil {
-				return 0
-			}
-			se := ClassifySend(err)
-			if !se.Permanent {
-				d.mu.Lock()
-				d.fails[del.ID]++
-				n := d.fails[del.ID]
-				d.mu.Unlock()
-				wait := d.backoff(n, se.RetryAfter)
-				log.Warn("thread reply failed; will retry", slog.String("reason", se.Reason), slog.Duration("retry_in", wait), slog.Any("error", err))
-				return wait
-			}
-			log.Warn("thread reply failed permanently; the post stands without it", slog.String("reason", se.Reason), slog.Any("error", err))
+		m := Message{ThreadID: del.ThreadID, Text: text, Key: ReplyKey(del.ID)}
+		done, wait := d.sendOwed(ctx, log, chID, del, m, del.Reply == paperboy.OwedTried, true, d.cfg.Store.MarkFollowupTried)
+		if !done {
+			return wait
 		}
 	}
-	if err := d.cfg.Store.MarkFollowupDone(context.WithoutCancel(ctx), del.ID); err != nil {
+	if err := d.cfg.Store.MarkFollowupDone(context.WithoutCancel(ctx), del.ID, d.llm); err != nil {
 		log.Error("recording the thread reply failed", slog.Any("error", err))
 		return d.backoff(1, 0)
 	}
 	d.mu.Lock()
 	delete(d.fails, del.ID)
 	d.mu.Unlock()
-	if d.llm {
-		d.summarizeLater(ctx, del, chID, paper)
-	}
 	return 0
+}
+
+// sendOwed sends m, a message owed in a post's thread, at most once per key where the
+// adapter is a MessageFinder. tried says that an earlier call may have reached the
+// platform: the message is looked up first, and without a MessageFinder it is sent again
+// when resend (at least once), else given up (at most once). markTried records the
+// attempt before the call. sendOwed returns done when the message is on the platform or
+// given up, else how long the channel waits before trying again.
+func (d *Dispatcher) sendOwed(ctx context.Context, log *slog.Logger, chID string, del paperboy.Delivery, m Message,
+	tried, resend bool, markTried func(context.Context, int64) error) (done bool, wait time.Duration) {
+	if tried {
+		finder, ok := d.cfg.Adapter.(MessageFinder)
+		switch {
+		case ok:
+			_, found, err := finder.FindMessage(ctx, chID, m.ThreadID, m.Key, del.SentAt.Add(-time.Minute))
+			if err != nil {
+				return d.owedFailed(ctx, log, del.ID, err)
+			}
+			if found {
+				log.Info("an earlier attempt reached the platform; recorded", slog.String("key", m.Key))
+				return true, 0
+			}
+		case resend:
+			log.Warn("sent again after an interrupted attempt (no message lookup on this platform): it may appear twice")
+		default:
+			log.Warn("given up after an interrupted attempt (no message lookup on this platform): it may be missing")
+			return true, 0
+		}
+	} else if err := markTried(ctx, del.ID); err != nil {
+		log.Error("recording the intent to send failed; retrying", slog.Any("error", err))
+		return false, d.backoff(1, 0)
+	}
+	if _, err := d.cfg.Adapter.Send(ctx, chID, m); err != nil {
+		return d.owedFailed(ctx, log, del.ID, err)
+	}
+	return true, 0
+}
+
+// owedFailed handles a failed call for a message owed in a thread: permanent errors give
+// it up (the post stands without it), others are retried after a backoff.
+func (d *Dispatcher) owedFailed(ctx context.Context, log *slog.Logger, id int64, err error) (done bool, wait time.Duration) {
+	if ctx.Err() != nil {
+		return false, 0 // stopping: still owed, settled at the next start
+	}
+	se := ClassifySend(err)
+	if se.Permanent {
+		log.Warn("failed permanently; the post stands without it", slog.String("reason", se.Reason), slog.Any("error", err))
+		return true, 0
+	}
+	// Only failures without a stated wait count towards the exponential backoff.
+	d.mu.Lock()
+	if se.RetryAfter <= 0 {
+		d.fails[id]++
+	}
+	n := d.fails[id]
+	d.mu.Unlock()
+	wait = d.backoff(n, se.RetryAfter)
+	log.Warn("failed; will retry", slog.String("reason", se.Reason), slog.Duration("retry_in", wait), slog.Any("error", err))
+	return false, wait
 }
 
 // abstractReply is the first thread message under a post.
@@ -562,39 +668,108 @@ func abstractReply(p *paperboy.Paper) string {
 	return b.String()
 }
 
-// summarizeLater asks the LLM summarizer in the background, posts its summary in the
-// thread and edits the post when the adapter can. Failures are logged; the extractive
-// summary already shown stands.
-func (d *Dispatcher) summarizeLater(ctx context.Context, del paperboy.Delivery, chID string, paper *paperboy.Paper) {
-	d.asyncWG.Add(1)
-	go func() {
-		defer d.asyncWG.Done()
+// llmSummary is a generated summary waiting to be sent (empty Text: none to send).
+type llmSummary struct {
+	paper *paperboy.Paper
+	paperboy.Summary
+}
+
+// summaryReady reports whether the owed summary of del can be sent now (or given up),
+// and otherwise starts generating it in the background. The summary stays owed in the
+// outbox until sent, so a restart generates it again (the summary cache makes that cheap).
+func (d *Dispatcher) summaryReady(ctx context.Context, del paperboy.Delivery) bool {
+	if !d.llm {
+		return true // owed by a run with a summarizer; summary gives it up
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := d.summaries[del.ID]; ok {
+		return true
+	}
+	if !d.generating[del.ID] {
+		d.generating[del.ID] = true
+		d.asyncWG.Add(1)
+		go d.generate(ctx, del)
+	}
+	return false
+}
+
+// generate asks the LLM summarizer for del's summary, at most two at a time, and keeps
+// it for summary. A failure leaves an empty summary (the extractive one shown in the
+// post stands); stopping leaves it owed.
+func (d *Dispatcher) generate(ctx context.Context, del paperboy.Delivery) {
+	defer d.asyncWG.Done()
+	log := d.log.With(slog.Int64("delivery_id", del.ID), slog.String("paper_id", del.PaperID))
+	s, ok := func() (llmSummary, bool) {
 		select {
 		case d.asyncSem <- struct{}{}:
 		case <-ctx.Done():
-			return
+			return llmSummary{}, false
 		}
 		defer func() { <-d.asyncSem }()
-		log := d.log.With(slog.Int64("delivery_id", del.ID), slog.String("paper_id", paper.ID))
+		paper, err := d.cfg.Papers.FindPaper(ctx, del.PaperID)
+		if err != nil {
+			log.Error("loading the paper to summarize failed; retrying", slog.Any("error", err))
+			return llmSummary{}, false
+		}
 		sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 		defer cancel()
-		s, err := d.cfg.Summarizer.Summarize(sctx, paper)
-		if err != nil || s.Text == "" || s.Model == "extractive" {
-			if err != nil {
-				log.Warn("summary failed; keeping the extractive one", slog.Any("error", err))
-			}
-			return
+		sum, err := d.cfg.Summarizer.Summarize(sctx, paper)
+		switch {
+		case ctx.Err() != nil:
+			return llmSummary{}, false
+		case err != nil:
+			log.Warn("summary failed; keeping the extractive one", slog.Any("error", err))
+			return llmSummary{paper: paper}, true
+		case sum.Text == "" || sum.Model == "extractive":
+			return llmSummary{paper: paper}, true
 		}
-		if _, err := d.cfg.Adapter.Send(ctx, chID, del.ThreadID, "**Summary** ("+s.Model+"): "+s.Text); err != nil {
-			log.Warn("posting the summary failed", slog.Any("error", err))
+		return llmSummary{paper: paper, Summary: sum}, true
+	}()
+	d.mu.Lock()
+	delete(d.generating, del.ID)
+	if ok {
+		d.summaries[del.ID] = s
+	}
+	d.mu.Unlock()
+	if ok {
+		d.Wake()
+	}
+}
+
+// summary sends a generated LLM summary in the post's thread (once, like the abstract)
+// and edits the post with it when the adapter is an Editor.
+func (d *Dispatcher) summary(ctx context.Context, del paperboy.Delivery) time.Duration {
+	log := d.log.With(slog.Int64("delivery_id", del.ID), slog.String("channel", del.Channel), slog.String("message", "summary"))
+	chID, _ := d.channelID(del.Channel)
+	d.mu.Lock()
+	s := d.summaries[del.ID]
+	d.mu.Unlock()
+	switch {
+	case !d.llm:
+		log.Info("summary owed but no summarizer is configured; given up")
+	case s.Text != "":
+		m := Message{ThreadID: del.ThreadID, Text: "**Summary** (" + s.Model + "): " + s.Text, Key: SummaryKey(del.ID)}
+		done, wait := d.sendOwed(ctx, log, chID, del, m, del.Summary == paperboy.OwedTried, false, d.cfg.Store.MarkSummaryTried)
+		if !done {
+			return wait
 		}
 		if ed, ok := d.cfg.Adapter.(Editor); ok {
-			p := Post{Paper: paper, Summary: s.Text, Reason: d.reason(ctx, del.SubscriptionID), Key: DeliveryKey(del.ID)}
+			p := Post{Paper: s.paper, Summary: s.Text, Reason: d.reason(ctx, del.SubscriptionID), Key: DeliveryKey(del.ID)}
 			if err := ed.Edit(ctx, chID, PostRef{MessageID: del.MessageID, ThreadID: del.ThreadID}, p); err != nil {
 				log.Warn("editing the post with the summary failed", slog.Any("error", err))
 			}
 		}
-	}()
+	}
+	if err := d.cfg.Store.MarkSummaryDone(context.WithoutCancel(ctx), del.ID); err != nil {
+		log.Error("recording the summary failed", slog.Any("error", err))
+		return d.backoff(1, 0)
+	}
+	d.mu.Lock()
+	delete(d.summaries, del.ID)
+	delete(d.fails, del.ID)
+	d.mu.Unlock()
+	return 0
 }
 
 // Recover reconciles deliveries left in state sending by a crash (see Dispatcher). Run
@@ -604,17 +779,30 @@ func (d *Dispatcher) Recover(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("bot: recover: %w", err)
 	}
-	finder, canFind := d.cfg.Adapter.(PostFinder)
+	finder, canFind := d.cfg.Adapter.(MessageFinder)
 	now := d.cfg.Now()
 	sort.Slice(ds, func(i, j int) bool { return ds[i].ID < ds[j].ID })
+	// One digest message per channel and key: its deliveries are settled together.
+	var digests [][]paperboy.Delivery
+	digestAt := map[string]int{}
 	for _, del := range ds {
 		chID, ok := d.channelID(del.Channel)
 		if !ok {
 			continue
 		}
+		if !del.DigestAt.IsZero() {
+			k := del.Channel + "\x00" + del.DigestKey
+			if i, ok := digestAt[k]; ok {
+				digests[i] = append(digests[i], del)
+			} else {
+				digestAt[k] = len(digests)
+				digests = append(digests, []paperboy.Delivery{del})
+			}
+			continue
+		}
 		log := d.log.With(slog.Int64("delivery_id", del.ID), slog.String("channel", del.Channel), slog.String("paper_id", del.PaperID))
-		if canFind && del.DigestAt.IsZero() {
-			ref, found, err := finder.FindPost(ctx, chID, DeliveryKey(del.ID), del.CreatedAt.Add(-time.Minute))
+		if canFind {
+			ref, found, err := finder.FindMessage(ctx, chID, "", DeliveryKey(del.ID), del.CreatedAt.Add(-time.Minute))
 			if err != nil {
 				return fmt.Errorf("bot: recover: look up delivery %d: %w", del.ID, err)
 			}
@@ -638,6 +826,58 @@ func (d *Dispatcher) Recover(ctx context.Context) error {
 		}
 		log.Warn("uncertain delivery sent again (no message lookup on this platform): it may appear twice")
 	}
+	for _, g := range digests {
+		if err := d.recoverDigest(ctx, g, now); err != nil {
+			return err
+		}
+	}
 	d.recovered = true
 	return nil
+}
+
+// recoverDigest settles the deliveries of one digest message left sending: found by its
+// key means sent, otherwise they go back to pending (and keep the key).
+func (d *Dispatcher) recoverDigest(ctx context.Context, ds []paperboy.Delivery, now time.Time) error {
+	chID, _ := d.channelID(ds[0].Channel)
+	key := ds[0].DigestKey
+	log := d.log.With(slog.String("channel", ds[0].Channel), slog.String("key", key), slog.Int("papers", len(ds)))
+	ids := make([]int64, len(ds))
+	for i, x := range ds {
+		ids[i] = x.ID
+	}
+	if finder, ok := d.cfg.Adapter.(MessageFinder); ok && key != "" {
+		ref, found, err := finder.FindMessage(ctx, chID, "", key, digestSince(ds))
+		if err != nil {
+			return fmt.Errorf("bot: recover: look up digest %s: %w", key, err)
+		}
+		if found {
+			if err := d.cfg.Store.MarkDigestSent(ctx, ids, ref.MessageID, now); err != nil {
+				return fmt.Errorf("bot: recover: %w", err)
+			}
+			log.Info("uncertain digest was sent before the crash; recorded", slog.String("message_id", ref.MessageID))
+			return nil
+		}
+		if err := d.cfg.Store.MarkRetry(ctx, ids, now, "not sent before a restart"); err != nil {
+			return fmt.Errorf("bot: recover: %w", err)
+		}
+		log.Info("uncertain digest was not sent before the crash; sending it")
+		return nil
+	}
+	if err := d.cfg.Store.MarkRetry(ctx, ids, now, "uncertain after a restart; sent again"); err != nil {
+		return fmt.Errorf("bot: recover: %w", err)
+	}
+	log.Warn("uncertain digest sent again (no message lookup on this platform): it may appear twice")
+	return nil
+}
+
+// digestSince is the earliest time a digest listing ds can have been sent (less a minute
+// for clock skew).
+func digestSince(ds []paperboy.Delivery) time.Time {
+	t := ds[0].CreatedAt
+	for _, x := range ds[1:] {
+		if x.CreatedAt.Before(t) {
+			t = x.CreatedAt
+		}
+	}
+	return t.Add(-time.Minute)
 }

@@ -27,7 +27,7 @@ func (r *editRecorder) Run(ctx context.Context, _ bot.Handler) error { <-ctx.Don
 func (r *editRecorder) Post(context.Context, string, bot.Post) (bot.PostRef, error) {
 	return bot.PostRef{}, nil
 }
-func (r *editRecorder) Send(context.Context, string, string, string) (string, error) { return "", nil }
+func (r *editRecorder) Send(context.Context, string, bot.Message) (string, error) { return "", nil }
 func (r *editRecorder) Edit(_ context.Context, _ string, _ bot.PostRef, p bot.Post) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()

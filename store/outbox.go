@@ -14,7 +14,7 @@ import (
 var _ paperboy.OutboxService = (*DB)(nil)
 
 const deliveryColumns = `id, paper_id, channel, COALESCE(subscription_id, 0), digest_at, state, attempts,
-	next_attempt, last_error, message_id, thread_id, created_at, sent_at`
+	next_attempt, last_error, message_id, thread_id, created_at, sent_at, followup, summary, digest_key`
 
 func scanDeliveries(rows *sql.Rows) ([]paperboy.Delivery, error) {
 	defer rows.Close()
@@ -23,7 +23,7 @@ func scanDeliveries(rows *sql.Rows) ([]paperboy.Delivery, error) {
 		var d paperboy.Delivery
 		var digestAt, next, created, sent int64
 		if err := rows.Scan(&d.ID, &d.PaperID, &d.Channel, &d.SubscriptionID, &digestAt, &d.State, &d.Attempts,
-			&next, &d.LastError, &d.MessageID, &d.ThreadID, &created, &sent); err != nil {
+			&next, &d.LastError, &d.MessageID, &d.ThreadID, &created, &sent, &d.Reply, &d.Summary, &d.DigestKey); err != nil {
 			return nil, err
 		}
 		d.DigestAt = unixTime(digestAt)
@@ -386,8 +386,14 @@ func (db *DB) DueDigests(ctx context.Context, now time.Time) ([]paperboy.Deliver
 
 // Followups returns sent deliveries whose thread reply is owed.
 func (db *DB) Followups(ctx context.Context) ([]paperboy.Delivery, error) {
-	ds, err := db.queryDeliveries(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE followup = 1 ORDER BY id`)
+	ds, err := db.queryDeliveries(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE followup != 0 ORDER BY id`)
 	return ds, wrapErr("followups", err)
+}
+
+// Summaries returns sent deliveries whose LLM summary is owed.
+func (db *DB) Summaries(ctx context.Context) ([]paperboy.Delivery, error) {
+	ds, err := db.queryDeliveries(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE summary != 0 ORDER BY id`)
+	return ds, wrapErr("summaries", err)
 }
 
 // Uncertain returns deliveries left in state sending.
@@ -461,6 +467,11 @@ func (db *DB) MarkSent(ctx context.Context, id int64, post paperboy.PostRecord) 
 	return wrapErr(fmt.Sprintf("mark delivery %d sent", id), err)
 }
 
+// MarkDigestSending records the intent to send one digest message with its key.
+func (db *DB) MarkDigestSending(ctx context.Context, key string, ids []int64) error {
+	return db.transition(ctx, "mark digest sending", ids, paperboy.DeliveryPending, `state = 'sending', digest_key = ?`, key)
+}
+
 // MarkDigestSent marks the deliveries of one digest message sent.
 func (db *DB) MarkDigestSent(ctx context.Context, ids []int64, messageID string, at time.Time) error {
 	return db.transition(ctx, "mark digest sent", ids, paperboy.DeliverySending,
@@ -479,11 +490,35 @@ func (db *DB) MarkFailed(ctx context.Context, ids []int64, reason string) error 
 		`state = 'failed', attempts = attempts + 1, last_error = ?`, reason)
 }
 
-// MarkFollowupDone records that the thread reply went out.
-func (db *DB) MarkFollowupDone(ctx context.Context, id int64) error {
+// MarkFollowupTried records that the thread reply is being sent.
+func (db *DB) MarkFollowupTried(ctx context.Context, id int64) error {
+	return db.setOwed(ctx, "followup tried", id, `followup = 2`)
+}
+
+// MarkFollowupDone records that the thread reply went out, and whether the summary is owed.
+func (db *DB) MarkFollowupDone(ctx context.Context, id int64, summaryOwed bool) error {
+	summary := paperboy.OwedNone
+	if summaryOwed {
+		summary = paperboy.Owed
+	}
+	return db.setOwed(ctx, "followup done", id, `followup = 0, summary = ?`, summary)
+}
+
+// MarkSummaryTried records that the summary is being sent.
+func (db *DB) MarkSummaryTried(ctx context.Context, id int64) error {
+	return db.setOwed(ctx, "summary tried", id, `summary = 2`)
+}
+
+// MarkSummaryDone records that the summary went out or was given up.
+func (db *DB) MarkSummaryDone(ctx context.Context, id int64) error {
+	return db.setOwed(ctx, "summary done", id, `summary = 0`)
+}
+
+// setOwed updates the owed-message columns of delivery id.
+func (db *DB) setOwed(ctx context.Context, op string, id int64, set string, args ...any) error {
 	err := db.update(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET followup = 0 WHERE id = ?`, id)
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET `+set+` WHERE id = ?`, append(args, id)...)
 		return err
 	})
-	return wrapErr(fmt.Sprintf("mark delivery %d followup done", id), err)
+	return wrapErr(fmt.Sprintf("mark delivery %d %s", id, op), err)
 }

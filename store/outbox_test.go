@@ -247,7 +247,7 @@ func TestOutboxLifecycle(t *testing.T) {
 	if f, _ := db.Followups(ctx); len(f) != 1 || f[0].ID != a.ID || f[0].MessageID != "m1" || f[0].ThreadID != "t1" {
 		t.Errorf("got followups %+v, want delivery %d with its ids", f, a.ID)
 	}
-	if err := db.MarkFollowupDone(ctx, a.ID); err != nil {
+	if err := db.MarkFollowupDone(ctx, a.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	if f, _ := db.Followups(ctx); len(f) != 0 {
@@ -345,5 +345,84 @@ func TestDueDigestsAndCount(t *testing.T) {
 	st, _ := db.DeliveryStatus(ctx, "")
 	if st.Sent != 2 || st.Skipped != 2 || st.Pending != 0 {
 		t.Errorf("got %+v, want 2 sent and 2 skipped", st)
+	}
+}
+
+func TestOwedMessages(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	ids := mustPapers(t, db, 1, 3)
+	digestAt := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	var ds []paperboy.Delivery
+	for _, id := range ids {
+		ds = append(ds, paperboy.Delivery{PaperID: id, Channel: "t:a"}, paperboy.Delivery{PaperID: id, Channel: "t:d", DigestAt: digestAt})
+	}
+	if _, err := db.EnqueueDeliveries(ctx, ds); err != nil {
+		t.Fatal(err)
+	}
+	due, _ := db.DueDeliveries(ctx, digestAt)
+	a := due[0]
+	if err := db.MarkSending(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkSent(ctx, a.ID, paperboy.PostRecord{MessageID: "m1", ThreadID: "t1"}); err != nil {
+		t.Fatal(err)
+	}
+	owed := func(list func(context.Context) ([]paperboy.Delivery, error), field func(paperboy.Delivery) int) string {
+		t.Helper()
+		got, err := list(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, d := range got {
+			out = append(out, fmt.Sprintf("%d:%d", d.ID, field(d)))
+		}
+		return strings.Join(out, " ")
+	}
+	reply := func(d paperboy.Delivery) int { return d.Reply }
+	summary := func(d paperboy.Delivery) int { return d.Summary }
+	steps := []struct {
+		name               string
+		do                 func() error
+		wantReply, wantSum string
+	}{
+		{"sent: reply owed", func() error { return nil }, fmt.Sprintf("%d:1", a.ID), ""},
+		{"reply tried", func() error { return db.MarkFollowupTried(ctx, a.ID) }, fmt.Sprintf("%d:2", a.ID), ""},
+		{"reply done, summary owed", func() error { return db.MarkFollowupDone(ctx, a.ID, true) }, "", fmt.Sprintf("%d:1", a.ID)},
+		{"summary tried", func() error { return db.MarkSummaryTried(ctx, a.ID) }, "", fmt.Sprintf("%d:2", a.ID)},
+		{"summary done", func() error { return db.MarkSummaryDone(ctx, a.ID) }, "", ""},
+	}
+	for _, s := range steps {
+		if err := s.do(); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if got := owed(db.Followups, reply); got != s.wantReply {
+			t.Errorf("%s: got followups %q, want %q", s.name, got, s.wantReply)
+		}
+		if got := owed(db.Summaries, summary); got != s.wantSum {
+			t.Errorf("%s: got summaries %q, want %q", s.name, got, s.wantSum)
+		}
+	}
+
+	// A digest's key stays with its deliveries through a retry.
+	dig, _ := db.DueDigests(ctx, digestAt)
+	dids := []int64{dig[0].ID, dig[1].ID}
+	if err := db.MarkDigestSending(ctx, "pb-g1", dids); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkDigestSending(ctx, "pb-g1", dids); paperboy.ErrorCode(err) != paperboy.ECONFLICT {
+		t.Errorf("second intent: got %v, want conflict", err)
+	}
+	if err := db.MarkRetry(ctx, dids, digestAt, "lost"); err != nil {
+		t.Fatal(err)
+	}
+	dig, _ = db.DueDigests(ctx, digestAt)
+	var keys []string
+	for _, d := range dig {
+		keys = append(keys, d.DigestKey)
+	}
+	if got, want := fmt.Sprint(keys), "[pb-g1 pb-g1 ]"; got != want {
+		t.Errorf("got digest keys %s after a retry, want %s", got, want)
 	}
 }

@@ -20,7 +20,7 @@ type Call struct {
 	Op       string // "post", "send", "edit", "find"
 	Channel  string
 	ThreadID string
-	Key      string // Post.Key for posts and edits
+	Key      string // Post.Key or Message.Key (posts, edits, sends, finds)
 	N        int    // 1-based number of this call among all calls of the adapter
 }
 
@@ -29,7 +29,7 @@ type Message struct {
 	Channel   string
 	MessageID string
 	ThreadID  string // for posts: the thread opened; for sends: the thread written in
-	Key       string // posts only
+	Key       string // Post.Key or Message.Key
 	PaperID   string // posts only
 	Text      string // sends: the text; posts: the paper title
 	Summary   string // posts: the summary shown (updated by edits)
@@ -39,7 +39,7 @@ type Message struct {
 }
 
 // Adapter is an in-process bot.Adapter that records what it is asked to post and fails
-// on demand. It implements bot.PostFinder, bot.Editor and bot.RateLimiter, and is safe
+// on demand. It implements bot.MessageFinder, bot.Editor and bot.RateLimiter, and is safe
 // for concurrent use.
 type Adapter struct {
 	// Name is the platform name (default "test").
@@ -66,10 +66,10 @@ type Adapter struct {
 }
 
 var (
-	_ bot.Adapter     = (*Adapter)(nil)
-	_ bot.PostFinder  = (*Adapter)(nil)
-	_ bot.Editor      = (*Adapter)(nil)
-	_ bot.RateLimiter = (*Adapter)(nil)
+	_ bot.Adapter       = (*Adapter)(nil)
+	_ bot.MessageFinder = (*Adapter)(nil)
+	_ bot.Editor        = (*Adapter)(nil)
+	_ bot.RateLimiter   = (*Adapter)(nil)
 )
 
 // Platform returns Name or "test".
@@ -170,14 +170,14 @@ func (a *Adapter) Post(ctx context.Context, channel string, p bot.Post) (bot.Pos
 }
 
 // Send records a message in a channel or thread.
-func (a *Adapter) Send(ctx context.Context, channel, threadID, text string) (string, error) {
-	c := Call{Op: "send", Channel: channel, ThreadID: threadID}
+func (a *Adapter) Send(ctx context.Context, channel string, msg bot.Message) (string, error) {
+	c := Call{Op: "send", Channel: channel, ThreadID: msg.ThreadID, Key: msg.Key}
 	if err := a.begin(ctx, &c); err != nil {
 		return "", err
 	}
 	a.mu.Lock()
 	id := fmt.Sprintf("m%d", c.N)
-	a.sends = append(a.sends, Message{Channel: channel, MessageID: id, ThreadID: threadID, Text: text, At: a.now()})
+	a.sends = append(a.sends, Message{Channel: channel, MessageID: id, ThreadID: msg.ThreadID, Key: msg.Key, Text: msg.Text, At: a.now()})
 	a.mu.Unlock()
 	if err := a.after(c); err != nil {
 		return "", err
@@ -207,16 +207,24 @@ func (a *Adapter) Edit(ctx context.Context, channel string, ref bot.PostRef, p b
 	return a.after(c)
 }
 
-// FindPost looks a post up by its key.
-func (a *Adapter) FindPost(ctx context.Context, channel, key string, since time.Time) (bot.PostRef, bool, error) {
-	c := Call{Op: "find", Channel: channel, Key: key}
+// FindMessage looks a message up by its key: a post or a channel message when threadID
+// is "", else a reply in that thread.
+func (a *Adapter) FindMessage(ctx context.Context, channel, threadID, key string, since time.Time) (bot.PostRef, bool, error) {
+	c := Call{Op: "find", Channel: channel, ThreadID: threadID, Key: key}
 	if err := a.begin(ctx, &c); err != nil {
 		return bot.PostRef{}, false, err
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for _, m := range a.posts {
-		if m.Channel == channel && m.Key == key && !m.At.Before(since) {
+	if threadID == "" {
+		for _, m := range a.posts {
+			if m.Channel == channel && m.Key == key && !m.At.Before(since) {
+				return bot.PostRef{MessageID: m.MessageID, ThreadID: m.ThreadID}, true, nil
+			}
+		}
+	}
+	for _, m := range a.sends {
+		if m.Channel == channel && m.ThreadID == threadID && m.Key == key && !m.At.Before(since) {
 			return bot.PostRef{MessageID: m.MessageID, ThreadID: m.ThreadID}, true, nil
 		}
 	}

@@ -20,20 +20,20 @@ import (
 // Server is a fake chat platform over HTTP for end-to-end and crash tests:
 //
 //	POST /post  {"channel","key","paper_id","title","url","summary","reason"} -> {"ok","message_id","thread_id"}
-//	POST /send  {"channel","thread_id","text"} -> {"ok","message_id"}
+//	POST /send  {"channel","thread_id","text","key"} -> {"ok","message_id"}
 //	POST /edit  {"channel","message_id","summary"} -> {"ok"}
-//	GET  /find?channel=C&key=K -> {"ok","found","message_id","thread_id"}
+//	GET  /find?channel=C&key=K[&thread_id=T] -> {"ok","found","message_id","thread_id"}
 //	GET  /messages -> {"posts":[...],"sends":[...]}
 //
 // Errors are {"ok":false,"error":"channel_not_found"} with 404, 429 with a Retry-After
 // header, or 500. It records every accepted post, duplicates included, so a test can
-// check that each (paper, channel) was posted exactly once.
+// check that each (paper, channel) was posted exactly once, and each keyed message sent once.
 type Server struct {
 	// FaultRate is the fraction of POST requests rejected (half 429 with Retry-After,
 	// half 500) before they take effect.
 	FaultRate float64
-	// LostRate is the fraction of accepted posts answered with a 500 anyway (the response
-	// is lost: the client cannot tell, and must look the post up).
+	// LostRate is the fraction of accepted posts and sends answered with a 500 anyway (the
+	// response is lost: the client cannot tell, and must look the message up).
 	LostRate float64
 	// RetryAfter is the Retry-After of 429 answers (whole seconds; default 1).
 	RetryAfter int
@@ -139,7 +139,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, http.StatusOK, wireReply{OK: true, MessageID: id, ThreadID: "t" + id})
 	case "/send":
-		s.sends = append(s.sends, Message{Channel: m.Channel, MessageID: id, ThreadID: m.ThreadID, Text: m.Text, At: now})
+		s.sends = append(s.sends, Message{Channel: m.Channel, MessageID: id, ThreadID: m.ThreadID, Key: m.Key, Text: m.Text, At: now})
+		if s.LostRate > 0 && s.draw() < s.LostRate {
+			writeJSON(w, http.StatusInternalServerError, wireReply{Error: "internal_error"})
+			return
+		}
 		writeJSON(w, http.StatusOK, wireReply{OK: true, MessageID: id})
 	case "/edit":
 		for i := range s.posts {
@@ -157,11 +161,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) find(w http.ResponseWriter, r *http.Request) {
-	ch, key := r.URL.Query().Get("channel"), r.URL.Query().Get("key")
+	q := r.URL.Query()
+	ch, thread, key := q.Get("channel"), q.Get("thread_id"), q.Get("key")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, m := range s.posts {
-		if m.Channel == ch && m.Key == key {
+	if thread == "" {
+		for _, m := range s.posts {
+			if m.Channel == ch && m.Key == key {
+				writeJSON(w, http.StatusOK, wireReply{OK: true, Found: true, MessageID: m.MessageID, ThreadID: m.ThreadID})
+				return
+			}
+		}
+	}
+	for _, m := range s.sends {
+		if m.Channel == ch && m.ThreadID == thread && m.Key == key && key != "" {
 			writeJSON(w, http.StatusOK, wireReply{OK: true, Found: true, MessageID: m.MessageID, ThreadID: m.ThreadID})
 			return
 		}
@@ -183,7 +196,7 @@ func (s *Server) Sends() []Message {
 	return append([]Message(nil), s.sends...)
 }
 
-// HTTPAdapter is a bot.Adapter (with bot.PostFinder and bot.Editor) speaking to a
+// HTTPAdapter is a bot.Adapter (with bot.MessageFinder and bot.Editor) speaking to a
 // Server. It receives no commands: Run blocks until ctx ends.
 type HTTPAdapter struct {
 	BaseURL string
@@ -193,9 +206,9 @@ type HTTPAdapter struct {
 }
 
 var (
-	_ bot.Adapter    = (*HTTPAdapter)(nil)
-	_ bot.PostFinder = (*HTTPAdapter)(nil)
-	_ bot.Editor     = (*HTTPAdapter)(nil)
+	_ bot.Adapter       = (*HTTPAdapter)(nil)
+	_ bot.MessageFinder = (*HTTPAdapter)(nil)
+	_ bot.Editor        = (*HTTPAdapter)(nil)
 )
 
 // Platform returns Name or "test".
@@ -271,8 +284,8 @@ func (a *HTTPAdapter) Post(ctx context.Context, channel string, p bot.Post) (bot
 }
 
 // Send implements bot.Adapter.
-func (a *HTTPAdapter) Send(ctx context.Context, channel, threadID, text string) (string, error) {
-	rep, err := a.call(ctx, http.MethodPost, "/send", wireMessage{Channel: channel, ThreadID: threadID, Text: text})
+func (a *HTTPAdapter) Send(ctx context.Context, channel string, m bot.Message) (string, error) {
+	rep, err := a.call(ctx, http.MethodPost, "/send", wireMessage{Channel: channel, ThreadID: m.ThreadID, Text: m.Text, Key: m.Key})
 	return rep.MessageID, err
 }
 
@@ -282,9 +295,12 @@ func (a *HTTPAdapter) Edit(ctx context.Context, channel string, ref bot.PostRef,
 	return err
 }
 
-// FindPost implements bot.PostFinder.
-func (a *HTTPAdapter) FindPost(ctx context.Context, channel, key string, since time.Time) (bot.PostRef, bool, error) {
+// FindMessage implements bot.MessageFinder.
+func (a *HTTPAdapter) FindMessage(ctx context.Context, channel, threadID, key string, since time.Time) (bot.PostRef, bool, error) {
 	q := url.Values{"channel": {channel}, "key": {key}}
+	if threadID != "" {
+		q.Set("thread_id", threadID)
+	}
 	rep, err := a.call(ctx, http.MethodGet, "/find?"+q.Encode(), nil)
 	if err != nil {
 		return bot.PostRef{}, false, err

@@ -25,15 +25,25 @@ func TestHTTPAdapterRoundTrip(t *testing.T) {
 	if err != nil || ref.MessageID == "" || ref.ThreadID == "" {
 		t.Fatalf("got %+v, %v; want message and thread ids", ref, err)
 	}
-	found, ok, err := a.FindPost(ctx, "c1", "pb-d1", time.Time{})
+	found, ok, err := a.FindMessage(ctx, "c1", "", "pb-d1", time.Time{})
 	if err != nil || !ok || found != ref {
 		t.Errorf("find: got %+v %v %v, want %+v", found, ok, err, ref)
 	}
-	if _, ok, _ := a.FindPost(ctx, "c1", "pb-d2", time.Time{}); ok {
+	if _, ok, _ := a.FindMessage(ctx, "c1", "", "pb-d2", time.Time{}); ok {
 		t.Error("find unknown key: got found, want not found")
 	}
-	if _, err := a.Send(ctx, "c1", ref.ThreadID, "abstract"); err != nil {
+	if _, ok, _ := a.FindMessage(ctx, "c1", ref.ThreadID, "pb-d1-abstract", time.Time{}); ok {
+		t.Error("find a reply not sent yet: got found, want not found")
+	}
+	reply, err := a.Send(ctx, "c1", bot.Message{ThreadID: ref.ThreadID, Text: "abstract", Key: "pb-d1-abstract"})
+	if err != nil {
 		t.Fatal(err)
+	}
+	if got, ok, err := a.FindMessage(ctx, "c1", ref.ThreadID, "pb-d1-abstract", time.Time{}); err != nil || !ok || got.MessageID != reply {
+		t.Errorf("find the reply: got %+v %v %v, want message %s", got, ok, err, reply)
+	}
+	if _, ok, _ := a.FindMessage(ctx, "c1", "", "pb-d1-abstract", time.Time{}); ok {
+		t.Error("find a thread reply among channel messages: got found, want not found")
 	}
 	p.Summary = "better"
 	if err := a.Edit(ctx, "c1", ref, p); err != nil {
@@ -89,12 +99,12 @@ func TestAdapterFaultsAndFind(t *testing.T) {
 	if err == nil {
 		t.Fatal("got nil, want the After error")
 	}
-	if _, ok, _ := a.FindPost(ctx, "c", "pb-d9", time.Time{}); !ok {
+	if _, ok, _ := a.FindMessage(ctx, "c", "", "pb-d9", time.Time{}); !ok {
 		t.Error("got not found, want the post recorded despite the lost answer")
 	}
 	a.After = nil
 	a.Before = bottest.Storm(1, time.Second, 3, "send")
-	if _, err := a.Send(ctx, "c", "", "x"); bot.ClassifySend(err).Permanent || err == nil {
+	if _, err := a.Send(ctx, "c", bot.Message{Text: "x"}); bot.ClassifySend(err).Permanent || err == nil {
 		t.Errorf("got %v, want a temporary storm error", err)
 	}
 	if len(a.Sends()) != 0 {

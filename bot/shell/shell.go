@@ -39,9 +39,10 @@ type Options struct {
 	// StartID: message ids continue after it, so a restart does not reuse the ids of
 	// posts already stored (pass store.DB.LastMessageID of the channel key).
 	StartID int64
-	// PostLog is an optional file where every post's key and id are appended before it is
-	// printed; with it FindPost can tell a post made before a crash, and the dispatcher
-	// posts each paper once. "" = no log (FindPost finds nothing).
+	// PostLog is an optional file where the key and id of every keyed message (posts,
+	// thread replies, summaries, digests) are appended before it is printed; with it
+	// FindMessage can tell a message sent before a crash, and the dispatcher sends each
+	// once. "" = no log (FindMessage finds nothing).
 	PostLog string
 	// Prompt forces the "you> " prompt on or off; nil shows it when in is a terminal.
 	Prompt *bool
@@ -53,7 +54,7 @@ type Options struct {
 }
 
 // Adapter is the terminal adapter. It implements bot.Adapter, bot.Editor and
-// bot.PostFinder.
+// bot.MessageFinder.
 type Adapter struct {
 	in   io.Reader
 	opts Options
@@ -68,9 +69,9 @@ type Adapter struct {
 }
 
 var (
-	_ bot.Adapter    = (*Adapter)(nil)
-	_ bot.Editor     = (*Adapter)(nil)
-	_ bot.PostFinder = (*Adapter)(nil)
+	_ bot.Adapter       = (*Adapter)(nil)
+	_ bot.Editor        = (*Adapter)(nil)
+	_ bot.MessageFinder = (*Adapter)(nil)
 )
 
 // New returns a terminal adapter reading lines from in and writing to out.
@@ -315,13 +316,17 @@ func (a *Adapter) Post(_ context.Context, channel string, p bot.Post) (bot.PostR
 	return bot.PostRef{MessageID: id, ThreadID: id}, nil
 }
 
-// Send prints a message in the channel, or in a post's thread when threadID is set.
-func (a *Adapter) Send(_ context.Context, channel, threadID, text string) (string, error) {
+// Send prints a message in the channel, or in a post's thread when m.ThreadID is set.
+// A keyed message is logged first (see Options.PostLog).
+func (a *Adapter) Send(_ context.Context, channel string, m bot.Message) (string, error) {
 	if err := a.checkChannel(channel); err != nil {
 		return "", err
 	}
 	id := a.newID()
-	text = bot.PlainText(text)
+	if err := a.logPost(m.Key, id); err != nil {
+		return "", bot.Temporary("post log", 0, err)
+	}
+	threadID, text := m.ThreadID, bot.PlainText(m.Text)
 	if threadID != "" {
 		prefix := "  #" + threadID + " └ "
 		a.write(prefix + indent(text, strings.Repeat(" ", len("  #"+threadID+" └ ")-2)))
@@ -357,8 +362,9 @@ func (a *Adapter) Edit(_ context.Context, channel string, ref bot.PostRef, p bot
 	return nil
 }
 
-// FindPost looks a post up by its delivery key in the post log (found=false without one).
-func (a *Adapter) FindPost(_ context.Context, channel, key string, _ time.Time) (bot.PostRef, bool, error) {
+// FindMessage looks a message up by its key in the post log (found=false without one).
+// Keys are unique in the channel, so the thread and the time need no check.
+func (a *Adapter) FindMessage(_ context.Context, channel, threadID, key string, _ time.Time) (bot.PostRef, bool, error) {
 	if a.opts.PostLog == "" || key == "" || channel != a.opts.Channel {
 		return bot.PostRef{}, false, nil
 	}
@@ -367,7 +373,7 @@ func (a *Adapter) FindPost(_ context.Context, channel, key string, _ time.Time) 
 		return bot.PostRef{}, false, nil
 	}
 	if err != nil {
-		return bot.PostRef{}, false, fmt.Errorf("shell: find post: %w", err)
+		return bot.PostRef{}, false, fmt.Errorf("shell: find message: %w", err)
 	}
 	defer f.Close()
 	var ref bot.PostRef
@@ -377,10 +383,13 @@ func (a *Adapter) FindPost(_ context.Context, channel, key string, _ time.Time) 
 		k, id, ok := strings.Cut(sc.Text(), "\t")
 		if ok && k == key {
 			ref, found = bot.PostRef{MessageID: id, ThreadID: id}, true
+			if threadID != "" {
+				ref.ThreadID = threadID
+			}
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return bot.PostRef{}, false, fmt.Errorf("shell: find post: %w", err)
+		return bot.PostRef{}, false, fmt.Errorf("shell: find message: %w", err)
 	}
 	return ref, found, nil
 }

@@ -467,7 +467,7 @@ func TestPostSendEditFind(t *testing.T) {
 	if err != nil || ref.MessageID != "41" || ref.ThreadID != "41" {
 		t.Fatalf("Post: got %+v, %v, want message and thread 41", ref, err)
 	}
-	if _, err := sh.Send(ctx, "terminal", "41", "Abstract: see [the paper](https://arxiv.org/abs/2401.04088)"); err != nil {
+	if _, err := sh.Send(ctx, "terminal", bot.Message{ThreadID: "41", Text: "Abstract: see [the paper](https://arxiv.org/abs/2401.04088)", Key: "pb-d7-abstract"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := sh.Edit(ctx, "terminal", ref, bot.Post{Paper: &p, Tally: paperboy.Tally{Up: 3}}); err != nil {
@@ -487,13 +487,16 @@ func TestPostSendEditFind(t *testing.T) {
 	}
 	// After a restart the post log finds the post and ids continue after it.
 	sh2 := shell.New(strings.NewReader(""), out, shell.Options{PostLog: log})
-	if got, found, err := sh2.FindPost(ctx, "terminal", "pb-d7", time.Time{}); err != nil || !found || got.MessageID != "41" {
-		t.Errorf("FindPost: got %+v, %v, %v, want message 41", got, found, err)
+	if got, found, err := sh2.FindMessage(ctx, "terminal", "", "pb-d7", time.Time{}); err != nil || !found || got.MessageID != "41" {
+		t.Errorf("FindMessage: got %+v, %v, %v, want message 41", got, found, err)
 	}
-	if _, found, _ := sh2.FindPost(ctx, "terminal", "pb-d8", time.Time{}); found {
-		t.Errorf("FindPost of an unknown key: got found, want not found")
+	if got, found, err := sh2.FindMessage(ctx, "terminal", "41", "pb-d7-abstract", time.Time{}); err != nil || !found || got.MessageID != "42" || got.ThreadID != "41" {
+		t.Errorf("FindMessage of the thread reply: got %+v, %v, %v, want message 42 in thread 41", got, found, err)
 	}
-	if id, _ := sh2.Send(ctx, "terminal", "", "hi"); id != "42" {
-		t.Errorf("first id after restart: got %s, want 42", id)
+	if _, found, _ := sh2.FindMessage(ctx, "terminal", "", "pb-d8", time.Time{}); found {
+		t.Errorf("FindMessage of an unknown key: got found, want not found")
+	}
+	if id, _ := sh2.Send(ctx, "terminal", bot.Message{Text: "hi"}); id != "43" {
+		t.Errorf("first id after restart: got %s, want 43 (after the logged reply)", id)
 	}
 }

@@ -74,7 +74,8 @@ func TestPostSendEditFind(t *testing.T) {
 	if ref.MessageID == "" || ref.ThreadID != ref.MessageID {
 		t.Errorf("PostRef = %+v, want the message ts as both ids", ref)
 	}
-	if _, err := a.Send(ctx, "C1", ref.ThreadID, "**Abstract:** a < b"); err != nil {
+	reply, err := a.Send(ctx, "C1", bot.Message{ThreadID: ref.ThreadID, Text: "**Abstract:** a < b", Key: "pb-d7-abstract"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	posts := fake.Posts()
@@ -88,6 +89,7 @@ func TestPostSendEditFind(t *testing.T) {
 	if got := posts[1]; got.ThreadTS != ref.ThreadID || got.Text != "*Abstract:* a &lt; b" {
 		t.Errorf("thread reply = %+v, want thread %s text %q", got, ref.ThreadID, "*Abstract:* a &lt; b")
 	}
+	assertJSON(t, posts[1].Metadata, `{"event_type":"paperboy_message","event_payload":{"key":"pb-d7-abstract"}}`)
 
 	if err := a.Edit(ctx, "C1", ref, bot.Post{Paper: testPaper(), Tally: paperboy.Tally{Up: 5}}); err != nil {
 		t.Fatal(err)
@@ -96,11 +98,24 @@ func TestPostSendEditFind(t *testing.T) {
 		t.Errorf("edited blocks %s, want the new tally", fake.Posts()[0].Blocks)
 	}
 
-	for key, wantFound := range map[string]bool{"pb-d7": true, "pb-d8": false} {
-		got, found, err := a.FindPost(ctx, "C1", key, since)
-		if err != nil || found != wantFound || (found && got != ref) {
-			t.Errorf("FindPost(%s) = %+v, %v, %v; want found=%v ref %+v", key, got, found, err, wantFound, ref)
+	for _, tc := range []struct {
+		thread, key string
+		want        bot.PostRef // zero: not found
+	}{
+		{"", "pb-d7", ref},
+		{"", "pb-d8", bot.PostRef{}},
+		{"", "pb-d7-abstract", bot.PostRef{}}, // a thread reply is not a channel message
+		{ref.ThreadID, "pb-d7-abstract", bot.PostRef{MessageID: reply, ThreadID: ref.ThreadID}},
+		{ref.ThreadID, "pb-d7", bot.PostRef{}}, // the parent is not a reply
+		{ref.ThreadID, "pb-d8-abstract", bot.PostRef{}},
+	} {
+		got, found, err := a.FindMessage(ctx, "C1", tc.thread, tc.key, since)
+		if err != nil || found != (tc.want != bot.PostRef{}) || got != tc.want {
+			t.Errorf("FindMessage(thread %q, %s) = %+v, %v, %v; want %+v", tc.thread, tc.key, got, found, err, tc.want)
 		}
+	}
+	if _, _, err := a.FindMessage(ctx, "C1", "1.000001", "pb-d7-abstract", since); !bot.ClassifySend(err).Permanent {
+		t.Errorf("FindMessage in a thread that does not exist: got %v, want a permanent thread_not_found", err)
 	}
 	if a.PostInterval() != time.Second {
 		t.Errorf("PostInterval = %s, want 1s", a.PostInterval())
@@ -125,7 +140,7 @@ func TestSendErrors(t *testing.T) {
 		})
 	}
 	fake.SetChannelError("CBAD", "internal_error")
-	if _, err := a.Send(ctx, "CBAD", "", "hi"); err == nil || bot.ClassifySend(err).Permanent {
+	if _, err := a.Send(ctx, "CBAD", bot.Message{Text: "hi"}); err == nil || bot.ClassifySend(err).Permanent {
 		t.Errorf("internal_error: got %v, want a temporary error", err)
 	}
 	bad := newAdapter(t, fake.URL, func(o *Options) { o.BotToken = "xoxb-wrong" })
@@ -162,16 +177,16 @@ func TestRateLimited(t *testing.T) {
 	a := newAdapter(t, srv.URL+"/api/")
 	ctx := context.Background()
 
-	_, err := a.Send(ctx, "C1", "", "hello")
+	_, err := a.Send(ctx, "C1", bot.Message{Text: "hello"})
 	se := bot.ClassifySend(err)
 	if err == nil || se.Permanent || se.RetryAfter != 7*time.Second {
 		t.Errorf("429: got %v (retry after %s), want temporary with RetryAfter 7s", err, se.RetryAfter)
 	}
-	_, err = a.Send(ctx, "C1", "", "hello")
+	_, err = a.Send(ctx, "C1", bot.Message{Text: "hello"})
 	if se := bot.ClassifySend(err); err == nil || se.Permanent || se.Reason != "http 503" {
 		t.Errorf("503: got %v, want temporary http 503", err)
 	}
-	ts, err := a.Send(ctx, "C1", "1699999999.000001", "hello [x](https://x.org)")
+	ts, err := a.Send(ctx, "C1", bot.Message{ThreadID: "1699999999.000001", Text: "hello [x](https://x.org)"})
 	if err != nil || ts != "1700000000.000100" {
 		t.Fatalf("Send = %q, %v; want the ts from the server", ts, err)
 	}
@@ -180,7 +195,7 @@ func TestRateLimited(t *testing.T) {
 	}
 
 	srv.Close() // network failure
-	_, err = a.Send(ctx, "C1", "", "hello")
+	_, err = a.Send(ctx, "C1", bot.Message{Text: "hello"})
 	if se := bot.ClassifySend(err); err == nil || se.Permanent {
 		t.Errorf("network failure: got %v, want temporary", err)
 	}

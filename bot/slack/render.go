@@ -19,9 +19,13 @@ const (
 	actionShare       = "share" // per-result buttons are "share:<n>" (ids are unique per block)
 )
 
-// metadataEventType marks paperboy's posts in Slack message metadata, so FindPost can
-// recognize them after a crash.
-const metadataEventType = "paperboy_post"
+// metadataEventType marks paperboy's posts in Slack message metadata, and
+// messageEventType its other keyed messages (thread replies, summaries, digests), so
+// FindMessage can recognize them after a crash.
+const (
+	metadataEventType = "paperboy_post"
+	messageEventType  = "paperboy_message"
+)
 
 const maxAuthors = 3
 

@@ -71,10 +71,10 @@ type Adapter struct {
 }
 
 var (
-	_ bot.Adapter     = (*Adapter)(nil)
-	_ bot.Editor      = (*Adapter)(nil)
-	_ bot.PostFinder  = (*Adapter)(nil)
-	_ bot.RateLimiter = (*Adapter)(nil)
+	_ bot.Adapter       = (*Adapter)(nil)
+	_ bot.Editor        = (*Adapter)(nil)
+	_ bot.MessageFinder = (*Adapter)(nil)
+	_ bot.RateLimiter   = (*Adapter)(nil)
 )
 
 // webAPI is the part of slack-go's Web API client the adapter uses.
@@ -83,6 +83,7 @@ type webAPI interface {
 	PostMessageContext(ctx context.Context, channelID string, options ...slackapi.MsgOption) (string, string, error)
 	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slackapi.MsgOption) (string, string, string, error)
 	GetConversationHistoryContext(ctx context.Context, params *slackapi.GetConversationHistoryParameters) (*slackapi.GetConversationHistoryResponse, error)
+	GetConversationRepliesContext(ctx context.Context, params *slackapi.GetConversationRepliesParameters) (msgs []slackapi.Message, hasMore bool, nextCursor string, err error)
 	GetUserInfoContext(ctx context.Context, user string, options ...slackapi.GetUserInfoOption) (*slackapi.User, error)
 }
 
@@ -244,15 +245,20 @@ func (a *Adapter) Post(ctx context.Context, channel string, p bot.Post) (bot.Pos
 	return bot.PostRef{MessageID: ts, ThreadID: ts}, nil
 }
 
-// Send implements bot.Adapter: a plain mrkdwn message, in a thread when threadID is set.
-func (a *Adapter) Send(ctx context.Context, channel, threadID, text string) (string, error) {
-	mr := truncate(Mrkdwn(text), maxPlainText)
+// Send implements bot.Adapter: a plain mrkdwn message, in a thread when m.ThreadID is
+// set, carrying m.Key in its metadata.
+func (a *Adapter) Send(ctx context.Context, channel string, m bot.Message) (string, error) {
+	mr := truncate(Mrkdwn(m.Text), maxPlainText)
 	if strings.TrimSpace(mr) == "" {
 		return "", bot.Permanent("no_text", errors.New("slack: send: empty message"))
 	}
 	opts := []slackapi.MsgOption{slackapi.MsgOptionText(mr, false), slackapi.MsgOptionDisableLinkUnfurl()}
-	if threadID != "" {
-		opts = append(opts, slackapi.MsgOptionTS(threadID))
+	if m.ThreadID != "" {
+		opts = append(opts, slackapi.MsgOptionTS(m.ThreadID))
+	}
+	if m.Key != "" {
+		opts = append(opts, slackapi.MsgOptionMetadata(slackapi.SlackMetadata{EventType: messageEventType,
+			EventPayload: map[string]any{"key": m.Key}}))
 	}
 	_, ts, err := a.api.PostMessageContext(ctx, channel, opts...)
 	if err != nil {
@@ -275,33 +281,48 @@ func (a *Adapter) Edit(ctx context.Context, channel string, ref bot.PostRef, p b
 	return nil
 }
 
-// FindPost implements bot.PostFinder: it pages through conversations.history since the
-// given time (with metadata) and matches the paperboy_post metadata key.
-func (a *Adapter) FindPost(ctx context.Context, channel, key string, since time.Time) (bot.PostRef, bool, error) {
-	params := &slackapi.GetConversationHistoryParameters{
-		ChannelID:          channel,
-		Oldest:             slackTS(since.Add(-time.Minute)),
-		Inclusive:          true,
-		Limit:              200,
-		IncludeAllMetadata: true,
-	}
+// FindMessage implements bot.MessageFinder. It matches the key in paperboy's message
+// metadata: among the channel's messages since the given time (conversations.history)
+// or, with threadID, among that thread's replies (conversations.replies, which returns
+// the thread's parent first). Both need the channels:history (groups:history) scope and
+// read at most 20 pages of 200 messages.
+func (a *Adapter) FindMessage(ctx context.Context, channel, threadID, key string, since time.Time) (bot.PostRef, bool, error) {
+	oldest := slackTS(since.Add(-time.Minute))
+	cursor := ""
 	for page := 0; page < 20; page++ {
-		res, err := a.api.GetConversationHistoryContext(ctx, params)
-		if err != nil {
-			return bot.PostRef{}, false, a.sendErr("conversations.history", channel, err)
+		var msgs []slackapi.Message
+		var more bool
+		var err error
+		method := "conversations.history"
+		if threadID == "" {
+			var res *slackapi.GetConversationHistoryResponse
+			res, err = a.api.GetConversationHistoryContext(ctx, &slackapi.GetConversationHistoryParameters{
+				ChannelID: channel, Oldest: oldest, Inclusive: true, Limit: 200, IncludeAllMetadata: true, Cursor: cursor})
+			if err == nil {
+				msgs, more, cursor = res.Messages, res.HasMore, res.ResponseMetaData.NextCursor
+			}
+		} else {
+			method = "conversations.replies"
+			msgs, more, cursor, err = a.api.GetConversationRepliesContext(ctx, &slackapi.GetConversationRepliesParameters{
+				ChannelID: channel, Timestamp: threadID, Oldest: oldest, Inclusive: true, Limit: 200, IncludeAllMetadata: true, Cursor: cursor})
 		}
-		for _, m := range res.Messages {
-			if m.Metadata.EventType != metadataEventType {
-				continue
+		if err != nil {
+			return bot.PostRef{}, false, a.sendErr(method, channel, err)
+		}
+		for _, m := range msgs {
+			if t := m.Metadata.EventType; t != metadataEventType && t != messageEventType || (threadID != "" && m.Timestamp == threadID) {
+				continue // not paperboy's, or the thread's parent
 			}
 			if k, _ := m.Metadata.EventPayload["key"].(string); k == key {
-				return bot.PostRef{MessageID: m.Timestamp, ThreadID: m.Timestamp}, true, nil
+				if threadID == "" {
+					return bot.PostRef{MessageID: m.Timestamp, ThreadID: m.Timestamp}, true, nil
+				}
+				return bot.PostRef{MessageID: m.Timestamp, ThreadID: threadID}, true, nil
 			}
 		}
-		if !res.HasMore || res.ResponseMetaData.NextCursor == "" {
+		if !more || cursor == "" {
 			break
 		}
-		params.Cursor = res.ResponseMetaData.NextCursor
 	}
 	return bot.PostRef{}, false, nil
 }

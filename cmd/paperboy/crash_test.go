@@ -22,7 +22,7 @@ import (
 // chat platform, which rejects some requests and loses some answers) while this process
 // writes 500 papers into the shared database like a cron ingest, SIGKILLs it at random
 // points and restarts it, and checks that every (paper, channel) pair was posted exactly
-// once across 5 channels.
+// once across 5 channels, each with exactly one thread reply (the abstract).
 func TestCrashDeliversEachPaperOnce(t *testing.T) {
 	const (
 		nPapers  = 500
@@ -148,7 +148,11 @@ func TestCrashDeliversEachPaperOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.Sent+st.Failed+st.Skipped == want && st.Pending+st.Sending == 0 {
+		owed, err := db.Followups(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Sent+st.Failed+st.Skipped == want && st.Pending+st.Sending == 0 && len(owed) == 0 {
 			if st.Failed+st.Skipped != 0 {
 				t.Errorf("got %d failed and %d skipped, want none", st.Failed, st.Skipped)
 			}
@@ -182,5 +186,24 @@ func TestCrashDeliversEachPaperOnce(t *testing.T) {
 	if missing != 0 || dup != 0 || len(count) != want {
 		t.Errorf("got %d distinct pairs, %d missing, %d duplicated; want %d exactly once", len(count), missing, dup, want)
 	}
-	t.Logf("%d posts for %d pairs after %d SIGKILLs; %d thread replies (at least once)", len(srv.Posts()), want, kills, len(srv.Sends()))
+	replies := map[string]int{}
+	for _, s := range srv.Sends() {
+		replies[s.Key]++
+	}
+	var missingReplies, dupReplies int
+	for _, p := range srv.Posts() {
+		switch n := replies[p.Key+"-abstract"]; {
+		case n == 0:
+			missingReplies++
+		case n > 1:
+			dupReplies++
+			if dupReplies <= 5 {
+				t.Errorf("post %s (%s in %s): got %d thread replies, want 1", p.Key, p.PaperID, p.Channel, n)
+			}
+		}
+	}
+	if missingReplies != 0 || dupReplies != 0 || len(srv.Sends()) != want {
+		t.Errorf("got %d thread replies, %d posts without one, %d with several; want %d, one per post", len(srv.Sends()), missingReplies, dupReplies, want)
+	}
+	t.Logf("%d posts and %d thread replies for %d pairs after %d SIGKILLs", len(srv.Posts()), len(srv.Sends()), want, kills)
 }

@@ -144,8 +144,9 @@ func (m *Main) newAdapter(ctx context.Context, cfg config.Config, db *store.DB, 
 		if err != nil {
 			return nil, err
 		}
-		// The post log maps delivery keys to terminal posts for crash recovery. Keys are
-		// outbox row ids, so a log left over from a deleted database must not be read.
+		// The post log maps message keys (posts, thread replies, summaries, digests) to
+		// terminal messages for crash recovery. Keys are outbox row ids, so a log left over
+		// from a deleted database must not be read.
 		postLog := cfg.DB + ".shell-posts"
 		if st, err := db.DeliveryStatus(ctx, ""); err == nil && st.Pending+st.Sending+st.Sent+st.Failed+st.Skipped == 0 {
 			_ = os.Remove(postLog)

@@ -1,6 +1,6 @@
 // Package slackfake is a loopback fake of the parts of Slack that paperboy uses: the Web
 // API methods (auth.test, chat.postMessage, chat.update, conversations.history,
-// users.info, apps.connections.open), a Socket Mode websocket, and response_url
+// conversations.replies, users.info, apps.connections.open), a Socket Mode websocket, and response_url
 // endpoints. It speaks the real wire formats so that tests exercise slack-go unchanged,
 // captures what the bot sends, and injects failures (429 with Retry-After, error codes).
 // It is for tests only and imports no Slack SDK.
@@ -60,6 +60,8 @@ type Server struct {
 	URL      string // Web API base URL ending with "/" (slack.api_url)
 	BotToken string // the xoxb- token it accepts
 	AppToken string // the xapp- token it accepts on apps.connections.open
+	// Now is the clock message timestamps (ts) follow (default time.Now); set it before use.
+	Now func() time.Time
 
 	srv *httptest.Server
 
@@ -102,6 +104,7 @@ func New(tb testing.TB) *Server {
 	mux.HandleFunc("POST /api/chat.postMessage", s.postMessage)
 	mux.HandleFunc("POST /api/chat.update", s.update)
 	mux.HandleFunc("POST /api/conversations.history", s.history)
+	mux.HandleFunc("POST /api/conversations.replies", s.replies)
 	mux.HandleFunc("POST /api/users.info", s.usersInfo)
 	mux.HandleFunc("POST /api/apps.connections.open", s.connectionsOpen)
 	mux.HandleFunc("GET /socket", s.socket)
@@ -275,9 +278,13 @@ func (s *Server) authTest(w http.ResponseWriter, r *http.Request) {
 		"team_id": TeamID, "user_id": BotUserID, "bot_id": BotID})
 }
 
-// nextTS returns a unique, increasing Slack timestamp near the wall clock.
+// nextTS returns a unique, increasing Slack timestamp near the clock (Now).
 func (s *Server) nextTS() string { // under s.mu
-	us := time.Now().UnixMicro()
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	us := now().UnixMicro()
 	if us <= s.lastTS {
 		us = s.lastTS + 1
 	}
@@ -372,14 +379,78 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 		if m.Channel != ch || m.ThreadTS != "" || ts < oldest {
 			continue
 		}
-		msg := map[string]any{"type": "message", "ts": m.TS, "text": m.Text, "bot_id": BotID, "user": BotUserID}
-		if len(m.Metadata) > 0 && v.Get("include_all_metadata") == "1" {
-			msg["metadata"] = m.Metadata
-		}
-		msgs = append(msgs, msg)
+		msgs = append(msgs, m.wire(v.Get("include_all_metadata") == "1"))
 	}
 	sort.SliceStable(msgs, func(i, j int) bool { return msgs[i]["ts"].(string) > msgs[j]["ts"].(string) }) // newest first
 	writeJSON(w, map[string]any{"ok": true, "messages": msgs, "has_more": false})
+}
+
+// wire renders a message as conversations.history and conversations.replies return it;
+// its metadata only when asked for (include_all_metadata).
+func (m Message) wire(metadata bool) map[string]any {
+	msg := map[string]any{"type": "message", "ts": m.TS, "text": m.Text, "bot_id": BotID, "user": BotUserID}
+	if len(m.Metadata) > 0 && metadata {
+		msg["metadata"] = m.Metadata
+	}
+	return msg
+}
+
+// replies serves conversations.replies: the thread's parent message first, then its
+// replies at or after oldest, oldest first; metadata only with include_all_metadata.
+// A ts that names no message is thread_not_found; a reply's ts names its thread.
+func (s *Server) replies(w http.ResponseWriter, r *http.Request) {
+	v, ok := s.form(w, r, "conversations.replies")
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch, ts := v.Get("channel"), v.Get("ts")
+	if code := s.chanErr[ch]; code != "" {
+		writeJSON(w, map[string]any{"ok": false, "error": code})
+		return
+	}
+	parent := -1
+	for i, m := range s.posts {
+		if m.Channel == ch && m.TS == ts {
+			parent = i
+			if m.ThreadTS != "" { // a reply: its thread's parent
+				ts = m.ThreadTS
+				parent = -1
+			}
+			break
+		}
+	}
+	for i, m := range s.posts {
+		if parent < 0 && m.Channel == ch && m.TS == ts && m.ThreadTS == "" {
+			parent = i
+		}
+	}
+	if parent < 0 {
+		writeJSON(w, map[string]any{"ok": false, "error": "thread_not_found"})
+		return
+	}
+	oldest, _ := strconv.ParseFloat(v.Get("oldest"), 64)
+	meta := v.Get("include_all_metadata") == "1"
+	var replies []map[string]any
+	count := 0
+	for _, m := range s.posts {
+		if m.Channel != ch || m.ThreadTS != ts {
+			continue
+		}
+		count++
+		if at, _ := strconv.ParseFloat(m.TS, 64); at >= oldest {
+			msg := m.wire(meta)
+			msg["thread_ts"], msg["parent_user_id"] = ts, BotUserID
+			replies = append(replies, msg)
+		}
+	}
+	head := s.posts[parent].wire(meta)
+	if count > 0 {
+		head["thread_ts"], head["reply_count"] = ts, count
+	}
+	writeJSON(w, map[string]any{"ok": true, "messages": append([]map[string]any{head}, replies...), "has_more": false,
+		"response_metadata": map[string]any{"next_cursor": ""}})
 }
 
 func (s *Server) usersInfo(w http.ResponseWriter, r *http.Request) {
