@@ -82,6 +82,7 @@ type Server struct {
 	wsMu    sync.Mutex // serializes websocket writes
 	wsReady chan struct{}
 	opens   int
+	dials   int // websocket upgrade requests received (counted before the 101 answer)
 	acks    map[string]chan json.RawMessage
 	envSeq  int
 }
@@ -168,11 +169,13 @@ func (s *Server) FailConnectionsOpen(code string, n int) {
 	s.openErr, s.openFails = code, n
 }
 
-// Opens returns how many Socket Mode websockets the bot has opened.
+// Opens returns how many Socket Mode websocket handshakes the bot has started. It is
+// counted when the upgrade request arrives, before the server answers it, so a client
+// that has seen its websocket open always finds Opens() > 0.
 func (s *Server) Opens() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.opens
+	return s.dials
 }
 
 // Calls returns how many times a Web API method was called, failures included.
@@ -512,6 +515,9 @@ var upgrader = websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return
 // socket serves one Socket Mode connection: hello, then envelopes sent with Send, acks
 // read back, and a ping every second (slack-go treats a silent connection as dead).
 func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.dials++
+	s.mu.Unlock()
 	conn, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return
