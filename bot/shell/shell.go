@@ -2,7 +2,8 @@
 // default adapter when no chat token is configured and the harness the bot's tests drive
 // like a user. Lines typed are slash commands (`/papers search ...`), votes (`+1 #41`),
 // thread replies (`#41 nice result`) or reactions (`react #41 thumbsup`); posts, replies
-// and edits are printed as plain text.
+// and edits are printed as plain text, with control characters neutralized
+// (paperboy.TerminalWriter).
 package shell
 
 import (
@@ -94,7 +95,9 @@ func New(in io.Reader, out io.Writer, opts Options) *Adapter {
 	if opts.AckTimeout <= 0 {
 		opts.AckTimeout = 2500 * time.Millisecond
 	}
-	a := &Adapter{in: in, out: out, opts: opts, lastID: opts.StartID, summaries: map[string]string{}}
+	// Everything printed goes through one TerminalWriter: a title, an abstract, a summary,
+	// a reply quoting the user can never send the terminal an escape sequence.
+	a := &Adapter{in: in, out: paperboy.NewTerminalWriter(out), opts: opts, lastID: opts.StartID, summaries: map[string]string{}}
 	if opts.Prompt != nil {
 		a.prompt = *opts.Prompt
 	} else {

@@ -496,3 +496,56 @@ func TestPostSendEditFind(t *testing.T) {
 		t.Errorf("first id after restart: got %s, want 42", id)
 	}
 }
+
+// hostileTitle is the title of issue 17: it retitles the window, clears the screen and
+// hides the text after it.
+const hostileTitle = "Owned Decoding\x1b]0;OWNED\a\x1b[2J\x1b[8m Heads"
+
+// hasTerminalControl reports a byte or character that drives a terminal: any C0 but
+// newline, DEL, C1 or a bidi override/isolate.
+func hasTerminalControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool {
+		return r < 0x20 && r != '\n' || r >= 0x7f && r <= 0x9f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
+	})
+}
+
+// TestHostileTitleNeutralized stores a paper with control characters as an old row would
+// hold it (a set ID skips normalization) and sees it posted, searched and shown: the
+// transcript carries no control character, and shows where they were.
+func TestHostileTitleNeutralized(t *testing.T) {
+	h := newHarness(t)
+	p := paperboy.Paper{ID: "2501.06666", ArxivID: "2501.06666", Title: hostileTitle,
+		Abstract: "We decode\x1b[8m hidden text\u009b2J with \u202eheads.", Authors: []string{"Eve\x1b[2J Mallory"},
+		Categories: []string{"cs.LG"}, Published: now.AddDate(0, 0, -1)}
+	if _, err := h.db.UpsertPapers(h.ctx, []paperboy.Paper{p}); err != nil {
+		t.Fatal(err)
+	}
+	transcript := h.say("/papers subscribe owned") + h.deliver() +
+		h.say("/papers search owned decoding") + h.say("/papers show 2501.06666") +
+		h.say("#1 nice\x1b[2J one")
+	// One-line fields drop control characters (paperboy.CollapseSpace), the others show
+	// U+FFFD where one was (paperboy.TerminalWriter); links turn "[" into "(".
+	wantContains(t, transcript, "[post #1] New in cs.LG: Owned Decoding]0;OWNED[2J[8m Heads", "Eve\ufffd[2J Mallory",
+		"1. Owned Decoding\ufffd)0;OWNED", "We decode\ufffd[8m hidden text\ufffd2J with \ufffdheads.")
+	if hasTerminalControl(transcript) {
+		t.Errorf("transcript has control characters: %q", transcript)
+	}
+}
+
+// TestPostHostileTitle posts a paper straight through the adapter (no store, no bot).
+func TestPostHostileTitle(t *testing.T) {
+	out := &syncBuffer{}
+	sh := shell.New(strings.NewReader(""), out, shell.Options{User: "ann"})
+	p := paperboy.Paper{ID: "2501.06666", Title: hostileTitle, Authors: []string{"A\u009bB"}}
+	if _, err := sh.Post(context.Background(), "terminal", bot.Post{Paper: &p, Summary: "sum\x1b[8mmary", Reason: "r\x07"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sh.Send(context.Background(), "terminal", "1", "reply\x1b]0;x\a"); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	wantContains(t, got, "Owned Decoding]0;OWNED[2J[8m Heads", "A\ufffdB", "sum[8mmary", "reply\ufffd]0;x\ufffd")
+	if hasTerminalControl(got) {
+		t.Errorf("got control characters: %q", got)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -73,7 +74,7 @@ func (m *Main) runSearch(ctx context.Context, args []string) error {
 			}
 			out = append(out, r)
 		}
-		enc := json.NewEncoder(w)
+		enc := json.NewEncoder(jsonOut(w))
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
@@ -116,3 +117,8 @@ func authorLine(a []string) string {
 	}
 	return strings.Join(a[:3], ", ") + " et al."
 }
+
+// jsonOut is where JSON goes to standard output: encoding/json escapes C0 controls but
+// writes DEL, C1 and bidi controls raw, so they are escaped too (losslessly: they occur
+// only inside strings). Each Encode is one Write, as the escaper needs.
+func jsonOut(w io.Writer) io.Writer { return paperboy.NewJSONControlWriter(w) }
