@@ -101,20 +101,23 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	}
 	off := false
 	so := shell.Options{User: "ann", Prompt: &off, Now: func() time.Time { return h.clock }, PostLog: filepath.Join(t.TempDir(), "posts.log")}
-	watcher, err := bot.NewWatcher(bot.WatcherConfig{Store: db, Subs: db, Now: func() time.Time { return h.clock }, Backfill: 5, BackfillAge: 30 * 24 * time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := bot.Config{
 		Papers: db, Subs: db, Social: db, Outbox: db,
-		Summarizer: &summarize.Extractive{}, Backfiller: watcher,
-		Now: func() time.Time { return h.clock }, DailyCap: 25,
+		Summarizer: &summarize.Extractive{},
+		Now:        func() time.Time { return h.clock }, DailyCap: 25,
 		// Trailing edits run at once: the clock is frozen.
 		AfterFunc: func(_ time.Duration, f func()) func() bool { go f(); return func() bool { return false } },
 	}
 	for _, o := range opts {
 		o(&cfg, &so)
 	}
+	// The watcher has the bot's default cap, as `paperboy run` wires them.
+	watcher, err := bot.NewWatcher(bot.WatcherConfig{Store: db, Subs: db, Now: func() time.Time { return h.clock },
+		Backfill: 5, BackfillAge: 30 * 24 * time.Hour, DailyCap: cfg.DailyCap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Backfiller = watcher
 	h.sh = shell.New(strings.NewReader(""), h.out, so)
 	cfg.Adapter = h.sh
 	h.bot = bot.New(cfg)
@@ -172,18 +175,18 @@ func (h *harness) tally(paperID string) paperboy.Tally {
 func TestSubscribe(t *testing.T) {
 	h := newHarness(t)
 	got := h.say(`/papers subscribe cat:cs.LG "mixture of experts" -survey digest:daily@09:00`)
-	want := `bot> Subscribed #terminal (id 1): cs.LG papers matching "mixture of experts", not "survey"; daily digest at 09:00. Queued 1 matching recent paper.` + "\n"
+	want := `bot> Subscribed #terminal (id 1): cs.LG papers matching "mixture of experts", not "survey"; daily digest at 09:00; at most 25 a day (the default cap). Queued 1 matching recent paper.` + "\n"
 	if got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 	subs, err := h.db.Subscriptions(h.ctx, "shell:terminal")
-	if err != nil || len(subs) != 1 || subs[0].Digest.Every != paperboy.DigestDaily || subs[0].DailyCap != 25 || subs[0].CreatedBy != "shell:ann" {
-		t.Fatalf("stored subscriptions: got %+v (%v), want one daily with cap 25 by shell:ann", subs, err)
+	if err != nil || len(subs) != 1 || subs[0].Digest.Every != paperboy.DigestDaily || subs[0].DailyCap != 0 || subs[0].CreatedBy != "shell:ann" {
+		t.Fatalf("stored subscriptions: got %+v (%v), want one daily with the default cap by shell:ann", subs, err)
 	}
 	got = h.say("subscribe Medusa cap:3")
 	wantContains(t, got, "Subscribed #terminal (id 2): Papers matching medusa; posted as they arrive; at most 3 a day.")
 	got = h.say("/papers subscriptions")
-	wantContains(t, got, "1 cat:cs.LG", "daily digest at 09:00", "2 medusa", "at most 3 a day")
+	wantContains(t, got, "1 cat:cs.LG", "daily digest at 09:00, at most 25 a day (the default cap)", "2 medusa", "posted as they arrive, at most 3 a day")
 	got = h.say("/papers unsubscribe 2")
 	wantContains(t, got, "Unsubscribed: subscription 2 (Papers matching medusa)")
 	got = h.say("/papers unsubscribe 2")
@@ -204,6 +207,26 @@ func TestSubscribe(t *testing.T) {
 	if subs, _ := h.db.Subscriptions(h.ctx, "shell:terminal"); len(subs) != 1 {
 		t.Errorf("subscriptions after bad input: got %d, want 1", len(subs))
 	}
+}
+
+// TestSubscribeNoCap: cap:0 (typed since the README said "0 = none") and cap:none mean no
+// cap, and the watcher honours it; replies and the list say which cap applies.
+func TestSubscribeNoCap(t *testing.T) {
+	h := newHarness(t, func(c *bot.Config, _ *shell.Options) { c.DailyCap = 1 })
+	// Two recent papers match "experts": the backfill queues both only without a cap.
+	wantContains(t, h.say("/papers subscribe experts cap:0"), "(id 1): Papers matching experts; posted as they arrive; no daily cap. Queued 2 matching recent papers.")
+	wantContains(t, h.say("/papers subscribe speculative cap:none"), "(id 2): Papers matching speculative; posted as they arrive; no daily cap.")
+	wantContains(t, h.say("/papers subscribe mixture"), "(id 3): Papers matching mixture; posted as they arrive; at most 1 a day (the default cap).")
+	wantContains(t, h.say("/papers subscriptions"), "1 experts: Papers matching experts — posted as they arrive, no daily cap",
+		"2 speculative: Papers matching speculative — posted as they arrive, no daily cap",
+		"3 mixture: Papers matching mixture — posted as they arrive, at most 1 a day (the default cap)")
+	subs, err := h.db.Subscriptions(h.ctx, "shell:terminal")
+	if err != nil || len(subs) != 3 || subs[0].DailyCap != paperboy.NoDailyCap || subs[1].DailyCap != paperboy.NoDailyCap || subs[2].DailyCap != 0 {
+		t.Fatalf("stored: got %+v (%v), want no cap, no cap, default", subs, err)
+	}
+	h2 := newHarness(t, func(c *bot.Config, _ *shell.Options) { c.DailyCap = 0 })
+	wantContains(t, h2.say("/papers subscribe experts"), "posted as they arrive; no daily cap (the default).")
+	wantContains(t, h2.say("/papers subscribe experts cap:1001"), "cap:1001 is not a daily cap; use a number of posts a day from 1 to 1000 (e.g. cap:10), or cap:none for no cap.")
 }
 
 func TestSubscribePolicy(t *testing.T) {
@@ -355,7 +378,7 @@ func TestHelpAndMistakes(t *testing.T) {
 		{"prefix", "/papers subscri", "Did you mean subscribe?"},
 		{"help lists all", "/papers help", "- unsubscribe: remove a subscription"},
 		{"help example", "help", "e.g. search speculative decoding since:1y"},
-		{"help command", "/papers help subscribe", "subscribe <filter> [digest:daily@09:00|weekly@mon|weekly@mon@09:00] [cap:N]"},
+		{"help command", "/papers help subscribe", "subscribe <filter> [digest:daily@09:00|weekly@mon|weekly@mon@09:00] [cap:N|none]"},
 		{"empty", "/papers", "paperboy commands"},
 		{"show without id", "/papers show", "Which paper? Usage: show <arxiv-id|url>"},
 		{"show unknown", "/papers show 2312.99999", "I don't have 2312.99999. Share it with add 2312.99999"},
