@@ -13,7 +13,8 @@ import (
 	"github.com/paperboy-bot/paperboy"
 )
 
-// maxCommandLen bounds the command text the router looks at; longer input is cut.
+// maxCommandLen bounds the command text the router looks at; longer input is cut, and
+// the reply says so.
 const maxCommandLen = 4 << 10
 
 // command is one entry of the grammar.
@@ -174,7 +175,10 @@ func (b *Bot) run(ctx context.Context, c Command, cmd *command, args string) (r 
 	}()
 	r, err := cmd.run(ctx, c, args)
 	if err != nil {
-		return Reply{Text: b.userError(cmd.name, err, slog.String("channel", paperboy.ChannelKey(c.Platform, c.Channel)))}
+		r = Reply{Text: b.userError(cmd.name, err, slog.String("channel", paperboy.ChannelKey(c.Platform, c.Channel)))}
+	}
+	if len(c.Text) > maxCommandLen { // splitCommand cut it: say so
+		r.Text += fmt.Sprintf("\n(The command was longer than %d bytes: only its start was read, the rest was ignored.)", maxCommandLen)
 	}
 	return r
 }

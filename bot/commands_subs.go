@@ -20,8 +20,13 @@ func (b *Bot) subscribe(ctx context.Context, c Command, args string) (Reply, err
 	if err != nil {
 		return Reply{}, err
 	}
-	if q.IsEmpty() {
+	if q.IsEmpty() && len(q.Ignored) == 0 {
 		return Reply{}, cmd.usageError("A subscription needs a filter: words, \"phrases\", author: or cat:.")
+	}
+	// One that looks for nothing would post every paper (-survey) or none (a word too
+	// long to be one): refused as a search is.
+	if err := q.Usable(); err != nil {
+		return Reply{}, err
 	}
 	if !q.Since.IsZero() {
 		return Reply{}, cmd.usageError("since: does not apply to a subscription: it follows new papers.")
@@ -57,6 +62,9 @@ func (b *Bot) subscribe(ctx context.Context, c Command, args string) (Reply, err
 		fmt.Fprintf(&msg, " (%s)", ch.TimeZone)
 	}
 	msg.WriteString("; " + b.describeCap(dailyCap) + ".")
+	if note := ignoredNote(q); note != "" {
+		msg.WriteString(" " + strings.TrimPrefix(note, "\n"))
+	}
 	if b.cfg.Backfiller != nil {
 		n, err := b.cfg.Backfiller.Backfill(ctx, s)
 		switch {

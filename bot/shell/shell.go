@@ -26,7 +26,7 @@ import (
 // Platform is the platform name in channel keys ("shell:terminal").
 const Platform = "shell"
 
-// maxLine bounds one input line; the rest of a longer line is dropped.
+// maxLine bounds one input line; the rest of a longer line is dropped, with a note.
 const maxLine = 16 << 10
 
 // Options configures the terminal adapter.
@@ -161,9 +161,6 @@ func (a *Adapter) read(ctx context.Context, lines chan<- string) {
 	r := bufio.NewReaderSize(a.in, 4096)
 	for {
 		line, err := r.ReadString('\n')
-		if len(line) > maxLine {
-			line = line[:maxLine]
-		}
 		if line != "" || err == nil {
 			select {
 			case lines <- strings.TrimRight(line, "\r\n"):
@@ -198,6 +195,10 @@ func (a *Adapter) HandleLine(ctx context.Context, h bot.Handler, line string) {
 	a.mu.Lock()
 	a.waiting = false
 	a.mu.Unlock()
+	if len(line) > maxLine {
+		line = line[:maxLine]
+		a.write(fmt.Sprintf("bot> That line is longer than %d bytes: only its start was read, the rest is ignored.", maxLine))
+	}
 	line = strings.TrimSpace(strings.ToValidUTF8(line, "?"))
 	if line == "" {
 		return

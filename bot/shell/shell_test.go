@@ -572,3 +572,53 @@ func TestPostHostileTitle(t *testing.T) {
 		t.Errorf("got control characters: %q", got)
 	}
 }
+
+// TestNothingToLookFor: searches and subscriptions with no usable words and no filter say
+// there is nothing to look for and what was ignored, instead of listing the newest papers;
+// what is cut to size is named.
+func TestNothingToLookFor(t *testing.T) {
+	h := newHarness(t)
+	long := strings.Repeat("x", paperboy.MaxWordLen+1)
+	for _, c := range []struct{ line, want string }{
+		{`/papers search )(*^:`, `There is nothing to look for: ")(*^:" has no letters or digits.`},
+		{`/papers search -learning`, `There is nothing to look for: -learning only leaves papers out.`},
+		{`/papers search ` + long, `is too long to be a word (over 64 characters)`},
+		{`/papers subscribe -survey`, `There is nothing to look for: -survey only leaves papers out.`},
+		{`/papers subscribe ` + long, `is too long to be a word`},
+		{`/papers subscribe )(`, `")(" has no letters or digits`},
+	} {
+		got := h.say(c.line)
+		wantContains(t, got, c.want, "Add a word, or a filter such as cat:cs.LG")
+		if strings.Contains(got, "Mixtral") || strings.Contains(got, "Subscribed") {
+			t.Errorf("%s: got %q, want no papers and no subscription", c.line, got)
+		}
+	}
+	if subs, _ := h.db.Subscriptions(h.ctx, "shell:terminal"); len(subs) != 0 {
+		t.Errorf("got %d subscriptions, want none", len(subs))
+	}
+	// Exclusions with a filter are a query; ignored tokens beside real words are named.
+	got := h.say("/papers search cat:cs.LG -survey sort:new")
+	wantContains(t, got, "1. Mixtral of Experts", "2. Hydra")
+	if strings.Contains(got, "Survey") || strings.Contains(got, "Protein") {
+		t.Errorf("cat:cs.LG -survey: got %q, want neither the survey nor q-bio", got)
+	}
+	wantContains(t, h.say("/papers search mixtral )(*^:"), "1. Mixtral of Experts", `Ignored: ")(*^:" has no letters or digits.`)
+	wantContains(t, h.say("/papers subscribe cat:cs.LG -survey ??"), "Subscribed #terminal (id 1)", `Ignored: "??" has no letters or digits.`)
+	var many []string
+	for i := range 20 {
+		many = append(many, fmt.Sprintf("mixtral%c", 'a'+i))
+	}
+	wantContains(t, h.say("/papers search mixtral "+strings.Join(many, " ")), "Ignored: the words after the first 16: mixtralp mixtralq mixtralr mixtrals mixtralt.")
+}
+
+// TestLongLinesSaySo: a chat line or command cut to size says so.
+func TestLongLinesSaySo(t *testing.T) {
+	h := newHarness(t)
+	got := h.say("/papers search mixtral " + strings.Repeat("experts ", 600))
+	wantContains(t, got, "Mixtral of Experts", "(The command was longer than 4096 bytes: only its start was read, the rest was ignored.)")
+	got = h.say("/papers search mixtral " + strings.Repeat("experts ", 2100))
+	wantContains(t, got, "bot> That line is longer than 16384 bytes: only its start was read, the rest is ignored.", "Mixtral of Experts")
+	if got := h.say("/papers search mixtral experts"); strings.Contains(got, "longer than") {
+		t.Errorf("a short line: got %q, want no note", got)
+	}
+}

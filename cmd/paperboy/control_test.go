@@ -86,3 +86,32 @@ func TestImportStripsControl(t *testing.T) {
 		t.Errorf("stored title: got %q, want %q", hits[0].Title, want)
 	}
 }
+
+// TestSearchNothingToLookFor: the CLI refuses a search with no usable words and no filter
+// (instead of printing the newest papers), and names what it ignored beside real words.
+func TestSearchNothingToLookFor(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "p.db")
+	if _, _, err := runMain(t, `{"title": "Attention Entropy Collapse in Transformers", "abstract": "We study attention entropy collapse."}`+"\n", "import", "--db", db, "-"); err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("y", paperboy.MaxWordLen+1)
+	for _, c := range []struct{ arg, want string }{
+		{`)(*^:`, `There is nothing to look for: ")(*^:" has no letters or digits.`},
+		{`-learning`, `There is nothing to look for: -learning only leaves papers out.`},
+		{long, `is too long to be a word (over 64 characters)`},
+	} {
+		out, _, err := runMain(t, "", "search", "--db", db, c.arg)
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(out, "Attention") {
+			t.Errorf("search %.20q: got %q, %v; want no papers and an error containing %q", c.arg, out, err, c.want)
+		}
+	}
+	out, _, err := runMain(t, "", "search", "--db", db, "attention", long)
+	if err != nil || !strings.Contains(out, "Attention Entropy") || !strings.Contains(out, "Ignored: \"yyy") {
+		t.Errorf("got %q, %v; want the paper and the long word named as ignored", out, err)
+	}
+	out, errOut, err := runMain(t, "", "search", "--json", "--db", db, "attention", "?!")
+	var hits []searchResult
+	if err != nil || json.Unmarshal([]byte(out), &hits) != nil || len(hits) != 1 || !strings.Contains(errOut, `ignored "?!" has no letters or digits`) {
+		t.Errorf("--json: got %q, stderr %q, %v; want one hit on stdout and the note on stderr", out, errOut, err)
+	}
+}

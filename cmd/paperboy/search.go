@@ -47,6 +47,9 @@ func (m *Main) runSearch(ctx context.Context, args []string) error {
 		return err
 	}
 	q, err := paperboy.ParseQuery(strings.Join(words, " "), time.Now())
+	if err == nil {
+		err = q.Usable()
+	}
 	if err != nil {
 		return fmt.Errorf("%s", paperboy.ErrorMessage(err))
 	}
@@ -76,7 +79,13 @@ func (m *Main) runSearch(ctx context.Context, args []string) error {
 		}
 		enc := json.NewEncoder(jsonOut(w))
 		enc.SetIndent("", "  ")
+		if len(q.Ignored) > 0 { // stdout is the JSON contract
+			fmt.Fprintf(m.Stderr, "paperboy: ignored %s\n", strings.Join(q.Ignored, "; "))
+		}
 		return enc.Encode(out)
+	}
+	if len(q.Ignored) > 0 {
+		defer fmt.Fprintf(w, "Ignored: %s.\n", strings.Join(q.Ignored, "; "))
 	}
 	if res.Corrected != "" {
 		fmt.Fprintf(w, "Showing results for %q\n", res.Corrected)
