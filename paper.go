@@ -98,14 +98,20 @@ func (p *Paper) Key() string {
 	return "title:" + TitleHash(p.Title)
 }
 
-// Normalize cleans the fields every source fills (whitespace, arXiv id and version, DOI,
-// empty authors and categories) and sets ID. It returns an EINVALID error when the paper
-// has no usable title.
+// Normalize cleans the fields every source fills (whitespace, control characters, arXiv
+// id and version, DOI, empty authors and categories) and sets ID. It returns an EINVALID
+// error when the paper has no usable title. Every source's papers pass through it before
+// the store, so it is where control characters (IsControl) are stripped from every text
+// field: no platform is handed them.
 func (p *Paper) Normalize() error {
 	p.Title = CollapseSpace(p.Title)
 	p.Abstract = CollapseSpace(p.Abstract)
 	p.Comment = CollapseSpace(p.Comment)
 	p.JournalRef = CollapseSpace(p.JournalRef)
+	for _, u := range []*string{&p.AbsURL, &p.PDFURL, &p.HFURL, &p.RepoURL} {
+		*u = StripControl(*u)
+	}
+	p.Extra = stripControlMap(p.Extra)
 	if p.ArxivID != "" {
 		id, v, ok := ParseArxivID(p.ArxivID)
 		if !ok {
@@ -116,7 +122,7 @@ func (p *Paper) Normalize() error {
 			p.Version = v
 		}
 	}
-	p.DOI = NormalizeDOI(p.DOI)
+	p.DOI = NormalizeDOI(StripControl(p.DOI))
 	p.Authors = cleanList(p.Authors)
 	p.Categories = cleanList(p.Categories)
 	if p.Title == "" {
@@ -124,6 +130,28 @@ func (p *Paper) Normalize() error {
 	}
 	p.ID = p.Key()
 	return nil
+}
+
+// stripControlMap strips control characters from m's keys and values (newlines and tabs
+// stay: ai_summary may have paragraphs); m itself is changed only when one has any.
+func stripControlMap(m map[string]string) map[string]string {
+	dirty := false
+	for k, v := range m {
+		if hasControl(k) || hasControl(v) {
+			dirty = true
+			break
+		}
+	}
+	if !dirty {
+		return m
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if k = StripControl(k); k != "" {
+			out[k] = StripControl(v)
+		}
+	}
+	return out
 }
 
 func cleanList(in []string) []string {
@@ -143,7 +171,9 @@ func cleanList(in []string) []string {
 	return out
 }
 
-// CollapseSpace trims s and replaces every run of white space with one space.
+// CollapseSpace trims s, replaces every run of white space with one space and drops the
+// other control characters (IsControl): the one-line form of a title, an author, a
+// comment.
 func CollapseSpace(s string) string {
 	// Fast path: most fields are already clean (single ASCII spaces, no ends).
 	if isCollapsed(s) {
@@ -155,13 +185,16 @@ func CollapseSpace(s string) string {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c >= utf8.RuneSelf {
-			return strings.Join(strings.Fields(s), " ")
+			return collapseUnicode(s)
 		}
 		if c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r' {
 			if len(b) > 0 && b[len(b)-1] != ' ' {
 				b = append(b, ' ')
 			}
 			continue
+		}
+		if c < 0x20 || c == 0x7f {
+			continue // a control character: dropped
 		}
 		b = append(b, c)
 	}
@@ -171,8 +204,22 @@ func CollapseSpace(s string) string {
 	return string(b)
 }
 
+// collapseUnicode is CollapseSpace for text with non-ASCII characters. White space
+// (Unicode's, which has U+0085 among the C1 controls) separates words first; then the other
+// control characters are dropped, so "a\x1b b" and "a \x1b b" both give "a b".
+func collapseUnicode(s string) string {
+	f := strings.Fields(s)
+	out := f[:0]
+	for _, w := range f {
+		if w = StripControl(w); w != "" {
+			out = append(out, w)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
 // isCollapsed reports whether CollapseSpace would return s as it is: ASCII with no
-// control characters, no space at either end and no two spaces in a row. It tests 8 bytes
+// control characters (DEL included), no space at either end and no two spaces in a row. It tests 8 bytes
 // at a time, since nearly every title and abstract of an import is clean already (the
 // JSONL decoder collapses them) and this check was 2-4% of an import's CPU. A false
 // answer may be wrong (for a space followed by '!'; the general path then changes
@@ -185,13 +232,16 @@ func isCollapsed(s string) bool {
 	if s[0] == ' ' || s[n-1] == ' ' {
 		return false
 	}
-	const lo, hi, sp = 0x0101010101010101, 0x8080808080808080, 0x2020202020202020
+	const lo, hi, sp, del = 0x0101010101010101, 0x8080808080808080, 0x2020202020202020, 0x7f7f7f7f7f7f7f7f
 	var prev uint64 // 0x80 when the byte before the current 8 is a space
 	i := 0
 	for ; i+8 <= n; i += 8 {
 		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
 			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
 		if x&hi != 0 || (x-sp)&^x&hi != 0 { // a byte >= 0x80, or one < 0x20
+			return false
+		}
+		if d := x ^ del; (d-lo)&^d&hi != 0 { // a DEL (exact: no byte has its high bit)
 			return false
 		}
 		t := x ^ sp
@@ -204,7 +254,7 @@ func isCollapsed(s string) bool {
 	space := prev != 0
 	for ; i < n; i++ {
 		c := s[i]
-		if c >= utf8.RuneSelf || c < 0x20 || c == ' ' && space {
+		if c >= utf8.RuneSelf || c < 0x20 || c == 0x7f || c == ' ' && space {
 			return false
 		}
 		space = c == ' '

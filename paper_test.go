@@ -111,15 +111,27 @@ func FuzzCollapseSpace(f *testing.F) {
 	for _, s := range []string{"", " ", "a b", " a", "a ", "a  b", "a\tb", "a\u00a0b", "ünï cödé", "a b\n",
 		"abcdefg  hijklmno", "abcdefgh  ijklmnop", "abcdefg hijklmnop", "abcdefghijklmno pq  r",
 		"long clean text of several words, with punctuation! and 42 numbers", "a !b", "abcdefghijklmnop\x01q",
-		"abcdefghijklmnop\vq", "abcdefghijklmnopq\u00e9", "abc \x7f defghij"} {
+		"abcdefghijklmnop\vq", "abcdefghijklmnopq\u00e9", "abc \x7f defghij", "abcdefgh\x7fijklmnop", "a\x1b]0;T\a b", "ü\u009b\u202e x"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if got, want := CollapseSpace(s), strings.Join(strings.Fields(s), " "); got != want {
+		// The plain definition: split on white space, drop control characters, join.
+		var words []string
+		for _, w := range strings.Fields(s) {
+			if w = strings.Map(func(r rune) rune {
+				if IsControl(r) {
+					return -1
+				}
+				return r
+			}, w); w != "" {
+				words = append(words, w)
+			}
+		}
+		if got, want := CollapseSpace(s), strings.Join(words, " "); got != want {
 			t.Errorf("CollapseSpace(%q) = %q, want %q", s, got, want)
 		}
 		// isCollapsed is exact but for a space before '!' (a false "no").
-		want := !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r >= 0x80 }) &&
+		want := !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r >= 0x7f }) &&
 			!strings.HasPrefix(s, " ") && !strings.HasSuffix(s, " ") && !strings.Contains(s, "  ")
 		if got := isCollapsed(s); got != want && (got || !strings.Contains(s, " !")) {
 			t.Errorf("isCollapsed(%q) = %v, want %v", s, got, want)

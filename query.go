@@ -16,8 +16,19 @@ const (
 	SortVotes     = "votes"
 )
 
-// MaxQueryLen bounds the text a query may carry; longer input is cut, never an error.
+// MaxQueryLen bounds the text a query may carry; longer input is cut, never an error
+// (Query.Ignored says so).
 const MaxQueryLen = 10 << 10
+
+// Limits of a query, which search and subscription matching share. ParseQuery keeps what
+// fits and lists the rest in Query.Ignored, so the reply can say what was left out.
+const (
+	MaxWordLen      = 64 // bytes; longer words are not words (the index tokenizer's limit)
+	MaxQueryWords   = 16 // distinct words that are not stop words; also words per phrase
+	MaxQueryPhrases = 8
+	MaxQueryExclude = 16
+	MaxQueryFilters = 8 // author: values, and cat: values
+)
 
 // Query is a parsed search or subscription filter. It is built from user text by
 // ParseQuery; none of its strings is ever handed to FTS5 raw.
@@ -33,6 +44,10 @@ type Query struct {
 	// Options holds key:value pairs for keys the caller asked ParseQuery to recognise
 	// (the bot's digest:daily@09:00, for example).
 	Options map[string]string
+	// Ignored says, for people, what ParseQuery left out of the text: tokens with no
+	// letters or digits, words longer than MaxWordLen, what went over a limit. Not part of
+	// String.
+	Ignored []string
 }
 
 // IsEmpty reports whether q selects nothing in particular (no words and no filters).
@@ -97,11 +112,16 @@ func ParseQuery(text string, now time.Time, extraKeys ...string) (Query, error) 
 	var q Query
 	if len(text) > MaxQueryLen {
 		text = text[:MaxQueryLen]
+		q.Ignored = append(q.Ignored, fmt.Sprintf("everything after the first %d bytes", MaxQueryLen))
 	}
 	text = strings.ToValidUTF8(text, " ")
 	for _, tok := range tokenize(text) {
 		if tok.quoted {
-			if words := Words(tok.text); len(words) > 0 {
+			words := Words(tok.text)
+			if len(words) == 0 {
+				q.ignore(tok, "has no letters or digits")
+			}
+			if len(words) > 0 {
 				phrase := strings.Join(words, " ")
 				switch {
 				case tok.neg:
@@ -124,18 +144,134 @@ func ParseQuery(text string, now time.Time, extraKeys ...string) (Query, error) 
 			}
 		}
 		words := Words(tok.text)
-		if tok.neg {
-			if len(words) > 0 {
-				q.Exclude = append(q.Exclude, strings.Join(words, " "))
-			}
+		if len(words) == 0 {
+			q.ignore(tok, "has no letters or digits")
 			continue
 		}
-		q.Terms = append(q.Terms, words...)
+		if tok.neg {
+			q.Exclude = append(q.Exclude, strings.Join(words, " "))
+			continue
+		}
+		for _, w := range words {
+			if len(w) > MaxWordLen {
+				q.Ignored = append(q.Ignored, fmt.Sprintf("%s is too long to be a word (over %d characters)", quoteShort(w), MaxWordLen))
+				continue
+			}
+			q.Terms = append(q.Terms, w)
+		}
 	}
+	q.limit()
 	if err := q.checkStopWords(); err != nil {
 		return Query{}, err
 	}
 	return q, nil
+}
+
+func (q *Query) ignore(tok token, why string) {
+	s := tok.text
+	if tok.quoted {
+		s = `"` + s + `"`
+	}
+	if tok.neg {
+		s = "-" + s
+	}
+	q.Ignored = append(q.Ignored, quoteShort(s)+" "+why)
+}
+
+// quoteShort quotes s for a message, cut to 40 characters.
+func quoteShort(s string) string { return strconv.Quote(cutRunes(s, 40)) }
+
+// limit keeps what fits the query limits (MaxQueryWords ...) and notes the rest in
+// Ignored. Repeated words count once; stop words, which constrain nothing, do not count.
+func (q *Query) limit() {
+	seen := map[string]bool{}
+	terms, n := q.Terms[:0], 0
+	var over []string
+	for _, t := range q.Terms {
+		if seen[t] {
+			continue
+		}
+		seen[t] = true
+		if IndexText(t) != "" {
+			if n == MaxQueryWords {
+				over = append(over, t)
+				continue
+			}
+			n++
+		}
+		terms = append(terms, t)
+	}
+	q.Terms = terms
+	if len(over) > 0 {
+		q.Ignored = append(q.Ignored, fmt.Sprintf("the words after the first %d: %s", MaxQueryWords, strings.Join(over, " ")))
+	}
+	for i, p := range q.Phrases {
+		if w := strings.Fields(p); len(w) > MaxQueryWords {
+			q.Phrases[i] = strings.Join(w[:MaxQueryWords], " ")
+			q.Ignored = append(q.Ignored, fmt.Sprintf("the words of %s after the first %d", quoteShort(p), MaxQueryWords))
+		}
+	}
+	for i, e := range q.Exclude {
+		if w := strings.Fields(e); len(w) > MaxQueryWords {
+			q.Exclude[i] = strings.Join(w[:MaxQueryWords], " ")
+			q.Ignored = append(q.Ignored, fmt.Sprintf("the words of -%s after the first %d", quoteShort(e), MaxQueryWords))
+		}
+	}
+	cut := func(list []string, n int, what string) []string {
+		if len(list) <= n {
+			return list
+		}
+		q.Ignored = append(q.Ignored, fmt.Sprintf("the %s after the first %d: %s", what, n, cutRunes(strings.Join(list[n:], " "), 80)))
+		return list[:n]
+	}
+	q.Phrases = cut(q.Phrases, MaxQueryPhrases, "phrases")
+	q.Exclude = cut(q.Exclude, MaxQueryExclude, "exclusions")
+	q.Authors = cut(q.Authors, MaxQueryFilters, "author: values")
+	q.Categories = cut(q.Categories, MaxQueryFilters, "cat: values")
+}
+
+// HasFilter reports whether q narrows by something other than words: author, category,
+// date or upvotes.
+func (q *Query) HasFilter() bool {
+	return len(q.Authors)+len(q.Categories) > 0 || !q.Since.IsZero() || q.MinUpvotes > 0
+}
+
+// Usable returns nil when q looks for something: a word or phrase the index holds, or a
+// filter (HasFilter). Otherwise it returns an EINVALID error that says there is nothing to
+// look for and why: what ParseQuery ignored, and exclusions, which alone only leave
+// papers out (with a filter, "cat:cs.LG -survey" is a fine query). A search would
+// otherwise list the newest papers, and a subscription match everything or nothing.
+func (q *Query) Usable() error {
+	if q.HasFilter() {
+		return nil
+	}
+	for _, t := range append(append([]string{}, q.Terms...), q.Phrases...) {
+		if IndexText(t) != "" {
+			return nil
+		}
+	}
+	reasons := append([]string{}, q.Ignored...)
+	if len(q.Exclude) > 0 {
+		ex := make([]string, len(q.Exclude))
+		for i, e := range q.Exclude {
+			ex[i] = "-" + quoteIfSpace(e)
+		}
+		reasons = append(reasons, cutRunes(strings.Join(ex, " "), 80)+" only leaves papers out")
+	}
+	msg := "There is nothing to look for"
+	if len(reasons) > 0 {
+		msg += ": " + strings.Join(reasons, "; ")
+	}
+	return Errorf(EINVALID, "%s. Add a word, or a filter such as cat:cs.LG or author:NAME.", msg)
+}
+
+// cutRunes cuts s to at most n runes (n > 0), ending with "…" when it cut.
+func cutRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
 // checkStopWords rejects a query whose words are all stop words (left out of the index,

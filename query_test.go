@@ -1,6 +1,7 @@
 package paperboy
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -23,9 +24,9 @@ func TestParseQuery(t *testing.T) {
 		"unbalanced":     {`"speculative decoding`, Query{Phrases: []string{"speculative decoding"}}},
 		"fts syntax":     {`NEAR(a b) OR c* AND -(d)`, Query{Terms: []string{"near", "a", "b", "or", "c", "and"}, Exclude: []string{"d"}}},
 		"unknown key":    {"foo:bar", Query{Terms: []string{"foo", "bar"}}},
-		"lone dash":      {"a - b", Query{Terms: []string{"a", "b"}}},
+		"lone dash":      {"a - b", Query{Terms: []string{"a", "b"}, Ignored: []string{`"-" has no letters or digits`}}},
 		"curly quotes":   {"“graph neural” nets", Query{Phrases: []string{"graph neural"}, Terms: []string{"nets"}}},
-		"emoji only":     {"🤖🔥", Query{}},
+		"emoji only":     {"🤖🔥", Query{Ignored: []string{`"🤖🔥" has no letters or digits`}}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -193,4 +194,65 @@ func FuzzParseQuery(f *testing.F) {
 			t.Fatalf("String() of %q does not parse: %q: %v", s, q.String(), err)
 		}
 	})
+}
+
+// TestQueryUsable: a query with no usable words and no filter says there is nothing to
+// look for, and why; exclusions with a filter are a query.
+func TestQueryUsable(t *testing.T) {
+	long := strings.Repeat("x", MaxWordLen+1)
+	for in, want := range map[string]string{
+		`)(*^:`:                  `There is nothing to look for: ")(*^:" has no letters or digits.`,
+		`-learning`:              `There is nothing to look for: -learning only leaves papers out.`,
+		`-learning -"deep nets"`: `-learning -"deep nets" only leaves papers out`,
+		long:                     `"` + strings.Repeat("x", 39) + `…" is too long to be a word (over 64 characters)`,
+		`?? ` + long:             `"??" has no letters or digits; "xxx`,
+		`"" -()`:                 `"\"\"" has no letters or digits; "-()" has no letters or digits.`,
+		``:                       `There is nothing to look for. Add a word`,
+		`cat:cs.LG -survey`:      ``,
+		`-survey upvotes:10`:     ``,
+		`author:lecun`:           ``,
+		`attention ` + long:      ``,
+		`"mixture of experts"`:   ``,
+	} {
+		q, err := ParseQuery(in, now)
+		if err != nil {
+			t.Fatalf("ParseQuery(%q): %v", in, err)
+		}
+		err = q.Usable()
+		if want == "" {
+			if err != nil {
+				t.Errorf("Usable(%q): got %v, want nil", in, err)
+			}
+			continue
+		}
+		if ErrorCode(err) != EINVALID || !strings.Contains(ErrorMessage(err), want) {
+			t.Errorf("Usable(%q): got %v, want EINVALID containing %q", in, err, want)
+		}
+	}
+}
+
+// TestParseQueryLimits: what goes over a limit is left out and named in Ignored.
+func TestParseQueryLimits(t *testing.T) {
+	var words, authors []string
+	for i := range 20 {
+		words = append(words, fmt.Sprintf("word%c", 'a'+i))
+		authors = append(authors, fmt.Sprintf("author:name%c", 'a'+i))
+	}
+	q, err := ParseQuery(strings.Join(words, " ")+" the word"+"a "+strings.Join(authors[:10], " "), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(q.Terms) != MaxQueryWords+1 || q.Terms[MaxQueryWords] != "the" || len(q.Authors) != MaxQueryFilters {
+		t.Errorf("got %d terms %v and %d authors, want %d words and the stop word, %d authors", len(q.Terms), q.Terms, len(q.Authors), MaxQueryWords, MaxQueryFilters)
+	}
+	got := strings.Join(q.Ignored, "; ")
+	for _, want := range []string{"the words after the first 16: wordq wordr words wordt", "the author: values after the first 8: namei namej"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Ignored: got %q, want it to contain %q", got, want)
+		}
+	}
+	q, _ = ParseQuery("attention "+strings.Repeat("z", MaxQueryLen), now)
+	if len(q.Ignored) == 0 || !strings.Contains(q.Ignored[0], "everything after the first 10240 bytes") {
+		t.Errorf("Ignored: got %q, want the cut at %d bytes named", q.Ignored, MaxQueryLen)
+	}
 }

@@ -87,6 +87,10 @@ type Digest struct {
 	Weekday time.Weekday `json:"weekday,omitempty"`
 }
 
+// NoDailyCap is Subscription.DailyCap for a subscription with no daily cap at all. The zero
+// DailyCap means "the bot's default cap", which follows the configuration.
+const NoDailyCap = -1
+
 // Subscription is a channel's standing interest: papers matching Filter are posted there.
 type Subscription struct {
 	ID        int64
@@ -94,7 +98,7 @@ type Subscription struct {
 	Filter    string // the filter in the chat grammar, canonical (Query.String())
 	Query     Query  // Filter parsed
 	Digest    Digest
-	DailyCap  int // at most this many posts a day from this subscription; 0 = no cap
+	DailyCap  int // at most this many posts a day; 0 = the bot's default (bot.daily_cap), NoDailyCap = none
 	CreatedBy string
 	CreatedAt time.Time
 }

@@ -53,7 +53,7 @@ type Config struct {
 	Admins          []string // user ids (platform ids or "platform:id") allowed under PolicyAdmins
 	SubscribePolicy string   // PolicyEveryone (default) or PolicyAdmins
 	DefaultTimeZone string   // IANA name for digests when a channel has none ("" = UTC)
-	DailyCap        int      // default per-subscription daily cap (0 = none)
+	DailyCap        int      // default per-subscription daily cap (0 = none); to describe subscriptions
 
 	// AckBudget is how long a command may work before the bot replies Deferred and
 	// finishes in the background (default 2 s, less when ctx's deadline is nearer).

@@ -13,7 +13,8 @@ import (
 	"github.com/paperboy-bot/paperboy"
 )
 
-// maxCommandLen bounds the command text the router looks at; longer input is cut.
+// maxCommandLen bounds the command text the router looks at; longer input is cut, and
+// the reply says so.
 const maxCommandLen = 4 << 10
 
 // command is one entry of the grammar.
@@ -55,7 +56,7 @@ func commandTable(b *Bot) (map[string]*command, []string) {
 		{name: "similar", args: "<arxiv-id|url>", summary: "papers like this one", example: []string{"2401.01234"}, run: b.similar},
 		{name: "top", args: "[day|week|month]", summary: "this channel's most voted papers", example: []string{"week"}, run: b.top},
 		{name: "add", args: "<arxiv url or id>", summary: "share a paper here: fetch, store and post it with a thread", example: []string{"https://arxiv.org/abs/2401.01234"}, run: b.add},
-		{name: "subscribe", args: "<filter> [digest:daily@09:00|weekly@mon|weekly@mon@09:00] [cap:N]", manage: true,
+		{name: "subscribe", args: "<filter> [digest:daily@09:00|weekly@mon|weekly@mon@09:00] [cap:N|none]", manage: true,
 			summary: "post papers matching a filter in this channel", example: []string{`cat:cs.LG "mixture of experts" -survey digest:daily@09:00`, `author:"Yann LeCun" cap:5`}, run: b.subscribe},
 		{name: "unsubscribe", args: "<id>", summary: "remove a subscription of this channel", manage: true, example: []string{"3"}, run: b.unsubscribe},
 		{name: "subscriptions", summary: "list this channel's subscriptions", run: b.subscriptions},
@@ -174,7 +175,10 @@ func (b *Bot) run(ctx context.Context, c Command, cmd *command, args string) (r 
 	}()
 	r, err := cmd.run(ctx, c, args)
 	if err != nil {
-		return Reply{Text: b.userError(cmd.name, err, slog.String("channel", paperboy.ChannelKey(c.Platform, c.Channel)))}
+		r = Reply{Text: b.userError(cmd.name, err, slog.String("channel", paperboy.ChannelKey(c.Platform, c.Channel)))}
+	}
+	if len(c.Text) > maxCommandLen { // splitCommand cut it: say so
+		r.Text += fmt.Sprintf("\n(The command was longer than %d bytes: only its start was read, the rest was ignored.)", maxCommandLen)
 	}
 	return r
 }
@@ -295,7 +299,8 @@ var helpDetail = map[string]string{
 		Code("since:") + " takes an age (7d, 2w, 3m, 1y) or a date (2024-01-01).",
 	"subscribe": "The filter uses the search grammar (words, phrases, -exclusions, author:, cat:, upvotes:N). " +
 		"Without digest: papers are posted as they arrive; " + Code("digest:daily@09:00") + " or " + Code("digest:weekly@mon@09:00") +
-		" collects them into one message in the channel's time zone. " + Code("cap:N") + " limits posts per day.",
+		" collects them into one message in the channel's time zone. " + Code("cap:N") + " limits posts per day (without it the" +
+		" bot's default cap applies); " + Code("cap:none") + " (or " + Code("cap:0") + ") posts every match.",
 	"top":  "Ranks papers posted or voted on here by net votes, then replies. Default: week.",
 	"add":  "Accepts arXiv ids (2401.01234, hep-th/9901001) and arxiv.org, alphaxiv.org or huggingface.co/papers links.",
 	"show": "Accepts arXiv ids and URLs, DOIs and Hugging Face paper pages.",

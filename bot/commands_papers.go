@@ -19,8 +19,11 @@ func (b *Bot) search(ctx context.Context, c Command, args string) (Reply, error)
 	if err != nil {
 		return Reply{}, err
 	}
-	if q.IsEmpty() {
+	if q.IsEmpty() && len(q.Ignored) == 0 {
 		return Reply{}, cmd.usageError("Tell me what to look for.")
+	}
+	if err := q.Usable(); err != nil {
+		return Reply{}, err
 	}
 	key := paperboy.ChannelKey(c.Platform, c.Channel)
 	res, err := b.cfg.Papers.Search(ctx, paperboy.SearchRequest{Query: q, Limit: searchLimit, Channel: key})
@@ -34,6 +37,7 @@ func (b *Bot) search(ctx context.Context, c Command, args string) (Reply, error)
 	if len(res.Hits) == 0 {
 		fmt.Fprintf(&s, "No papers match %s.", Code(Truncate(paperboy.CollapseSpace(args), 120)))
 		s.WriteString(searchHint(q))
+		s.WriteString(ignoredNote(q))
 		return Reply{Text: s.String()}, nil
 	}
 	papers := make([]*paperboy.Paper, 0, len(res.Hits))
@@ -48,7 +52,16 @@ func (b *Bot) search(ctx context.Context, c Command, args string) (Reply, error)
 		s.WriteString("(The search stopped early; these are the best matches found in time.)\n")
 	}
 	s.WriteString("See a paper with " + Code("show <id>") + ", vote on it in its thread.")
+	s.WriteString(ignoredNote(q))
 	return Reply{Text: s.String(), Papers: papers}, nil
+}
+
+// ignoredNote tells what the query parser left out of the user's text (q.Ignored), or "".
+func ignoredNote(q paperboy.Query) string {
+	if len(q.Ignored) == 0 {
+		return ""
+	}
+	return "\nIgnored: " + strings.Join(q.Ignored, "; ") + "."
 }
 
 // searchHint suggests how to broaden a query that found nothing.

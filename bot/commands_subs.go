@@ -20,8 +20,13 @@ func (b *Bot) subscribe(ctx context.Context, c Command, args string) (Reply, err
 	if err != nil {
 		return Reply{}, err
 	}
-	if q.IsEmpty() {
+	if q.IsEmpty() && len(q.Ignored) == 0 {
 		return Reply{}, cmd.usageError("A subscription needs a filter: words, \"phrases\", author: or cat:.")
+	}
+	// One that looks for nothing would post every paper (-survey) or none (a word too
+	// long to be one): refused as a search is.
+	if err := q.Usable(); err != nil {
+		return Reply{}, err
 	}
 	if !q.Since.IsZero() {
 		return Reply{}, cmd.usageError("since: does not apply to a subscription: it follows new papers.")
@@ -31,13 +36,11 @@ func (b *Bot) subscribe(ctx context.Context, c Command, args string) (Reply, err
 	if err != nil {
 		return Reply{}, err
 	}
-	dailyCap, capGiven := b.cfg.DailyCap, false
+	dailyCap := 0 // the default, which follows bot.daily_cap
 	if v, ok := q.Options["cap"]; ok {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 0 || n > maxDailyCap {
-			return Reply{}, paperboy.Errorf(paperboy.EINVALID, "cap:%s is not a daily cap; use a number from 0 (no cap) to %d, e.g. cap:10.", Truncate(v, 20), maxDailyCap)
+		if dailyCap, err = parseCap(v); err != nil {
+			return Reply{}, err
 		}
-		dailyCap, capGiven = n, true
 	}
 	q.Options = nil
 	key := paperboy.ChannelKey(c.Platform, c.Channel)
@@ -58,14 +61,10 @@ func (b *Bot) subscribe(ctx context.Context, c Command, args string) (Reply, err
 	if digest.Every != paperboy.DigestNone && ch.TimeZone != "" {
 		fmt.Fprintf(&msg, " (%s)", ch.TimeZone)
 	}
-	if capGiven {
-		if dailyCap == 0 {
-			msg.WriteString("; no daily cap")
-		} else {
-			fmt.Fprintf(&msg, "; at most %d a day", dailyCap)
-		}
+	msg.WriteString("; " + b.describeCap(dailyCap) + ".")
+	if note := ignoredNote(q); note != "" {
+		msg.WriteString(" " + strings.TrimPrefix(note, "\n"))
 	}
-	msg.WriteString(".")
 	if b.cfg.Backfiller != nil {
 		n, err := b.cfg.Backfiller.Backfill(ctx, s)
 		switch {
@@ -78,6 +77,40 @@ func (b *Bot) subscribe(ctx context.Context, c Command, args string) (Reply, err
 		}
 	}
 	return Reply{Text: msg.String(), InChannel: true}, nil
+}
+
+// parseCap parses a cap: value: a number of posts a day (1 to maxDailyCap), none / off /
+// unlimited / 0 for no cap (people typed cap:0 when the README said "0 = none"), or
+// default for the bot's default.
+func parseCap(v string) (int, error) {
+	switch v = strings.ToLower(strings.TrimSpace(v)); v {
+	case "none", "no", "off", "unlimited", "0":
+		return paperboy.NoDailyCap, nil
+	case "default":
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxDailyCap {
+		return 0, paperboy.Errorf(paperboy.EINVALID, "cap:%s is not a daily cap; use a number of posts a day from 1 to %d (e.g. cap:10), or cap:none for no cap.", Truncate(v, 20), maxDailyCap)
+	}
+	return n, nil
+}
+
+// describeCap says what the daily cap of a subscription with DailyCap own comes to, naming
+// the default when it applies: "at most 25 a day (the default cap)".
+func (b *Bot) describeCap(own int) string {
+	n := EffectiveDailyCap(own, b.cfg.DailyCap)
+	s := "no daily cap"
+	if n > 0 {
+		s = fmt.Sprintf("at most %d a day", n)
+	}
+	if own == 0 {
+		if n > 0 {
+			return s + " (the default cap)"
+		}
+		return s + " (the default)"
+	}
+	return s
 }
 
 // channelName is how replies name the command's channel: its stored name or "#id".
@@ -220,10 +253,8 @@ func (b *Bot) subscriptions(ctx context.Context, c Command, args string) (Reply,
 	var s strings.Builder
 	fmt.Fprintf(&s, "%s for %s:", Bold("Subscriptions"), channelName(c, ch))
 	for _, sub := range subs {
-		fmt.Fprintf(&s, "\n- %s %s: %s — %s", Bold(strconv.FormatInt(sub.ID, 10)), Code(sub.Filter), sub.Query.Describe(), describeDigest(sub.Digest))
-		if sub.DailyCap > 0 {
-			fmt.Fprintf(&s, ", at most %d a day", sub.DailyCap)
-		}
+		fmt.Fprintf(&s, "\n- %s %s: %s — %s, %s", Bold(strconv.FormatInt(sub.ID, 10)), Code(sub.Filter), sub.Query.Describe(),
+			describeDigest(sub.Digest), b.describeCap(sub.DailyCap))
 	}
 	tz := ch.TimeZone
 	if tz == "" {

@@ -557,6 +557,23 @@ func TestWatcherDailyCap(t *testing.T) {
 	_ = sub
 }
 
+// TestWatcherNoDailyCap: a subscription with no cap (cap:none, cap:0) gets every match,
+// whatever the default cap; one with the default gets the default.
+func TestWatcherNoDailyCap(t *testing.T) {
+	ad := &bottest.Adapter{}
+	h := newHarness(t, ad, bot.WatcherConfig{DailyCap: 1}, bot.DispatcherConfig{})
+	h.subscribe("test:a", "experts", paperboy.Digest{}, paperboy.NoDailyCap)
+	h.subscribe("test:b", "experts", paperboy.Digest{}, 0)
+	h.addPapers(3, "Experts", start)
+	h.poll()
+	for channel, want := range map[string]int{"test:a": 3, "test:b": 1} {
+		st, _ := h.db.DeliveryStatus(h.ctx, channel)
+		if st.Pending != want || st.Skipped != 3-want {
+			t.Errorf("%s: got %+v, want %d pending and %d skipped", channel, st, want, 3-want)
+		}
+	}
+}
+
 func TestWatcherCapSkippedReasonVisible(t *testing.T) {
 	ad := &bottest.Adapter{}
 	h := newHarness(t, ad, bot.WatcherConfig{DailyCap: 1}, bot.DispatcherConfig{})

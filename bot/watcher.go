@@ -25,7 +25,8 @@ type WatcherConfig struct {
 	// config's default is 5). BackfillAge bounds how old they may be (default 14 days).
 	Backfill    int
 	BackfillAge time.Duration
-	// DailyCap applies to subscriptions that have none of their own (0 = no cap).
+	// DailyCap applies to subscriptions that ask for the default (DailyCap 0); 0 here
+	// means no cap.
 	DailyCap int
 	// DefaultTimeZone is the IANA zone for digests of channels without one ("" = UTC).
 	DefaultTimeZone string
@@ -244,11 +245,21 @@ func (p *planner) deliveryFor(paper *paperboy.Paper, matched []paperboy.Subscrip
 	return d, nil
 }
 
+// capOf is the daily cap that applies to s (0 = none): its own, none, or the default.
 func (p *planner) capOf(s *paperboy.Subscription) int {
-	if s.DailyCap > 0 {
-		return s.DailyCap
+	return EffectiveDailyCap(s.DailyCap, p.w.cfg.DailyCap)
+}
+
+// EffectiveDailyCap is the cap a subscription's DailyCap comes to with def the default
+// (bot.daily_cap): 0 when there is none.
+func EffectiveDailyCap(own, def int) int {
+	switch {
+	case own == paperboy.NoDailyCap:
+		return 0
+	case own > 0:
+		return own
 	}
-	return p.w.cfg.DailyCap
+	return max(def, 0)
 }
 
 func (p *planner) underCap(s *paperboy.Subscription) (bool, error) {

@@ -197,14 +197,15 @@ func TestParseJSONLineFast(t *testing.T) {
 }
 
 // TestFastCollapse checks the title and abstract decoding that collapses white space on
-// the way: for ASCII text it gives what paperboy.CollapseSpace gives, and in any case a
-// string CollapseSpace turns into the same as the encoding/json value.
+// the way: for ASCII text without control characters (which CollapseSpace drops) it gives
+// what paperboy.CollapseSpace gives, and in any case a string CollapseSpace turns into the
+// same as the encoding/json value.
 func TestFastCollapse(t *testing.T) {
 	for _, raw := range []string{
 		`""`, `"   "`, `"\n\t \r"`, `"a"`, `" a "`, `"a b"`, `"a  b"`, `"  lead"`, `"trail  "`,
 		`"a\nb"`, `"a \n b"`, `"a\\nb"`, `"a \"q\" b"`, `"a \\ b"`, `"a \u000b\u000c b"`, `"\u0020x\u0020"`,
 		`"a \u00e9 b"`, `"a é b"`, `"é  é"`, `"a\u00a0b"`, `"a \u00a0 b"`, `"a\u0085b"`, `"a\u2028 b"`,
-		`"x \/ y"`, `"x \b y"`, `"tab\tend\t"`, `"  A model is\npresented for the data.\n"`, `" \" "`,
+		`"x \/ y"`, `"x \b y"`, `"a\u001b]0;T\u0007 b\u007f"`, `"a \u001b b"`, `"tab\tend\t"`, `"  A model is\npresented for the data.\n"`, `" \" "`,
 	} {
 		t.Run(raw, func(t *testing.T) {
 			var want string
@@ -217,7 +218,7 @@ func TestFastCollapse(t *testing.T) {
 				t.Fatalf("str1 declined %s", raw)
 			}
 			got := string(d.out[s.start:s.end])
-			if isASCII(want) && got != paperboy.CollapseSpace(want) {
+			if isASCII(want) && !strings.ContainsFunc(want, paperboy.IsControl) && got != paperboy.CollapseSpace(want) {
 				t.Errorf("got %q, want %q", got, paperboy.CollapseSpace(want))
 			}
 			if g, w := paperboy.CollapseSpace(got), paperboy.CollapseSpace(want); g != w {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -424,5 +425,54 @@ func TestOwedMessages(t *testing.T) {
 	}
 	if got, want := fmt.Sprint(keys), "[pb-g1 pb-g1 ]"; got != want {
 		t.Errorf("got digest keys %s after a retry, want %s", got, want)
+	}
+}
+
+// TestMigrationNoDailyCap checks migration 011: a daily_cap of 0 stored before it meant no
+// cap (cap:0), and becomes paperboy.NoDailyCap; other caps stay; new subscriptions store
+// 0 for the default and NoDailyCap for none.
+func TestMigrationNoDailyCap(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Rows as the code before 011 wrote them, and no record of 011.
+	for _, q := range []string{
+		`INSERT INTO subscriptions (channel, filter, digest, daily_cap, created_by, created_at) VALUES ('t:a', 'llm', '', 0, 'ann', 0)`,
+		`INSERT INTO subscriptions (channel, filter, digest, daily_cap, created_by, created_at) VALUES ('t:a', 'gan', '', 7, 'ann', 0)`,
+		`DELETE FROM schema_migrations WHERE version = 11`,
+	} {
+		if _, err := db.write.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	if db, err = Open(ctx, path); err != nil {
+		t.Fatalf("reopen (migration 011): %v", err)
+	}
+	defer db.Close()
+	for _, c := range []int{0, paperboy.NoDailyCap} {
+		q, _ := paperboy.ParseQuery("diffusion", time.Now())
+		s := paperboy.Subscription{Channel: "t:a", Filter: q.String(), Query: q, DailyCap: c}
+		if err := db.CreateSubscription(ctx, &s); err != nil {
+			t.Fatalf("create with cap %d: %v", c, err)
+		}
+	}
+	bad := paperboy.Subscription{Channel: "t:a", Filter: "x", DailyCap: -2}
+	if err := db.CreateSubscription(ctx, &bad); paperboy.ErrorCode(err) != paperboy.EINVALID {
+		t.Errorf("cap -2: got %v, want EINVALID", err)
+	}
+	subs, err := db.Subscriptions(ctx, "t:a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	for _, s := range subs {
+		got = append(got, s.DailyCap)
+	}
+	if want := []int{paperboy.NoDailyCap, 7, 0, paperboy.NoDailyCap}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("daily caps: got %v, want %v", got, want)
 	}
 }

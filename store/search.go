@@ -17,10 +17,10 @@ import (
 
 // Search limits. User text is cut to these sizes before anything reaches SQLite.
 const (
-	maxSearchTerms   = 16
-	maxSearchPhrases = 8
-	maxSearchExclude = 16
-	maxSearchFilters = 8
+	maxSearchTerms   = paperboy.MaxQueryWords // ParseQuery keeps to these and says what it left out
+	maxSearchPhrases = paperboy.MaxQueryPhrases
+	maxSearchExclude = paperboy.MaxQueryExclude
+	maxSearchFilters = paperboy.MaxQueryFilters
 	maxSearchLimit   = 100
 	// searchBudget is Search's own deadline; the caller's ctx may be shorter.
 	searchBudget = 250 * time.Millisecond
@@ -140,7 +140,7 @@ func (s *searcher) prepare(q paperboy.Query) {
 		for _, w := range paperboy.Words(t) {
 			// Stop words are not in the index (paperboy.IndexText): they match nothing. The
 			// check is on the index form: "Ï" folds to the stop word "i".
-			if len(s.terms) < maxSearchTerms && !seen[w] && len(w) <= 64 && paperboy.IndexText(w) != "" {
+			if len(s.terms) < maxSearchTerms && !seen[w] && len(w) <= paperboy.MaxWordLen && paperboy.IndexText(w) != "" {
 				seen[w] = true
 				s.terms = append(s.terms, w)
 			}
@@ -937,6 +937,12 @@ func (s *searcher) browse() error {
 	}
 	args := append([]any{}, vargs...)
 	args = append(args, fargs...)
+	// Exclusions with filters alone ("cat:cs.LG -survey"): a correlated FTS lookup per
+	// row, which the LIMIT keeps to about as many rows as it keeps papers.
+	if x := s.excludeExpr(); x != "" {
+		filter = "(" + filter + `) AND NOT EXISTS (SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? AND rowid = p.seq)`
+		args = append(args, x)
+	}
 	args = append(args, s.limit)
 	q := `SELECT ` + prefixed("p", paperColumns) + `, 0.0 AS score, ` + votes + ` AS votes
 		FROM papers p WHERE ` + filter + ` ORDER BY ` + order + ` LIMIT ?`

@@ -23,8 +23,8 @@ func (db *DB) CreateSubscription(ctx context.Context, s *paperboy.Subscription) 
 	if strings.TrimSpace(s.Filter) == "" {
 		s.Filter = s.Query.String()
 	}
-	if s.DailyCap < 0 {
-		return paperboy.Errorf(paperboy.EINVALID, "the daily cap must be 0 (none) or more, not %d", s.DailyCap)
+	if s.DailyCap < paperboy.NoDailyCap {
+		return paperboy.Errorf(paperboy.EINVALID, "the daily cap must be a number of posts, 0 (the default) or %d (none), not %d", paperboy.NoDailyCap, s.DailyCap)
 	}
 	digest, err := json.Marshal(s.Digest)
 	if err != nil {

@@ -2,7 +2,8 @@
 // default adapter when no chat token is configured and the harness the bot's tests drive
 // like a user. Lines typed are slash commands (`/papers search ...`), votes (`+1 #41`),
 // thread replies (`#41 nice result`) or reactions (`react #41 thumbsup`); posts, replies
-// and edits are printed as plain text.
+// and edits are printed as plain text, with control characters neutralized
+// (paperboy.TerminalWriter).
 package shell
 
 import (
@@ -25,7 +26,7 @@ import (
 // Platform is the platform name in channel keys ("shell:terminal").
 const Platform = "shell"
 
-// maxLine bounds one input line; the rest of a longer line is dropped.
+// maxLine bounds one input line; the rest of a longer line is dropped, with a note.
 const maxLine = 16 << 10
 
 // Options configures the terminal adapter.
@@ -95,7 +96,9 @@ func New(in io.Reader, out io.Writer, opts Options) *Adapter {
 	if opts.AckTimeout <= 0 {
 		opts.AckTimeout = 2500 * time.Millisecond
 	}
-	a := &Adapter{in: in, out: out, opts: opts, lastID: opts.StartID, summaries: map[string]string{}}
+	// Everything printed goes through one TerminalWriter: a title, an abstract, a summary,
+	// a reply quoting the user can never send the terminal an escape sequence.
+	a := &Adapter{in: in, out: paperboy.NewTerminalWriter(out), opts: opts, lastID: opts.StartID, summaries: map[string]string{}}
 	if opts.Prompt != nil {
 		a.prompt = *opts.Prompt
 	} else {
@@ -159,9 +162,6 @@ func (a *Adapter) read(ctx context.Context, lines chan<- string) {
 	r := bufio.NewReaderSize(a.in, 4096)
 	for {
 		line, err := r.ReadString('\n')
-		if len(line) > maxLine {
-			line = line[:maxLine]
-		}
 		if line != "" || err == nil {
 			select {
 			case lines <- strings.TrimRight(line, "\r\n"):
@@ -196,6 +196,10 @@ func (a *Adapter) HandleLine(ctx context.Context, h bot.Handler, line string) {
 	a.mu.Lock()
 	a.waiting = false
 	a.mu.Unlock()
+	if len(line) > maxLine {
+		line = line[:maxLine]
+		a.write(fmt.Sprintf("bot> That line is longer than %d bytes: only its start was read, the rest is ignored.", maxLine))
+	}
 	line = strings.TrimSpace(strings.ToValidUTF8(line, "?"))
 	if line == "" {
 		return

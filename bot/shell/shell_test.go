@@ -101,20 +101,23 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	}
 	off := false
 	so := shell.Options{User: "ann", Prompt: &off, Now: func() time.Time { return h.clock }, PostLog: filepath.Join(t.TempDir(), "posts.log")}
-	watcher, err := bot.NewWatcher(bot.WatcherConfig{Store: db, Subs: db, Now: func() time.Time { return h.clock }, Backfill: 5, BackfillAge: 30 * 24 * time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := bot.Config{
 		Papers: db, Subs: db, Social: db, Outbox: db,
-		Summarizer: &summarize.Extractive{}, Backfiller: watcher,
-		Now: func() time.Time { return h.clock }, DailyCap: 25,
+		Summarizer: &summarize.Extractive{},
+		Now:        func() time.Time { return h.clock }, DailyCap: 25,
 		// Trailing edits run at once: the clock is frozen.
 		AfterFunc: func(_ time.Duration, f func()) func() bool { go f(); return func() bool { return false } },
 	}
 	for _, o := range opts {
 		o(&cfg, &so)
 	}
+	// The watcher has the bot's default cap, as `paperboy run` wires them.
+	watcher, err := bot.NewWatcher(bot.WatcherConfig{Store: db, Subs: db, Now: func() time.Time { return h.clock },
+		Backfill: 5, BackfillAge: 30 * 24 * time.Hour, DailyCap: cfg.DailyCap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Backfiller = watcher
 	h.sh = shell.New(strings.NewReader(""), h.out, so)
 	cfg.Adapter = h.sh
 	h.bot = bot.New(cfg)
@@ -172,18 +175,18 @@ func (h *harness) tally(paperID string) paperboy.Tally {
 func TestSubscribe(t *testing.T) {
 	h := newHarness(t)
 	got := h.say(`/papers subscribe cat:cs.LG "mixture of experts" -survey digest:daily@09:00`)
-	want := `bot> Subscribed #terminal (id 1): cs.LG papers matching "mixture of experts", not "survey"; daily digest at 09:00. Queued 1 matching recent paper.` + "\n"
+	want := `bot> Subscribed #terminal (id 1): cs.LG papers matching "mixture of experts", not "survey"; daily digest at 09:00; at most 25 a day (the default cap). Queued 1 matching recent paper.` + "\n"
 	if got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 	subs, err := h.db.Subscriptions(h.ctx, "shell:terminal")
-	if err != nil || len(subs) != 1 || subs[0].Digest.Every != paperboy.DigestDaily || subs[0].DailyCap != 25 || subs[0].CreatedBy != "shell:ann" {
-		t.Fatalf("stored subscriptions: got %+v (%v), want one daily with cap 25 by shell:ann", subs, err)
+	if err != nil || len(subs) != 1 || subs[0].Digest.Every != paperboy.DigestDaily || subs[0].DailyCap != 0 || subs[0].CreatedBy != "shell:ann" {
+		t.Fatalf("stored subscriptions: got %+v (%v), want one daily with the default cap by shell:ann", subs, err)
 	}
 	got = h.say("subscribe Medusa cap:3")
 	wantContains(t, got, "Subscribed #terminal (id 2): Papers matching medusa; posted as they arrive; at most 3 a day.")
 	got = h.say("/papers subscriptions")
-	wantContains(t, got, "1 cat:cs.LG", "daily digest at 09:00", "2 medusa", "at most 3 a day")
+	wantContains(t, got, "1 cat:cs.LG", "daily digest at 09:00, at most 25 a day (the default cap)", "2 medusa", "posted as they arrive, at most 3 a day")
 	got = h.say("/papers unsubscribe 2")
 	wantContains(t, got, "Unsubscribed: subscription 2 (Papers matching medusa)")
 	got = h.say("/papers unsubscribe 2")
@@ -204,6 +207,26 @@ func TestSubscribe(t *testing.T) {
 	if subs, _ := h.db.Subscriptions(h.ctx, "shell:terminal"); len(subs) != 1 {
 		t.Errorf("subscriptions after bad input: got %d, want 1", len(subs))
 	}
+}
+
+// TestSubscribeNoCap: cap:0 (typed since the README said "0 = none") and cap:none mean no
+// cap, and the watcher honours it; replies and the list say which cap applies.
+func TestSubscribeNoCap(t *testing.T) {
+	h := newHarness(t, func(c *bot.Config, _ *shell.Options) { c.DailyCap = 1 })
+	// Two recent papers match "experts": the backfill queues both only without a cap.
+	wantContains(t, h.say("/papers subscribe experts cap:0"), "(id 1): Papers matching experts; posted as they arrive; no daily cap. Queued 2 matching recent papers.")
+	wantContains(t, h.say("/papers subscribe speculative cap:none"), "(id 2): Papers matching speculative; posted as they arrive; no daily cap.")
+	wantContains(t, h.say("/papers subscribe mixture"), "(id 3): Papers matching mixture; posted as they arrive; at most 1 a day (the default cap).")
+	wantContains(t, h.say("/papers subscriptions"), "1 experts: Papers matching experts — posted as they arrive, no daily cap",
+		"2 speculative: Papers matching speculative — posted as they arrive, no daily cap",
+		"3 mixture: Papers matching mixture — posted as they arrive, at most 1 a day (the default cap)")
+	subs, err := h.db.Subscriptions(h.ctx, "shell:terminal")
+	if err != nil || len(subs) != 3 || subs[0].DailyCap != paperboy.NoDailyCap || subs[1].DailyCap != paperboy.NoDailyCap || subs[2].DailyCap != 0 {
+		t.Fatalf("stored: got %+v (%v), want no cap, no cap, default", subs, err)
+	}
+	h2 := newHarness(t, func(c *bot.Config, _ *shell.Options) { c.DailyCap = 0 })
+	wantContains(t, h2.say("/papers subscribe experts"), "posted as they arrive; no daily cap (the default).")
+	wantContains(t, h2.say("/papers subscribe experts cap:1001"), "cap:1001 is not a daily cap; use a number of posts a day from 1 to 1000 (e.g. cap:10), or cap:none for no cap.")
 }
 
 func TestSubscribePolicy(t *testing.T) {
@@ -356,7 +379,7 @@ func TestHelpAndMistakes(t *testing.T) {
 		{"prefix", "/papers subscri", "Did you mean subscribe?"},
 		{"help lists all", "/papers help", "- unsubscribe: remove a subscription"},
 		{"help example", "help", "e.g. search speculative decoding since:1y"},
-		{"help command", "/papers help subscribe", "subscribe <filter> [digest:daily@09:00|weekly@mon|weekly@mon@09:00] [cap:N]"},
+		{"help command", "/papers help subscribe", "subscribe <filter> [digest:daily@09:00|weekly@mon|weekly@mon@09:00] [cap:N|none]"},
 		{"empty", "/papers", "paperboy commands"},
 		{"show without id", "/papers show", "Which paper? Usage: show <arxiv-id|url>"},
 		{"show unknown", "/papers show 2312.99999", "I don't have 2312.99999. Share it with add 2312.99999"},
@@ -498,5 +521,108 @@ func TestPostSendEditFind(t *testing.T) {
 	}
 	if id, _ := sh2.Send(ctx, "terminal", bot.Message{Text: "hi"}); id != "43" {
 		t.Errorf("first id after restart: got %s, want 43 (after the logged reply)", id)
+	}
+}
+
+// hostileTitle is the title of issue 17: it retitles the window, clears the screen and
+// hides the text after it.
+const hostileTitle = "Owned Decoding\x1b]0;OWNED\a\x1b[2J\x1b[8m Heads"
+
+// hasTerminalControl reports a byte or character that drives a terminal: any C0 but
+// newline, DEL, C1 or a bidi override/isolate.
+func hasTerminalControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool {
+		return r < 0x20 && r != '\n' || r >= 0x7f && r <= 0x9f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
+	})
+}
+
+// TestHostileTitleNeutralized stores a paper with control characters as an old row would
+// hold it (a set ID skips normalization) and sees it posted, searched and shown: the
+// transcript carries no control character, and shows where they were.
+func TestHostileTitleNeutralized(t *testing.T) {
+	h := newHarness(t)
+	p := paperboy.Paper{ID: "2501.06666", ArxivID: "2501.06666", Title: hostileTitle,
+		Abstract: "We decode\x1b[8m hidden text\u009b2J with \u202eheads.", Authors: []string{"Eve\x1b[2J Mallory"},
+		Categories: []string{"cs.LG"}, Published: now.AddDate(0, 0, -1)}
+	if _, err := h.db.UpsertPapers(h.ctx, []paperboy.Paper{p}); err != nil {
+		t.Fatal(err)
+	}
+	transcript := h.say("/papers subscribe owned") + h.deliver() +
+		h.say("/papers search owned decoding") + h.say("/papers show 2501.06666") +
+		h.say("#1 nice\x1b[2J one")
+	// One-line fields drop control characters (paperboy.CollapseSpace), the others show
+	// U+FFFD where one was (paperboy.TerminalWriter); links turn "[" into "(".
+	wantContains(t, transcript, "[post #1] New in cs.LG: Owned Decoding]0;OWNED[2J[8m Heads", "Eve\ufffd[2J Mallory",
+		"1. Owned Decoding\ufffd)0;OWNED", "We decode\ufffd[8m hidden text\ufffd2J with \ufffdheads.")
+	if hasTerminalControl(transcript) {
+		t.Errorf("transcript has control characters: %q", transcript)
+	}
+}
+
+// TestPostHostileTitle posts a paper straight through the adapter (no store, no bot).
+func TestPostHostileTitle(t *testing.T) {
+	out := &syncBuffer{}
+	sh := shell.New(strings.NewReader(""), out, shell.Options{User: "ann"})
+	p := paperboy.Paper{ID: "2501.06666", Title: hostileTitle, Authors: []string{"A\u009bB"}}
+	if _, err := sh.Post(context.Background(), "terminal", bot.Post{Paper: &p, Summary: "sum\x1b[8mmary", Reason: "r\x07"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sh.Send(context.Background(), "terminal", bot.Message{ThreadID: "1", Text: "reply\x1b]0;x\a"}); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	wantContains(t, got, "Owned Decoding]0;OWNED[2J[8m Heads", "A\ufffdB", "sum[8mmary", "reply\ufffd]0;x\ufffd")
+	if hasTerminalControl(got) {
+		t.Errorf("got control characters: %q", got)
+	}
+}
+
+// TestNothingToLookFor: searches and subscriptions with no usable words and no filter say
+// there is nothing to look for and what was ignored, instead of listing the newest papers;
+// what is cut to size is named.
+func TestNothingToLookFor(t *testing.T) {
+	h := newHarness(t)
+	long := strings.Repeat("x", paperboy.MaxWordLen+1)
+	for _, c := range []struct{ line, want string }{
+		{`/papers search )(*^:`, `There is nothing to look for: ")(*^:" has no letters or digits.`},
+		{`/papers search -learning`, `There is nothing to look for: -learning only leaves papers out.`},
+		{`/papers search ` + long, `is too long to be a word (over 64 characters)`},
+		{`/papers subscribe -survey`, `There is nothing to look for: -survey only leaves papers out.`},
+		{`/papers subscribe ` + long, `is too long to be a word`},
+		{`/papers subscribe )(`, `")(" has no letters or digits`},
+	} {
+		got := h.say(c.line)
+		wantContains(t, got, c.want, "Add a word, or a filter such as cat:cs.LG")
+		if strings.Contains(got, "Mixtral") || strings.Contains(got, "Subscribed") {
+			t.Errorf("%s: got %q, want no papers and no subscription", c.line, got)
+		}
+	}
+	if subs, _ := h.db.Subscriptions(h.ctx, "shell:terminal"); len(subs) != 0 {
+		t.Errorf("got %d subscriptions, want none", len(subs))
+	}
+	// Exclusions with a filter are a query; ignored tokens beside real words are named.
+	got := h.say("/papers search cat:cs.LG -survey sort:new")
+	wantContains(t, got, "1. Mixtral of Experts", "2. Hydra")
+	if strings.Contains(got, "Survey") || strings.Contains(got, "Protein") {
+		t.Errorf("cat:cs.LG -survey: got %q, want neither the survey nor q-bio", got)
+	}
+	wantContains(t, h.say("/papers search mixtral )(*^:"), "1. Mixtral of Experts", `Ignored: ")(*^:" has no letters or digits.`)
+	wantContains(t, h.say("/papers subscribe cat:cs.LG -survey ??"), "Subscribed #terminal (id 1)", `Ignored: "??" has no letters or digits.`)
+	var many []string
+	for i := range 20 {
+		many = append(many, fmt.Sprintf("mixtral%c", 'a'+i))
+	}
+	wantContains(t, h.say("/papers search mixtral "+strings.Join(many, " ")), "Ignored: the words after the first 16: mixtralp mixtralq mixtralr mixtrals mixtralt.")
+}
+
+// TestLongLinesSaySo: a chat line or command cut to size says so.
+func TestLongLinesSaySo(t *testing.T) {
+	h := newHarness(t)
+	got := h.say("/papers search mixtral " + strings.Repeat("experts ", 600))
+	wantContains(t, got, "Mixtral of Experts", "(The command was longer than 4096 bytes: only its start was read, the rest was ignored.)")
+	got = h.say("/papers search mixtral " + strings.Repeat("experts ", 2100))
+	wantContains(t, got, "bot> That line is longer than 16384 bytes: only its start was read, the rest is ignored.", "Mixtral of Experts")
+	if got := h.say("/papers search mixtral experts"); strings.Contains(got, "longer than") {
+		t.Errorf("a short line: got %q, want no note", got)
 	}
 }

@@ -22,7 +22,7 @@ func (m *Main) runExport(ctx context.Context, args []string) error {
 	}
 	defer db.Close()
 	w := bufio.NewWriterSize(m.Stdout, 1<<16)
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(jsonOut(w))
 	enc.SetEscapeHTML(false)
 	if err := db.ExportPapers(ctx, func(p *paperboy.Paper) error { return enc.Encode(p) }); err != nil {
 		return err

@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/paperboy-bot/paperboy"
 )
 
 func main() {
@@ -79,6 +81,17 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		fmt.Fprint(m.Stderr, usage)
 		return errUsage
 	}
+	// Every command's standard output may show stored text (titles, authors, failure
+	// reasons): it reaches the terminal through one TerminalWriter, so no control
+	// character in it can. JSON output is escaped first (see jsonOut), so it passes
+	// unchanged. Stderr is left as is: slog quotes control characters itself, and the
+	// progress lines redraw with "\r".
+	sm := *m
+	sm.Stdout = paperboy.NewTerminalWriter(m.Stdout)
+	return sm.run(ctx, args)
+}
+
+func (m *Main) run(ctx context.Context, args []string) error {
 	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "run":

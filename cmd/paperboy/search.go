@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -46,6 +47,9 @@ func (m *Main) runSearch(ctx context.Context, args []string) error {
 		return err
 	}
 	q, err := paperboy.ParseQuery(strings.Join(words, " "), time.Now())
+	if err == nil {
+		err = q.Usable()
+	}
 	if err != nil {
 		return fmt.Errorf("%s", paperboy.ErrorMessage(err))
 	}
@@ -73,9 +77,15 @@ func (m *Main) runSearch(ctx context.Context, args []string) error {
 			}
 			out = append(out, r)
 		}
-		enc := json.NewEncoder(w)
+		enc := json.NewEncoder(jsonOut(w))
 		enc.SetIndent("", "  ")
+		if len(q.Ignored) > 0 { // stdout is the JSON contract
+			fmt.Fprintf(m.Stderr, "paperboy: ignored %s\n", strings.Join(q.Ignored, "; "))
+		}
 		return enc.Encode(out)
+	}
+	if len(q.Ignored) > 0 {
+		defer fmt.Fprintf(w, "Ignored: %s.\n", strings.Join(q.Ignored, "; "))
 	}
 	if res.Corrected != "" {
 		fmt.Fprintf(w, "Showing results for %q\n", res.Corrected)
@@ -116,3 +126,8 @@ func authorLine(a []string) string {
 	}
 	return strings.Join(a[:3], ", ") + " et al."
 }
+
+// jsonOut is where JSON goes to standard output: encoding/json escapes C0 controls but
+// writes DEL, C1 and bidi controls raw, so they are escaped too (losslessly: they occur
+// only inside strings). Each Encode is one Write, as the escaper needs.
+func jsonOut(w io.Writer) io.Writer { return paperboy.NewJSONControlWriter(w) }
