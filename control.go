@@ -217,3 +217,20 @@ func (j *JSONControlWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// StripControlFields removes IsControl characters from p's text fields in place and
+// leaves its ID and keys as they are. Normalize does this at ingest; the store applies it
+// to every paper it reads, so a row stored before ingest stripped them (or written by
+// another tool) reaches no platform and no terminal with them.
+func (p *Paper) StripControlFields() {
+	for _, f := range []*string{&p.Title, &p.Abstract, &p.Comment, &p.JournalRef, &p.DOI,
+		&p.AbsURL, &p.PDFURL, &p.HFURL, &p.RepoURL} {
+		*f = StripControl(*f)
+	}
+	for _, list := range [][]string{p.Authors, p.Categories, p.Sources} {
+		for i, s := range list {
+			list[i] = StripControl(s)
+		}
+	}
+	p.Extra = stripControlMap(p.Extra)
+}

@@ -83,6 +83,9 @@ func scanPaper(s rowScanner) (paperRow, error) {
 		}
 	}
 	p.Sources = strings.Fields(sources)
+	// Rows stored before ingest stripped control characters still hold them: nothing
+	// read from the store carries them to a chat platform or a terminal.
+	p.StripControlFields()
 	return r, nil
 }
 
