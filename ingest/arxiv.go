@@ -157,6 +157,7 @@ func (a *Arxiv) get(ctx context.Context, v url.Values) (*Parsed, error) {
 	if err != nil {
 		return nil, withSource(err, paperboy.SourceArxiv, u)
 	}
+	logWarnings(a.Logger, paperboy.SourceArxiv, u, page)
 	return page, nil
 }
 
@@ -207,14 +208,14 @@ func (e *ArxivAPIError) Unwrap() error {
 // ParseArxivAPI reads one page of the arXiv API (Atom with arxiv: and opensearch:
 // extensions). An error entry becomes an *ArxivAPIError; an empty feed is not an error.
 func ParseArxivAPI(data []byte) (*Parsed, error) {
-	doc, err := decodeXML(data)
+	doc, damage, err := decodeDoc(data)
 	if err != nil {
 		return nil, err
 	}
 	if doc.XMLName.Local != "feed" {
 		return nil, &ParseError{Format: "XML", Line: 1, Msg: fmt.Sprintf("root element is <%s>, want an Atom <feed>", truncate(doc.XMLName.Local, 40))}
 	}
-	out := &Parsed{Title: textOf(pickText(doc.Title)), Entries: len(doc.Entries)}
+	out := &Parsed{Title: textOf(pickText(doc.Title)), Entries: len(doc.Entries), Damage: damage, Guessed: doc.Guessed}
 	if s := strings.TrimSpace(doc.TotalResults); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {

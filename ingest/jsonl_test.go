@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"strings"
@@ -285,6 +286,11 @@ func TestJSONLEmpty(t *testing.T) {
 func FuzzJSONLine(f *testing.F) {
 	for _, name := range []string{"kaggle.jsonl", "seed.jsonl"} {
 		for _, line := range bytes.Split(readFixture(f, name), []byte("\n")) {
+			f.Add(line)
+		}
+	}
+	if data, err := os.ReadFile(filepath.Join(realDir, "kaggle", "arxiv-metadata-oai-snapshot.head120.jsonl")); err == nil {
+		for _, line := range bytes.Split(data, []byte("\n")) {
 			f.Add(line)
 		}
 	}
