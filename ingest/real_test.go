@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/net/html/charset"
+
 	"github.com/paperboy-bot/paperboy"
 )
 
@@ -361,5 +363,36 @@ func TestRealKaggleLines(t *testing.T) {
 			t.Errorf("line %d: the fast decoder declined it", i+1)
 		}
 		checkSameAsSlow(t, line)
+	}
+}
+
+// TestSniffCharset: a feed that declares no encoding and is not UTF-8 is read as the
+// East Asian encoding its bytes fit, and Western text falls back to windows-1252.
+func TestSniffCharset(t *testing.T) {
+	tests := []struct {
+		title, encoding string
+	}{
+		{"論文の新着情報をお知らせします", "shift_jis"},
+		{"論文の新着情報をお知らせします", "euc-jp"},
+		{"새로운 논문 소식을 알려 드립니다", "euc-kr"},
+		{"Glasfaserförderung für Größe und Résumé", "windows-1252"},
+		{"Größenänderungsmöglichkeiten", "windows-1252"}, // every accent followed by a letter
+	}
+	for _, tt := range tests {
+		t.Run(tt.encoding+" "+tt.title, func(t *testing.T) {
+			e, _ := charset.Lookup(tt.encoding)
+			doc, err := e.NewEncoder().String(`<rss version="2.0"><channel><title>` + tt.title + `</title>` +
+				`<item><title>` + tt.title + `</title><link>https://example.org/1</link></item></channel></rss>`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, err := ParseFeed([]byte(doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if page.Guessed != tt.encoding || page.Title != tt.title || len(page.Papers) != 1 || page.Papers[0].Title != tt.title {
+				t.Errorf("got %q read as %q, want %q as %q", page.Title, page.Guessed, tt.title, tt.encoding)
+			}
+		})
 	}
 }

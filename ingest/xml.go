@@ -417,8 +417,9 @@ func charsetReader(label string, input io.Reader) (io.Reader, error) {
 
 // sniffCandidates are the encodings tried, in order, on a document that is not UTF-8
 // and declares none: the legacy multi-byte encodings of East Asian feeds, where a
-// missing declaration is common.
-var sniffCandidates = []string{"shift_jis", "euc-jp", "euc-kr", "gb18030", "big5"}
+// missing declaration is common. Order breaks ties: Korean read as EUC-JP gives as many
+// kanji as it has Hangul, while Japanese read as EUC-KR loses its kana's double score.
+var sniffCandidates = []string{"shift_jis", "euc-kr", "euc-jp", "gb18030", "big5"}
 
 // sniffCharset returns data as UTF-8 when it is not UTF-8 and declares no encoding
 // (a UTF-16 byte order mark, or a guess), with the name of the encoding it read the
@@ -481,10 +482,13 @@ func declaresEncoding(data []byte) bool {
 // cjkScore rates s as text in the scripts the sniffed encodings are for. Kana count
 // double: Japanese misread as GB18030 or EUC-KR gives ideographs or Hangul but never
 // kana, while other text misread as Shift_JIS gives half-width katakana, which count
-// against. Ties go to the earlier candidate.
+// against. Ties go to the earlier candidate. Text in those scripts has runs of such
+// letters; Latin-1 misread as GB18030 (which takes almost any byte pair) gives single
+// ideographs between ASCII letters, so without a run of two the score is -1.
 func cjkScore(s []byte) int {
-	n := 0
+	n, run, longest := 0, 0, 0
 	for _, r := range string(s) {
+		run++
 		switch {
 		case r >= 0x3040 && r <= 0x30FF: // hiragana, katakana
 			n += 2
@@ -495,7 +499,14 @@ func cjkScore(s []byte) int {
 			n++
 		case r >= 0xFF61 && r <= 0xFF9F: // half-width katakana
 			n -= 2
+			run = 0
+		default:
+			run = 0
 		}
+		longest = max(longest, run)
+	}
+	if longest < 2 {
+		return -1
 	}
 	return n
 }
