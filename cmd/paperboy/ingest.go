@@ -140,15 +140,11 @@ func arxivBackfill(ctx context.Context, db backfillDB, a *ingest.Arxiv, q ingest
 			return err
 		}
 		next = at
+		value := strconv.Itoa(at)
 		if done {
-			at = 0
+			value = "" // the window is fetched: nothing to resume
 		}
-		return s.detached(func(ctx context.Context) error {
-			if at == 0 {
-				return db.SetResumePoint(ctx, key, "")
-			}
-			return db.SetResumePoint(ctx, key, strconv.Itoa(at))
-		})
+		return s.detached(func(ctx context.Context) error { return db.SetResumePoint(ctx, key, value) })
 	}
 	err := a.Fetch(ctx, q, s.emit)
 	if ferr := s.flush(); err == nil {
@@ -213,8 +209,9 @@ func (m *Main) runIngest(ctx context.Context, args []string) error {
 		fetch = func(ctx context.Context, emit func(paperboy.Paper) error) error {
 			return srcs.arxiv.Fetch(ctx, q, emit)
 		}
-		if *since != "" {
-			// A window with a fixed start is a backfill: resumable across runs.
+		// A window with a fixed start (--since as a date, not an age) is a backfill:
+		// resumable across runs, since its key is the same on the next run.
+		if later, _ := paperboy.ParseSince(*since, now.AddDate(1, 0, 0)); *since != "" && later.Equal(q.Since) {
 			backfill = func(ctx context.Context, db backfillDB) (paperboy.UpsertStats, int, error) {
 				return arxivBackfill(ctx, db, srcs.arxiv, q, *until != "", m.Stderr)
 			}
