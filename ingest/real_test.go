@@ -396,3 +396,55 @@ func TestSniffCharset(t *testing.T) {
 		})
 	}
 }
+
+// TestArxivCheckpoint pages through a real API answer served 5 entries at a time:
+// Checkpoint gets the offset to continue from after each page, Start skips ahead, and
+// stopping at Max records the offset after the last paper emitted.
+func TestArxivCheckpoint(t *testing.T) {
+	realFiles(t, "arxiv-api")
+	full := readReal(t, "arxiv-api", "arxivpy-query-testing-15-entries.xml")
+	first, last := bytes.Index(full, []byte("<entry>")), bytes.LastIndex(full, []byte("</entry>"))+len("</entry>")
+	entries := bytes.SplitAfter(full[first:last], []byte("</entry>"))
+	head := bytes.Replace(full[:first], []byte(">214881<"), []byte(">15<"), 1)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start, _ := strconv.Atoi(r.URL.Query().Get("start"))
+		size, _ := strconv.Atoi(r.URL.Query().Get("max_results"))
+		w.Write(head)
+		for _, e := range entries[min(start, len(entries)):min(start+size, len(entries))] {
+			w.Write(e)
+		}
+		w.Write(full[last:])
+	}))
+	defer ts.Close()
+	type mark struct {
+		next int
+		done bool
+	}
+	tests := []struct {
+		name       string
+		start, max int
+		papers     int
+		marks      []mark
+	}{
+		{"whole window", 0, 0, 15, []mark{{5, false}, {10, false}, {15, true}}},
+		{"resumed", 10, 0, 5, []mark{{15, true}}},
+		{"stopped at max", 0, 7, 7, []mark{{5, false}, {7, false}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := &Arxiv{Client: newTestClient(newFakeClock(), ClientOptions{}), BaseURL: ts.URL, PageSize: 5}
+			var marks []mark
+			n := 0
+			q := ArxivQuery{Category: "cs.SE", Start: tc.start, Max: tc.max, Checkpoint: func(next int, done bool) error {
+				marks = append(marks, mark{next, done})
+				return nil
+			}}
+			if err := a.Fetch(context.Background(), q, func(paperboy.Paper) error { n++; return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if n != tc.papers || !slices.Equal(marks, tc.marks) {
+				t.Errorf("got %d papers, checkpoints %v; want %d, %v", n, marks, tc.papers, tc.marks)
+			}
+		})
+	}
+}
