@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -240,54 +242,60 @@ func parseJSONLineSlow(line []byte) (paperboy.Paper, string, error) {
 // snapshot's paper, nor go unnoticed.
 var identityKeys = map[string]bool{"id": true, "title": true}
 
-// decodeJSONLine decodes line into l, dropping each non-identity key whose value has
-// the wrong JSON type (see identityKeys) and noting it in l.dropped.
+// decodeJSONLine decodes line into l, dropping each non-identity key whose value does
+// not decode (the wrong JSON type, a date that is not one) and noting it in l.dropped
+// (see identityKeys).
 func decodeJSONLine(line []byte, l *jsonlLine) error {
-	var dropped []string
-	for range 64 { // a line has few keys; the bound only makes termination obvious
-		*l = jsonlLine{}
-		err := json.Unmarshal(line, l)
-		var te *json.UnmarshalTypeError
-		if !errors.As(err, &te) {
-			if err != nil {
-				return lineJSONError(err)
-			}
-			l.dropped = dropped
-			return nil
-		}
-		key := topKey(te.Field)
-		if key == "" || identityKeys[strings.ToLower(key)] {
-			return lineJSONError(err)
-		}
-		dropped = append(dropped, fmt.Sprintf("%s is a JSON %s, want %s", strconv.Quote(key), te.Value, jsonKind(te.Type)))
-		if line, err = withoutKey(line, key); err != nil {
-			return lineJSONError(err)
-		}
+	*l = jsonlLine{}
+	err := json.Unmarshal(line, l)
+	var se *json.SyntaxError
+	if err == nil || errors.As(err, &se) {
+		return lineJSONError(err)
 	}
-	return errors.New("too many fields of the wrong type")
-}
-
-// topKey is the line's key that an UnmarshalTypeError's Field path starts at ("" for
-// the line itself). Fields of the embedded paperboy.Paper come as "Paper.key".
-func topKey(field string) string {
-	field = strings.TrimPrefix(field, "Paper.")
-	key, _, _ := strings.Cut(field, ".")
-	return key
-}
-
-// withoutKey re-encodes the JSON object line without key (matched as encoding/json
-// matches keys to fields: case-insensitively).
-func withoutKey(line []byte, key string) ([]byte, error) {
+	// Find the keys at fault by decoding each on its own.
 	var m map[string]json.RawMessage
-	if err := json.Unmarshal(line, &m); err != nil {
-		return nil, err
+	if json.Unmarshal(line, &m) != nil {
+		return lineJSONError(err)
 	}
-	for k := range m {
-		if strings.EqualFold(k, key) {
-			delete(m, k)
+	var dropped []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		one, merr := json.Marshal(map[string]json.RawMessage{k: m[k]})
+		if merr != nil {
+			return lineJSONError(err)
 		}
+		var probe jsonlLine
+		kerr := json.Unmarshal(one, &probe)
+		if kerr == nil {
+			continue
+		}
+		if identityKeys[strings.ToLower(k)] {
+			return lineJSONError(kerr)
+		}
+		dropped = append(dropped, fieldError(k, kerr))
+		delete(m, k)
 	}
-	return json.Marshal(m)
+	if len(dropped) == 0 {
+		return lineJSONError(err)
+	}
+	rest, merr := json.Marshal(m)
+	if merr != nil {
+		return lineJSONError(err)
+	}
+	*l = jsonlLine{}
+	if err := json.Unmarshal(rest, l); err != nil {
+		return lineJSONError(err)
+	}
+	l.dropped = dropped
+	return nil
+}
+
+// fieldError says why the value of key could not be decoded.
+func fieldError(key string, err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("%s is a JSON %s, want %s", strconv.Quote(key), te.Value, jsonKind(te.Type))
+	}
+	return fmt.Sprintf("%s: %s", strconv.Quote(key), truncate(err.Error(), 120))
 }
 
 // parseJSONLineNotes reads any line with encoding/json; notes name the dropped fields.
@@ -369,6 +377,9 @@ func (l *jsonlLine) export() (paperboy.Paper, error) {
 }
 
 func lineJSONError(err error) error {
+	if err == nil {
+		return nil
+	}
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
