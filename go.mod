@@ -8,4 +8,7 @@ require (
 	github.com/mattn/go-sqlite3 v1.14.53
 	github.com/sashabaranov/go-openai v1.43.0
 	github.com/slack-go/slack v0.35.0
+	golang.org/x/net v0.63.0
 )
+
+require golang.org/x/text v0.44.0 // indirect

@@ -32,6 +32,15 @@ type ArxivQuery struct {
 	Since    time.Time // inclusive; zero means Until - DefaultArxivLookback
 	Until    time.Time // exclusive; zero means the client's Now
 	Max      int       // stop after this many papers; 0 means no limit
+	// Start is the offset of the first result to fetch: where an interrupted backfill of
+	// the same Category and Since stopped (results come oldest first, so offsets hold
+	// while Until grows).
+	Start int
+	// Checkpoint, when set, is called after the papers of each page have been emitted,
+	// with the offset to continue from; done is true when the window has no more
+	// results. The caller stores the page and records next there; an error stops the
+	// fetch.
+	Checkpoint func(next int, done bool) error
 }
 
 // Arxiv reads the arXiv API. Set Client to share spacing and retries with other
@@ -98,8 +107,12 @@ func (a *Arxiv) Fetch(ctx context.Context, q ArxivQuery, emit func(paperboy.Pape
 		return paperboy.Errorf(paperboy.EINVALID, "since (%s) must be before until (%s)",
 			q.Since.UTC().Format(time.RFC3339), q.Until.UTC().Format(time.RFC3339))
 	}
+	checkpoint := q.Checkpoint
+	if checkpoint == nil {
+		checkpoint = func(int, bool) error { return nil }
+	}
 	emitted := 0
-	for start := 0; ; {
+	for start := max(q.Start, 0); ; {
 		v := url.Values{}
 		v.Set("search_query", q.SearchQuery())
 		v.Set("sortBy", "submittedDate")
@@ -111,21 +124,26 @@ func (a *Arxiv) Fetch(ctx context.Context, q ArxivQuery, emit func(paperboy.Pape
 			return err
 		}
 		a.logSkipped(page)
-		for _, p := range page.Papers {
+		for i, p := range page.Papers {
 			if err := emit(p); err != nil {
 				return err
 			}
 			emitted++
 			if q.Max > 0 && emitted >= q.Max {
-				return nil
+				// Offsets count entries; with skipped entries before it, a paper's
+				// index i is below its entry's, so this resumes early, never late.
+				return checkpoint(start+i+1, false)
 			}
 		}
 		if page.Entries == 0 {
-			return nil
+			return checkpoint(start, true)
 		}
 		start += page.Entries
 		if page.Total > 0 && start >= page.Total {
-			return nil
+			return checkpoint(start, true)
+		}
+		if err := checkpoint(start, false); err != nil {
+			return err
 		}
 	}
 }
@@ -157,6 +175,7 @@ func (a *Arxiv) get(ctx context.Context, v url.Values) (*Parsed, error) {
 	if err != nil {
 		return nil, withSource(err, paperboy.SourceArxiv, u)
 	}
+	logWarnings(a.Logger, paperboy.SourceArxiv, u, page)
 	return page, nil
 }
 
@@ -207,14 +226,14 @@ func (e *ArxivAPIError) Unwrap() error {
 // ParseArxivAPI reads one page of the arXiv API (Atom with arxiv: and opensearch:
 // extensions). An error entry becomes an *ArxivAPIError; an empty feed is not an error.
 func ParseArxivAPI(data []byte) (*Parsed, error) {
-	doc, err := decodeXML(data)
+	doc, damage, err := decodeDoc(data)
 	if err != nil {
 		return nil, err
 	}
 	if doc.XMLName.Local != "feed" {
 		return nil, &ParseError{Format: "XML", Line: 1, Msg: fmt.Sprintf("root element is <%s>, want an Atom <feed>", truncate(doc.XMLName.Local, 40))}
 	}
-	out := &Parsed{Title: textOf(pickText(doc.Title)), Entries: len(doc.Entries)}
+	out := &Parsed{Title: textOf(pickText(doc.Title)), Entries: len(doc.Entries), Damage: damage, Guessed: doc.Guessed}
 	if s := strings.TrimSpace(doc.TotalResults); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {

@@ -327,6 +327,7 @@ func FuzzParseArxivAPI(f *testing.F) {
 	for _, name := range []string{"arxiv_api.xml", "arxiv_api_empty.xml", "arxiv_api_error.xml"} {
 		f.Add(readFixture(f, name))
 	}
+	addRealSeeds(f, "arxiv-api")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		page, err := ParseArxivAPI(data)
 		if err != nil {

@@ -51,6 +51,7 @@ func (f *Feed) Fetch(ctx context.Context, feedURL string, emit func(paperboy.Pap
 	if err != nil {
 		return withSource(err, paperboy.SourceRSS, u.String())
 	}
+	logWarnings(f.Logger, paperboy.SourceRSS, u.String(), page)
 	for _, reason := range page.Skipped {
 		f.Logger.Warn("ingest: feed item skipped", slog.String("source", paperboy.SourceRSS),
 			slog.String("url", RedactURL(u.String())), slog.String("reason", reason))

@@ -229,10 +229,14 @@ func FuzzParseFeed(f *testing.F) {
 	for _, name := range []string{"journal_rss.xml", "blog_atom.xml", "journal_rdf.xml", "arxiv_listing.rss.xml"} {
 		f.Add(readFixture(f, name))
 	}
+	addRealSeeds(f, "feeds")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		page, err := ParseFeed(data)
 		if err != nil {
 			return
+		}
+		if page.Damage != nil && (page.Entries == 0 || page.Damage.Line < 1) {
+			t.Fatalf("damage %v kept with %d entries: want an error, or a position", page.Damage, page.Entries)
 		}
 		for _, p := range page.Papers {
 			if p.ID == "" || p.Title == "" || len(p.Abstract) > MaxAbstract+8 {

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -51,6 +53,7 @@ type JSONLReader struct {
 	started bool
 	line    int
 	format  string
+	dropped []string
 	buf     []byte
 	err     error // sticky: a read error or io.EOF
 }
@@ -65,6 +68,11 @@ func (r *JSONLReader) Line() int { return r.line }
 
 // Format returns the format of the line last returned (FormatKaggle, ...).
 func (r *JSONLReader) Format() string { return r.format }
+
+// Dropped returns one note per field of the paper last returned that was left out for
+// having the wrong JSON type ("\"authors\" is a JSON number, want ..."). The paper is
+// kept: only a wrong type in a field that identifies it (id, title) rejects the line.
+func (r *JSONLReader) Dropped() []string { return r.dropped }
 
 func (r *JSONLReader) start() error {
 	r.started = true
@@ -123,8 +131,8 @@ func (r *JSONLReader) Next() (paperboy.Paper, error) {
 		if len(line) == 0 {
 			continue
 		}
-		p, format, perr := ParseJSONLine(line)
-		r.format = format
+		p, format, dropped, perr := parseJSONLine(line)
+		r.format, r.dropped = format, dropped
 		if perr != nil {
 			return paperboy.Paper{}, &LineError{Line: r.line, Reason: perr.Error()}
 		}
@@ -190,10 +198,13 @@ type jsonlLine struct {
 	AuthorsParsed [][]string      `json:"authors_parsed"`
 
 	// Seed corpus
-	AuthorsCount *json.Number `json:"authors_count"`
-	Date         string       `json:"date"`
-	Org          string       `json:"org"`
-	Source       string       `json:"source"`
+	AuthorsCount json.RawMessage `json:"authors_count"` // a count (number or numeric string)
+	Date         string          `json:"date"`
+	Org          string          `json:"org"`
+	Source       string          `json:"source"`
+
+	// dropped lists the fields left out for having the wrong JSON type.
+	dropped []string
 }
 
 type kaggleVersion struct {
@@ -202,32 +213,148 @@ type kaggleVersion struct {
 }
 
 // ParseJSONLine reads one JSONL line in any of the three formats and returns the
-// normalized paper and the format it found.
+// normalized paper and the format it found. A field of the wrong JSON type rejects the
+// line when it identifies the paper (id, title) and is dropped otherwise: see
+// parseJSONLine, which also says which fields were dropped.
 func ParseJSONLine(line []byte) (paperboy.Paper, string, error) {
+	p, format, _, err := parseJSONLine(line)
+	return p, format, err
+}
+
+// parseJSONLine is ParseJSONLine that also returns one note per dropped field.
+func parseJSONLine(line []byte) (paperboy.Paper, string, []string, error) {
 	if p, ok, err := parseKaggleFast(line); ok {
-		return p, FormatKaggle, err
+		return p, FormatKaggle, nil, err
 	}
-	return parseJSONLineSlow(line)
+	return parseJSONLineNotes(line)
 }
 
 // parseJSONLineSlow is ParseJSONLine with encoding/json, for any line.
 func parseJSONLineSlow(line []byte) (paperboy.Paper, string, error) {
-	var l jsonlLine
-	if err := json.Unmarshal(line, &l); err != nil {
-		return paperboy.Paper{}, "", lineJSONError(err)
+	p, format, _, err := parseJSONLineNotes(line)
+	return p, format, err
+}
+
+// identityKeys are the keys whose value, when of the wrong JSON type, rejects the line:
+// without them the paper cannot be told apart from others (a mistyped id stored under a
+// title hash would come back as a duplicate when the line is fixed). Any other field of
+// the wrong type is dropped and reported: one mistyped comment must not cost a
+// snapshot's paper, nor go unnoticed.
+var identityKeys = map[string]bool{"id": true, "title": true}
+
+// decodeJSONLine decodes line into l, dropping each non-identity key whose value does
+// not decode (the wrong JSON type, a date that is not one) and noting it in l.dropped
+// (see identityKeys).
+func decodeJSONLine(line []byte, l *jsonlLine) error {
+	*l = jsonlLine{}
+	err := json.Unmarshal(line, l)
+	var se *json.SyntaxError
+	if err == nil || errors.As(err, &se) {
+		return lineJSONError(err)
 	}
+	// Find the keys at fault by decoding each on its own.
+	var m map[string]json.RawMessage
+	if json.Unmarshal(line, &m) != nil {
+		return lineJSONError(err)
+	}
+	var dropped []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		one, merr := json.Marshal(map[string]json.RawMessage{k: m[k]})
+		if merr != nil {
+			return lineJSONError(err)
+		}
+		var probe jsonlLine
+		kerr := json.Unmarshal(one, &probe)
+		if kerr == nil {
+			continue
+		}
+		if identityKeys[strings.ToLower(k)] {
+			return lineJSONError(kerr)
+		}
+		dropped = append(dropped, fieldError(k, kerr))
+		delete(m, k)
+	}
+	if len(dropped) == 0 {
+		return lineJSONError(err)
+	}
+	rest, merr := json.Marshal(m)
+	if merr != nil {
+		return lineJSONError(err)
+	}
+	*l = jsonlLine{}
+	if err := json.Unmarshal(rest, l); err != nil {
+		return lineJSONError(err)
+	}
+	l.dropped = dropped
+	return nil
+}
+
+// fieldError says why the value of key could not be decoded.
+func fieldError(key string, err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("%s is a JSON %s, want %s", strconv.Quote(key), te.Value, jsonKind(te.Type))
+	}
+	return fmt.Sprintf("%s: %s", strconv.Quote(key), truncate(err.Error(), 120))
+}
+
+// parseJSONLineNotes reads any line with encoding/json; notes name the dropped fields.
+func parseJSONLineNotes(line []byte) (paperboy.Paper, string, []string, error) {
+	var l jsonlLine
+	if err := decodeJSONLine(line, &l); err != nil {
+		return paperboy.Paper{}, "", nil, err
+	}
+	var (
+		p      paperboy.Paper
+		format string
+		err    error
+	)
 	switch {
 	case l.isKaggle():
-		p, err := l.kaggle()
-		return p, FormatKaggle, err
+		format = FormatKaggle
+		p, err = l.kaggle()
 	case l.ID != nil:
-		p, err := l.export()
-		return p, FormatPaperboy, err
+		format = FormatPaperboy
+		p, err = l.export()
 	case l.Title != nil:
-		p, err := l.seed()
-		return p, FormatSeed, err
+		format = FormatSeed
+		p, err = l.seed()
+	default:
+		return paperboy.Paper{}, "", nil, errors.New("not a paper: no title and no id")
 	}
-	return paperboy.Paper{}, "", errors.New("not a paper: no title and no id")
+	if err != nil {
+		return paperboy.Paper{}, format, nil, err
+	}
+	return p, format, l.dropped, nil
+}
+
+// names reads authors or categories: a list of strings, or one string that split
+// divides. null and absent give none; another type is dropped and noted.
+func (l *jsonlLine) names(key string, raw json.RawMessage, split func(string) []string) []string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return nil
+	}
+	if s, ok := rawString(raw); ok {
+		return split(s)
+	}
+	var list []string
+	if err := json.Unmarshal(raw, &list); err != nil {
+		kind := "value"
+		switch raw[0] {
+		case '[':
+			kind = "list with a non-string element"
+		case '{':
+			kind = "object"
+		case 't', 'f':
+			kind = "bool"
+		default:
+			kind = "number"
+		}
+		l.dropped = append(l.dropped, fmt.Sprintf("%q is a JSON %s, want a string or a list of strings", key, kind))
+		return nil
+	}
+	return list
 }
 
 // export rebuilds the paper of an export line: the embedded Paper plus the shadowed keys.
@@ -237,17 +364,11 @@ func (l *jsonlLine) export() (paperboy.Paper, error) {
 	if l.Title != nil {
 		p.Title = *l.Title
 	}
-	for _, f := range []struct {
-		key string
-		raw json.RawMessage
-		dst *[]string
-	}{{"authors", l.Authors, &p.Authors}, {"categories", l.Categories, &p.Categories}} {
-		if len(f.raw) == 0 {
-			continue
-		}
-		if err := json.Unmarshal(f.raw, f.dst); err != nil {
-			return paperboy.Paper{}, fmt.Errorf("%q: %v", f.key, lineJSONError(err))
-		}
+	if len(l.Authors) > 0 {
+		p.Authors = l.names("authors", l.Authors, SplitAuthors)
+	}
+	if len(l.Categories) > 0 {
+		p.Categories = l.names("categories", l.Categories, strings.Fields)
 	}
 	if err := p.Normalize(); err != nil {
 		return paperboy.Paper{}, errors.New(paperboy.ErrorMessage(err))
@@ -256,6 +377,9 @@ func (l *jsonlLine) export() (paperboy.Paper, error) {
 }
 
 func lineJSONError(err error) error {
+	if err == nil {
+		return nil
+	}
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
@@ -271,8 +395,9 @@ func (l *jsonlLine) isKaggle() bool {
 	if l.Submitter != nil || l.Versions != nil || l.AuthorsParsed != nil || l.UpdateDate != "" || l.JournalRefK != nil {
 		return true
 	}
-	// An authors or categories string (not a list) is Kaggle's shape too.
-	return isJSONString(l.Authors) || isJSONString(l.Categories)
+	// An authors or categories string (not a list) is Kaggle's shape too, when there is
+	// an id: without one, a line with a title is the seed shape.
+	return l.ID != nil && (isJSONString(l.Authors) || isJSONString(l.Categories))
 }
 
 // rawString decodes a JSON string value, without a second pass of encoding/json when it
@@ -323,20 +448,14 @@ func (l *jsonlLine) kaggle() (paperboy.Paper, error) {
 	if f := strings.Fields(l.Paper.DOI); len(f) > 0 {
 		p.DOI = f[0] // a few records list several DOIs
 	}
-	if cats, ok := rawString(l.Categories); ok {
-		p.Categories = strings.Fields(cats)
-	} else if len(l.Categories) > 0 {
-		_ = json.Unmarshal(l.Categories, &p.Categories)
-	}
+	p.Categories = l.names("categories", l.Categories, strings.Fields)
 	for _, a := range l.AuthorsParsed {
 		if name := parsedAuthor(a); name != "" {
 			p.Authors = append(p.Authors, name)
 		}
 	}
-	if len(p.Authors) == 0 {
-		if s, ok := rawString(l.Authors); ok {
-			p.Authors = SplitAuthors(s)
-		}
+	if authors := l.names("authors", l.Authors, SplitAuthors); len(p.Authors) == 0 {
+		p.Authors = authors
 	}
 	for i, ver := range l.Versions {
 		t, err := parseKaggleDate(ver.Created)
@@ -399,9 +518,19 @@ const seedDate = "Jan 2, 2006"
 
 func (l *jsonlLine) seed() (paperboy.Paper, error) {
 	p := paperboy.Paper{Title: *l.Title, Abstract: l.Abstract, DOI: l.Paper.DOI, Sources: []string{paperboy.SourceJSONL}}
-	if l.AuthorsCount != nil {
-		if n, err := l.AuthorsCount.Int64(); err == nil && n > 0 {
-			setExtra(&p, "authors_count", strconv.FormatInt(n, 10))
+	p.Authors = l.names("authors", l.Authors, SplitAuthors)
+	p.Categories = l.names("categories", l.Categories, strings.Fields)
+	if raw := bytes.TrimSpace(l.AuthorsCount); len(raw) > 0 && !bytes.Equal(raw, []byte("null")) {
+		s, _ := rawString(raw)
+		if s == "" {
+			s = string(raw)
+		}
+		if n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil {
+			if n > 0 {
+				setExtra(&p, "authors_count", strconv.FormatInt(n, 10))
+			}
+		} else {
+			l.dropped = append(l.dropped, fmt.Sprintf(`"authors_count" is %s, want a count`, truncate(string(raw), 40)))
 		}
 	}
 	if l.Upvotes > 0 {

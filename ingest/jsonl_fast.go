@@ -110,6 +110,9 @@ func parseKaggleFast(line []byte) (p paperboy.Paper, accepted bool, err error) {
 		return paperboy.Paper{}, false, nil
 	}
 	p, err = l.kaggle()
+	if len(l.dropped) > 0 {
+		return paperboy.Paper{}, false, nil // the encoding/json path reports them
+	}
 	return p, true, err
 }
 

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -288,6 +290,15 @@ func FuzzJSONLine(f *testing.F) {
 			f.Add(line)
 		}
 	}
+	if data, err := os.ReadFile(filepath.Join(realDir, "kaggle", "arxiv-metadata-oai-snapshot.head120.jsonl")); err == nil {
+		for _, line := range bytes.Split(data, []byte("\n")) {
+			f.Add(line)
+		}
+	}
+	for _, line := range []string{`{"title":"T","authors":42,"upvotes":"x","Date":5}`, `{"id":"2401.01234","title":"T","categories":[1]}`,
+		`{"id":"0704.0001","submitter":"S","title":"T","versions":"v1","comments":{}}`, `{"title":"T","authors_count":"7"}`} {
+		f.Add([]byte(line))
+	}
 	page, _ := ParseArxivAPI(readFixture(f, "arxiv_api.xml"))
 	for _, p := range page.Papers {
 		b, _ := json.Marshal(p)
@@ -306,9 +317,9 @@ func FuzzJSONLine(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		q, _, err := ParseJSONLine(b)
-		if err != nil {
-			t.Fatalf("re-import of %s: %v", b, err)
+		q, _, dropped, err := parseJSONLine(b)
+		if err != nil || len(dropped) > 0 {
+			t.Fatalf("re-import of %s: %v, dropped %q", b, err, dropped)
 		}
 		if q.ID != p.ID {
 			t.Fatalf("re-import changed the id: %q -> %q", p.ID, q.ID)
@@ -413,5 +424,62 @@ func TestJSONLConstantMemory(t *testing.T) {
 	}
 	if c := cap(r.buf); c > 4*len(line) {
 		t.Errorf("line buffer capacity %d, want about one line (%d)", c, len(line))
+	}
+}
+
+// TestJSONLWrongTypes: a field of the wrong JSON type rejects the line when it is one
+// that identifies the paper (id, title), in every format; any other field is dropped,
+// the paper kept, and Dropped names the field.
+func TestJSONLWrongTypes(t *testing.T) {
+	kaggle := `{"id":"0704.0001","submitter":"S","title":"Kaggle paper","authors_parsed":[["Author","Ann",""]],%s}`
+	tests := []struct {
+		name, line string
+		reject     string   // a part of the rejection reason; "" when the paper is kept
+		dropped    []string // the keys Dropped names
+		authors    []string
+	}{
+		{"seed authors number", `{"title":"Seed paper","authors":42}`, "", []string{"authors"}, nil},
+		{"seed authors list kept", `{"title":"Seed paper","authors":["Ann Author","Bob Builder"]}`, "", nil, []string{"Ann Author", "Bob Builder"}},
+		{"seed authors string", `{"title":"Seed paper","authors":"Ann Author and Bob Builder"}`, "", nil, []string{"Ann Author", "Bob Builder"}},
+		{"seed upvotes string", `{"title":"Seed paper","upvotes":"many","date":5}`, "", []string{"date", "upvotes"}, nil},
+		{"seed authors_count word", `{"title":"Seed paper","authors_count":"several"}`, "", []string{"authors_count"}, nil},
+		{"seed title number", `{"title":42,"authors":["A B"]}`, `"title" is a JSON number`, nil, nil},
+		{"export id number", `{"id":42,"title":"Export paper"}`, `"id" is a JSON number`, nil, nil},
+		{"export authors number", `{"id":"2401.01234","title":"Export paper","authors":42,"categories":["cs.LG"]}`, "", []string{"authors"}, nil},
+		{"export date not a date", `{"id":"2401.01234","title":"Export paper","published":"last spring","authors":["A B"]}`, "", []string{"published"}, []string{"A B"}},
+		{"export categories of numbers", `{"id":"2401.01234","title":"Export paper","categories":[1,2]}`, "", []string{"categories"}, nil},
+		{"kaggle categories number", fmt.Sprintf(kaggle, `"categories":42`), "", []string{"categories"}, []string{"Ann Author"}},
+		{"kaggle comments number", fmt.Sprintf(kaggle, `"comments":42`), "", []string{"comments"}, []string{"Ann Author"}},
+		{"kaggle versions string", fmt.Sprintf(kaggle, `"versions":"v1"`), "", []string{"versions"}, []string{"Ann Author"}},
+		{"kaggle title list", `{"id":"0704.0001","submitter":"S","title":["T"]}`, `"title" is a JSON array`, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewJSONLReader(strings.NewReader(tt.line + "\n"))
+			p, err := r.Next()
+			if tt.reject != "" {
+				var le *LineError
+				if !errors.As(err, &le) || !strings.Contains(le.Reason, tt.reject) {
+					t.Fatalf("got %v, want the line rejected with %q", err, tt.reject)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("got %v, want the paper kept", err)
+			}
+			var keys []string
+			for _, d := range r.Dropped() {
+				key, _, _ := strings.Cut(strings.TrimPrefix(d, `"`), `"`)
+				keys = append(keys, key)
+			}
+			if !slices.Equal(keys, tt.dropped) {
+				t.Errorf("dropped: got %q, want the keys %q", r.Dropped(), tt.dropped)
+			}
+			if len(p.Authors) > 0 || tt.authors != nil {
+				if !slices.Equal(p.Authors, tt.authors) {
+					t.Errorf("authors: got %q, want %q", p.Authors, tt.authors)
+				}
+			}
+		})
 	}
 }

@@ -90,6 +90,7 @@ func (l *Listing) Fetch(ctx context.Context, category string, emit func(paperboy
 	if err != nil {
 		return withSource(err, paperboy.SourceArxivListing, u)
 	}
+	logWarnings(l.Logger, paperboy.SourceArxivListing, u, page)
 	for _, reason := range page.Skipped {
 		l.Logger.Warn("ingest: listing entry skipped", slog.String("source", paperboy.SourceArxivListing),
 			slog.String("category", category), slog.String("reason", reason))

@@ -130,6 +130,7 @@ func FuzzParseListing(f *testing.F) {
 	for _, name := range []string{"arxiv_listing.atom.xml", "arxiv_listing.rss.xml", "arxiv_listing_empty.rss.xml"} {
 		f.Add(readFixture(f, name))
 	}
+	addRealSeeds(f, "feeds")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		page, err := ParseListing(data)
 		if err != nil {

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/net/html/charset"
 
 	"github.com/paperboy-bot/paperboy"
 )
@@ -91,6 +94,59 @@ type Parsed struct {
 	Total int
 	// Title is the feed's title, when it has one.
 	Title string
+	// Damage, when set, locates where the payload broke off (a bare '&', a cut-off
+	// CDATA section, a truncated download): Papers hold the entries before it. A
+	// payload with no entry before the damage is an error instead.
+	Damage *ParseError
+	// Guessed names the encoding an undeclared, non-UTF-8 payload was read as.
+	Guessed string
+}
+
+// Warnings says what the caller should log about a payload that was read but not
+// cleanly: the damage and its position, an encoding guess.
+func (p *Parsed) Warnings() []string {
+	var w []string
+	if p.Damage != nil {
+		w = append(w, p.Damage.Error()+"; kept the entries before it")
+	}
+	if p.Guessed != "" {
+		w = append(w, "no encoding declared and not UTF-8; read as "+p.Guessed)
+	}
+	return w
+}
+
+// logWarnings logs what Warnings reports of page, fetched from rawURL by source: a
+// payload damaged part way (its position, and that the entries before it are kept)
+// and an encoding guess.
+func logWarnings(log *slog.Logger, source, rawURL string, page *Parsed) {
+	if d := page.Damage; d != nil {
+		d.Source, d.URL = source, RedactURL(rawURL)
+		log.Warn("ingest: payload damaged; kept the entries before the damage", slog.String("source", source),
+			slog.String("url", d.URL), slog.Int("line", d.Line), slog.Int64("byte", d.Offset),
+			slog.String("reason", d.Msg), slog.Int("kept", len(page.Papers)))
+	}
+	if page.Guessed != "" {
+		log.Warn("ingest: no encoding declared and not UTF-8; guessed one", slog.String("source", source),
+			slog.String("url", RedactURL(rawURL)), slog.String("encoding", page.Guessed))
+	}
+}
+
+// decodeDoc is decodeXML for the parsers: damage after at least one entry is kept in
+// Parsed.Damage, damage before any is the error.
+func decodeDoc(data []byte) (*xmlDoc, *ParseError, error) {
+	doc, err := decodeXML(data)
+	if err == nil {
+		return doc, nil, nil
+	}
+	var pe *ParseError
+	if doc == nil || !errors.As(err, &pe) {
+		return nil, nil, err
+	}
+	items, _ := doc.items()
+	if len(items) == 0 {
+		return nil, nil, err
+	}
+	return doc, pe, nil
 }
 
 // xmlDoc covers the roots of RSS 2.0 (<rss><channel><item>), RSS 1.0 (<rdf:RDF><item>)
@@ -104,6 +160,9 @@ type xmlDoc struct {
 	Items        []xmlItem `xml:"item"`
 	Entries      []xmlItem `xml:"entry"`
 	TotalResults string    `xml:"totalResults"`
+	// Guessed names the encoding the bytes were read as when the document declared
+	// none and was not UTF-8 ("" otherwise).
+	Guessed string `xml:"-"`
 }
 
 type xmlChan struct {
@@ -165,31 +224,116 @@ type xmlItem struct {
 	AnnounceType     string        `xml:"announce_type"`
 }
 
-// decodeXML parses data into doc, turning decoder errors into *ParseError.
+// decodeXML parses data into doc, turning decoder errors into *ParseError. The root's
+// children are decoded one at a time, so a document damaged part way (a bare '&', a
+// CDATA section cut off, a truncated download) still gives the items before the
+// damage: decodeXML then returns doc with them and the *ParseError that locates the
+// damage. A nil doc means nothing before the damage was usable.
 func decodeXML(data []byte) (*xmlDoc, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &ParseError{Format: "XML", Msg: "empty document"}
 	}
+	data, guessed := sniffCharset(data)
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	dec.Strict = true
 	dec.Entity = xml.HTMLEntity // &nbsp; and friends appear in real feeds
 	dec.CharsetReader = charsetReader
-	var doc xmlDoc
-	if err := dec.Decode(&doc); err != nil {
-		pe := &ParseError{Format: "XML", Offset: dec.InputOffset(), Msg: err.Error()}
-		var se *xml.SyntaxError
-		if errors.As(err, &se) {
-			pe.Line = se.Line
-			pe.Msg = se.Msg
-		} else {
-			pe.Line = 1 + bytes.Count(data[:min(int(max(pe.Offset, 0)), len(data))], []byte{'\n'})
-		}
-		if errors.Is(err, io.EOF) {
-			pe.Msg = "no root element"
-		}
-		return nil, pe
+	doc := &xmlDoc{Guessed: guessed}
+	root, err := rootElement(dec)
+	if err != nil {
+		return nil, xmlError(dec, data, err)
 	}
-	return &doc, nil
+	doc.XMLName = root.Name
+	err = eachChild(dec, func(se *xml.StartElement) error {
+		switch se.Name.Local {
+		case "title":
+			return decodeAppend(dec, se, &doc.Title)
+		case "item":
+			return decodeAppend(dec, se, &doc.Items)
+		case "entry":
+			return decodeAppend(dec, se, &doc.Entries)
+		case "totalResults":
+			return dec.DecodeElement(&doc.TotalResults, se)
+		case "channel":
+			if doc.Channel == nil {
+				doc.Channel = &xmlChan{}
+			}
+			return eachChild(dec, func(se *xml.StartElement) error {
+				switch se.Name.Local {
+				case "title":
+					return decodeAppend(dec, se, &doc.Channel.Title)
+				case "item":
+					return decodeAppend(dec, se, &doc.Channel.Items)
+				}
+				return dec.Skip()
+			})
+		}
+		return dec.Skip()
+	})
+	if err != nil {
+		return doc, xmlError(dec, data, err)
+	}
+	return doc, nil
+}
+
+// rootElement reads up to the document's root element.
+func rootElement(dec *xml.Decoder) (xml.StartElement, error) {
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return xml.StartElement{}, err
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			return se, nil
+		}
+	}
+}
+
+// eachChild calls child for each child element of the element just opened, up to its
+// end tag; child must consume the element (DecodeElement or Skip).
+func eachChild(dec *xml.Decoder, child func(*xml.StartElement) error) error {
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if err := child(&t); err != nil {
+				return err
+			}
+		case xml.EndElement:
+			return nil
+		}
+	}
+}
+
+// decodeAppend decodes the element se into a new element of list. An element that
+// breaks off is not appended.
+func decodeAppend[T any](dec *xml.Decoder, se *xml.StartElement, list *[]T) error {
+	var v T
+	if err := dec.DecodeElement(&v, se); err != nil {
+		return err
+	}
+	*list = append(*list, v)
+	return nil
+}
+
+// xmlError turns a decoder error into a *ParseError with the position of the damage.
+func xmlError(dec *xml.Decoder, data []byte, err error) *ParseError {
+	pe := &ParseError{Format: "XML", Offset: dec.InputOffset(), Msg: err.Error()}
+	var se *xml.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		pe.Line = se.Line
+		pe.Msg = se.Msg
+	default:
+		pe.Line = 1 + bytes.Count(data[:min(int(max(pe.Offset, 0)), len(data))], []byte{'\n'})
+	}
+	if errors.Is(err, io.EOF) {
+		pe.Msg = "no root element"
+	}
+	return pe
 }
 
 // rootKind says which feed grammar doc follows: "atom", "rss" or "rdf".
@@ -260,23 +404,111 @@ func firstText(lists ...[]xmlText) string {
 	return ""
 }
 
-// charsetReader supports the single-byte encodings feeds still declare.
-func charsetReader(charset string, input io.Reader) (io.Reader, error) {
-	switch strings.ToLower(strings.TrimSpace(charset)) {
-	case "utf-8", "utf8", "us-ascii", "ascii":
-		return input, nil
-	case "iso-8859-1", "latin1", "latin-1", "iso8859-1", "windows-1252", "cp1252":
-		data, err := io.ReadAll(input)
-		if err != nil {
-			return nil, err
-		}
-		buf := make([]byte, 0, len(data)+len(data)/8)
-		for _, c := range data {
-			buf = utf8.AppendRune(buf, rune(c))
-		}
-		return bytes.NewReader(buf), nil
+// charsetReader decodes the encoding a document declares (EUC-KR, ISO-8859-7,
+// windows-1251, ...) with the WHATWG encodings of x/net/html/charset, which are what
+// browsers and feed readers apply to these labels.
+func charsetReader(label string, input io.Reader) (io.Reader, error) {
+	r, err := charset.NewReaderLabel(label, input)
+	if err != nil {
+		return nil, fmt.Errorf("unsupported charset %q", truncate(label, 40))
 	}
-	return nil, fmt.Errorf("unsupported charset %q", truncate(charset, 40))
+	return r, nil
+}
+
+// sniffCandidates are the encodings tried, in order, on a document that is not UTF-8
+// and declares none: the legacy multi-byte encodings of East Asian feeds, where a
+// missing declaration is common. Order breaks ties: Korean read as EUC-JP gives as many
+// kanji as it has Hangul, while Japanese read as EUC-KR loses its kana's double score.
+var sniffCandidates = []string{"shift_jis", "euc-kr", "euc-jp", "gb18030", "big5"}
+
+// sniffCharset returns data as UTF-8 when it is not UTF-8 and declares no encoding
+// (a UTF-16 byte order mark, or a guess), with the name of the encoding it read the
+// bytes as ("" when data is returned as is). The guess takes the candidate that
+// decodes every byte and rates best by cjkScore; when none decodes, windows-1252, as
+// HTML does for undeclared pages. It is a guess, not chardet: Chinese text without a
+// declaration may come out as Korean. Parsed.Guessed says it was one.
+func sniffCharset(data []byte) ([]byte, string) {
+	if utf8.Valid(data) {
+		return data, ""
+	}
+	if e, name, _ := charset.DetermineEncoding(data[:min(len(data), 4)], ""); strings.HasPrefix(name, "utf-16") {
+		if out, err := e.NewDecoder().Bytes(data); err == nil {
+			return out, name
+		}
+	}
+	if declaresEncoding(data) {
+		return data, "" // the CharsetReader decodes it
+	}
+	best, bestName, bestScore := []byte(nil), "", -1
+	for _, label := range sniffCandidates {
+		e, name := charset.Lookup(label)
+		if e == nil {
+			continue
+		}
+		out, err := e.NewDecoder().Bytes(data)
+		if err != nil || bytes.ContainsRune(out, utf8.RuneError) {
+			continue
+		}
+		if s := cjkScore(out); s > bestScore {
+			best, bestName, bestScore = out, name, s
+		}
+	}
+	if best == nil {
+		e, name := charset.Lookup("windows-1252")
+		out, err := e.NewDecoder().Bytes(data)
+		if err != nil {
+			return data, ""
+		}
+		return out, name
+	}
+	return best, bestName
+}
+
+// declaresEncoding reports whether data's XML declaration names an encoding. Some
+// feeds put a comment before the declaration, so the first KiB is searched.
+func declaresEncoding(data []byte) bool {
+	head := data[:min(len(data), 1024)]
+	i := bytes.Index(head, []byte("<?xml"))
+	if i < 0 {
+		return false
+	}
+	decl := head[i:]
+	if j := bytes.Index(decl, []byte("?>")); j >= 0 {
+		decl = decl[:j]
+	}
+	return bytes.Contains(decl, []byte("encoding"))
+}
+
+// cjkScore rates s as text in the scripts the sniffed encodings are for. Kana count
+// double: Japanese misread as GB18030 or EUC-KR gives ideographs or Hangul but never
+// kana, while other text misread as Shift_JIS gives half-width katakana, which count
+// against. Ties go to the earlier candidate. Text in those scripts has runs of such
+// letters; Latin-1 misread as GB18030 (which takes almost any byte pair) gives single
+// ideographs between ASCII letters, so without a run of two the score is -1.
+func cjkScore(s []byte) int {
+	n, run, longest := 0, 0, 0
+	for _, r := range string(s) {
+		run++
+		switch {
+		case r >= 0x3040 && r <= 0x30FF: // hiragana, katakana
+			n += 2
+		case r >= 0x4E00 && r <= 0x9FFF, // CJK unified ideographs
+			r >= 0xAC00 && r <= 0xD7AF, // Hangul syllables
+			r >= 0x3000 && r <= 0x303F, // CJK punctuation
+			r >= 0xFF01 && r <= 0xFF5E: // full-width forms
+			n++
+		case r >= 0xFF61 && r <= 0xFF9F: // half-width katakana
+			n -= 2
+			run = 0
+		default:
+			run = 0
+		}
+		longest = max(longest, run)
+	}
+	if longest < 2 {
+		return -1
+	}
+	return n
 }
 
 func truncate(s string, n int) string {
@@ -293,7 +525,7 @@ func truncate(s string, n int) string {
 // also gets the feed's title). An item that cannot become a paper is listed in Skipped
 // with its position; it does not fail the feed.
 func parseItems(data []byte, convert func(it *xmlItem, feedTitle string) (paperboy.Paper, error)) (*Parsed, error) {
-	doc, err := decodeXML(data)
+	doc, damage, err := decodeDoc(data)
 	if err != nil {
 		return nil, err
 	}
@@ -301,7 +533,7 @@ func parseItems(data []byte, convert func(it *xmlItem, feedTitle string) (paperb
 		return nil, err
 	}
 	items, title := doc.items()
-	out := &Parsed{Title: title, Entries: len(items)}
+	out := &Parsed{Title: title, Entries: len(items), Damage: damage, Guessed: doc.Guessed}
 	for i := range items {
 		p, err := convert(&items[i], title)
 		if err != nil {

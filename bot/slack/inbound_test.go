@@ -148,6 +148,13 @@ func FuzzInbound(f *testing.F) {
 	for _, name := range []string{"reaction_added.json", "thread_reply.json", "block_actions.json", "slash_command.form"} {
 		f.Add(readTestdata(f, name))
 	}
+	if entries, err := os.ReadDir(realSlack); err == nil {
+		for _, e := range entries {
+			if b, err := os.ReadFile(filepath.Join(realSlack, e.Name())); err == nil {
+				f.Add(b)
+			}
+		}
+	}
 	f.Add([]byte(`{"type":"url_verification","challenge":"abc"}`))
 	f.Add([]byte(`{"type":"event_callback","event":{"type":"message","subtype":"thread_broadcast","user":"U","channel":"C","ts":"2","thread_ts":"1"}}`))
 	f.Add([]byte(`payload=%7B%22type%22%3A%22block_actions%22%7D`))

@@ -21,6 +21,26 @@ type importReport struct {
 	Read, Rejected int
 	Stats          paperboy.UpsertStats
 	RejectedLines  []int
+	// Dropped counts the lines kept without a field of the wrong JSON type.
+	Dropped int
+	// listed counts the lines reported on stderr (rejected or with a dropped field).
+	listed int
+}
+
+// note reports one rejected line, or one kept without some fields, on w: the first
+// maxListedRejects of them; the rest are counted by unlisted.
+func (r *importReport) note(w io.Writer, line int, format string, args ...any) {
+	if r.listed < maxListedRejects {
+		r.listed++
+		fmt.Fprintf(w, "line %d %s\n", line, fmt.Sprintf(format, args...))
+	}
+}
+
+// unlisted says how many reported lines did not fit in the listing, if any.
+func (r *importReport) unlisted(w io.Writer) {
+	if more := r.Rejected + r.Dropped - r.listed; more > 0 {
+		fmt.Fprintf(w, "... and %d more rejected lines or lines with dropped fields (only the first %d are listed)\n", more, maxListedRejects)
+	}
 }
 
 func (r importReport) String() string {
@@ -170,6 +190,7 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 		rep.Stats.Add(st)
 	}
 	rerr := <-readErr
+	rep.unlisted(m.Stderr)
 	endErr := db.EndBulk(ctx)
 	fmt.Fprintln(m.Stdout, rep.String())
 	switch {
@@ -199,8 +220,8 @@ func readBatches(ctx context.Context, in io.Reader, size int, quiet bool, rep *i
 			rep.Rejected++
 			if len(rep.RejectedLines) < maxListedRejects {
 				rep.RejectedLines = append(rep.RejectedLines, le.Line)
-				fmt.Fprintf(errw, "line %d rejected: %s\n", le.Line, le.Reason)
 			}
+			rep.note(errw, le.Line, "rejected: %s", le.Reason)
 			continue
 		}
 		if err != nil {
@@ -210,6 +231,10 @@ func readBatches(ctx context.Context, in io.Reader, size int, quiet bool, rep *i
 			return err
 		}
 		rep.Read++
+		if d := r.Dropped(); len(d) > 0 {
+			rep.Dropped++
+			rep.note(errw, r.Line(), "kept without a field of the wrong type: %s", strings.Join(d, "; "))
+		}
 		p.Quiet = quiet
 		b = append(b, p)
 		if len(b) == size {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/paperboy-bot/paperboy"
@@ -46,39 +48,112 @@ func (s *sources) source(src config.Source) (ingest.Source, error) {
 	return nil, fmt.Errorf("unknown source kind %q", src.Kind)
 }
 
-// fetchInto runs a fetch and stores what it emits in batches, so a long arXiv harvest is
-// saved as it goes. What was stored before an error stays stored.
-func fetchInto(ctx context.Context, db paperboy.PaperService, fetch func(context.Context, func(paperboy.Paper) error) error) (paperboy.UpsertStats, int, error) {
-	const batchSize = 500
-	var (
-		st    paperboy.UpsertStats
-		read  int
-		batch []paperboy.Paper
-	)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		s, err := db.UpsertPapers(ctx, batch)
+// fetchBatch is how many fetched papers are stored in one transaction.
+const fetchBatch = 500
+
+// flushTimeout bounds storing what was fetched once the fetch's context has ended
+// (SIGINT, its deadline): the papers are in memory and cost one transaction to keep.
+var flushTimeout = 10 * time.Second
+
+// fetchStore stores the papers a fetch emits in batches. flush writes with a context
+// detached from the fetch's cancellation, so papers fetched before an interrupt are
+// stored, not dropped with it.
+type fetchStore struct {
+	ctx   context.Context // the fetch's: its values, not its cancellation
+	db    paperboy.PaperService
+	st    paperboy.UpsertStats
+	read  int
+	batch []paperboy.Paper
+}
+
+func (s *fetchStore) emit(p paperboy.Paper) error {
+	s.read++
+	s.batch = append(s.batch, p)
+	if len(s.batch) >= fetchBatch {
+		return s.flush()
+	}
+	return nil
+}
+
+func (s *fetchStore) flush() error {
+	if len(s.batch) == 0 {
+		return nil
+	}
+	return s.detached(func(ctx context.Context) error {
+		st, err := s.db.UpsertPapers(ctx, s.batch)
 		if err != nil {
 			return err
 		}
-		st.Add(s)
-		batch = batch[:0]
-		return nil
-	}
-	err := fetch(ctx, func(p paperboy.Paper) error {
-		read++
-		batch = append(batch, p)
-		if len(batch) >= batchSize {
-			return flush()
-		}
+		s.st.Add(st)
+		s.batch = s.batch[:0]
 		return nil
 	})
-	if ferr := flush(); err == nil {
+}
+
+// detached runs fn with a bounded context that the fetch's cancellation does not end.
+func (s *fetchStore) detached(fn func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), flushTimeout)
+	defer cancel()
+	return fn(ctx)
+}
+
+// fetchInto runs a fetch and stores what it emits in batches, so a long arXiv harvest is
+// saved as it goes. What was stored before an error stays stored, and what was fetched
+// before the context ended is stored too.
+func fetchInto(ctx context.Context, db paperboy.PaperService, fetch func(context.Context, func(paperboy.Paper) error) error) (paperboy.UpsertStats, int, error) {
+	s := &fetchStore{ctx: ctx, db: db}
+	err := fetch(ctx, s.emit)
+	if ferr := s.flush(); err == nil {
 		err = ferr
 	}
-	return st, read, err
+	return s.st, s.read, err
+}
+
+// backfillDB is what an arXiv backfill stores into.
+type backfillDB interface {
+	paperboy.PaperService
+	paperboy.ResumeStore
+}
+
+// arxivBackfill fetches q page by page, storing each page as it arrives and recording
+// after it where to continue, under a key naming the category and window start. A run
+// with the same category and --since continues where an interrupted one stopped, and
+// says so on note. The record goes when the window has been fetched to its end.
+func arxivBackfill(ctx context.Context, db backfillDB, a *ingest.Arxiv, q ingest.ArxivQuery, untilSet bool, note io.Writer) (paperboy.UpsertStats, int, error) {
+	key := "arxiv:" + q.Category + ":" + q.Since.UTC().Format(time.RFC3339)
+	if untilSet {
+		key += ":" + q.Until.UTC().Format(time.RFC3339)
+	}
+	s := &fetchStore{ctx: ctx, db: db}
+	if v, err := db.ResumePoint(ctx, key); err != nil {
+		return s.st, 0, err
+	} else if v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			q.Start = n
+			fmt.Fprintf(note, "resuming the arXiv %s backfill since %s at result %d, where an earlier run stopped\n",
+				q.Category, q.Since.UTC().Format(time.DateOnly), n)
+		}
+	}
+	next := q.Start
+	q.Checkpoint = func(at int, done bool) error {
+		if err := s.flush(); err != nil {
+			return err
+		}
+		next = at
+		value := strconv.Itoa(at)
+		if done {
+			value = "" // the window is fetched: nothing to resume
+		}
+		return s.detached(func(ctx context.Context) error { return db.SetResumePoint(ctx, key, value) })
+	}
+	err := a.Fetch(ctx, q, s.emit)
+	if ferr := s.flush(); err == nil {
+		err = ferr
+	}
+	if err != nil && next > 0 {
+		fmt.Fprintf(note, "stopped at result %d; run the same command again to continue from there\n", next)
+	}
+	return s.st, s.read, err
 }
 
 func (m *Main) runIngest(ctx context.Context, args []string) error {
@@ -107,7 +182,10 @@ func (m *Main) runIngest(ctx context.Context, args []string) error {
 	srcs := newSources(cfg, log)
 	now := time.Now().UTC()
 
-	var fetch func(context.Context, func(paperboy.Paper) error) error
+	var (
+		fetch    func(context.Context, func(paperboy.Paper) error) error
+		backfill func(context.Context, backfillDB) (paperboy.UpsertStats, int, error)
+	)
 	switch kind {
 	case "arxiv":
 		cat := *category
@@ -130,6 +208,13 @@ func (m *Main) runIngest(ctx context.Context, args []string) error {
 		}
 		fetch = func(ctx context.Context, emit func(paperboy.Paper) error) error {
 			return srcs.arxiv.Fetch(ctx, q, emit)
+		}
+		// A window with a fixed start (--since as a date, not an age) is a backfill:
+		// resumable across runs, since its key is the same on the next run.
+		if later, _ := paperboy.ParseSince(*since, now.AddDate(1, 0, 0)); *since != "" && later.Equal(q.Since) {
+			backfill = func(ctx context.Context, db backfillDB) (paperboy.UpsertStats, int, error) {
+				return arxivBackfill(ctx, db, srcs.arxiv, q, *until != "", m.Stderr)
+			}
 		}
 	case "arxiv-listing":
 		if len(pos) != 1 {
@@ -162,7 +247,15 @@ func (m *Main) runIngest(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	st, read, err := fetchInto(ctx, db, fetch)
+	var (
+		st   paperboy.UpsertStats
+		read int
+	)
+	if backfill != nil {
+		st, read, err = backfill(ctx, db)
+	} else {
+		st, read, err = fetchInto(ctx, db, fetch)
+	}
 	fmt.Fprintf(m.Stdout, "fetched %d, new %d, updated %d, duplicates %d\n", read, st.New, st.Updated, st.Duplicates)
 	if read == 0 && err == nil && (kind == "arxiv" || kind == "arxiv-listing") {
 		if wd := now.Weekday(); wd == time.Saturday || wd == time.Sunday {
