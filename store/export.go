@@ -26,7 +26,7 @@ func (db *DB) ExportPapers(ctx context.Context, fn func(*paperboy.Paper) error) 
 			}
 			defer rows.Close()
 			for rows.Next() {
-				r, err := scanPaper(rows)
+				r, err := scanShownPaper(rows)
 				if err != nil {
 					return err
 				}

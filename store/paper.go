@@ -36,7 +36,7 @@ func queryPapers(ctx context.Context, tx *sql.Tx, clause string, args ...any) ([
 	defer rows.Close()
 	var out []*paperboy.Paper
 	for rows.Next() {
-		r, err := scanPaper(rows)
+		r, err := scanShownPaper(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -83,10 +83,19 @@ func scanPaper(s rowScanner) (paperRow, error) {
 		}
 	}
 	p.Sources = strings.Fields(sources)
-	// Rows stored before ingest stripped control characters still hold them: nothing
-	// read from the store carries them to a chat platform or a terminal.
-	p.StripControlFields()
 	return r, nil
+}
+
+// scanShownPaper is scanPaper for papers on their way out of the store (to a chat
+// platform, a terminal, an export). Rows stored before ingest stripped control characters
+// still hold them; they are dropped here. The upsert reads rows with scanPaper, as stored,
+// since it matches them by DOI and title.
+func scanShownPaper(s rowScanner) (paperRow, error) {
+	r, err := scanPaper(s)
+	if err == nil {
+		r.StripControlFields()
+	}
+	return r, err
 }
 
 func fromUnix(s int64) time.Time {

@@ -988,7 +988,7 @@ func (s *searcher) collectCtx(ctx context.Context, q string, args ...any) error 
 
 // scanPaperPlus scans paper columns followed by extra columns.
 func scanPaperPlus(rows *sql.Rows, extra ...any) (paperRow, error) {
-	return scanPaper(plusScanner{rows, extra})
+	return scanShownPaper(plusScanner{rows, extra})
 }
 
 type plusScanner struct {

@@ -550,10 +550,11 @@ func TestHostileTitleNeutralized(t *testing.T) {
 	transcript := h.say("/papers subscribe owned") + h.deliver() +
 		h.say("/papers search owned decoding") + h.say("/papers show 2501.06666") +
 		h.say("#1 nice\x1b[2J one")
-	// One-line fields drop control characters (paperboy.CollapseSpace), the others show
-	// U+FFFD where one was (paperboy.TerminalWriter); links turn "[" into "(".
-	wantContains(t, transcript, "[post #1] New in cs.LG: Owned Decoding]0;OWNED[2J[8m Heads", "Eve\ufffd[2J Mallory",
-		"1. Owned Decoding\ufffd)0;OWNED", "We decode\ufffd[8m hidden text\ufffd2J with \ufffdheads.")
+	// The store drops the control characters of the old row when it reads it; what is
+	// left of the text is shown (links turn "[" into "("). The reply typed with an escape
+	// shows U+FFFD where it was (paperboy.TerminalWriter).
+	wantContains(t, transcript, "[post #1] New in cs.LG: Owned Decoding]0;OWNED[2J[8m Heads", "Eve[2J Mallory",
+		"1. Owned Decoding)0;OWNED", "We decode[8m hidden text2J with heads.")
 	if hasTerminalControl(transcript) {
 		t.Errorf("transcript has control characters: %q", transcript)
 	}

@@ -201,7 +201,7 @@ func TestRealSlackPayloads(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := bot.Event{ID: "Ev1", Kind: bot.EventReactionAdded, Platform: "slack", Channel: "C1", MessageID: "0000000000.000000", User: "U1", Reaction: "+1", At: at}
-		if got, ok := translateEvent(cb, self, at); !ok || got != want {
+		if got, ok := translateEvent(cb, self, at); !ok || !reflect.DeepEqual(got, want) {
 			t.Errorf("got %+v (ok=%v), want %+v", got, ok, want)
 		}
 	})
