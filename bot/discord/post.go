@@ -1,0 +1,4 @@
+package discord
+
+// outbound is the state of the outbound half (posts, thread replies, edits, lookups).
+type outbound struct{}
