@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/paperboy-bot/paperboy/config"
@@ -77,8 +78,10 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	return pos, nil
 }
 
-// loadConfig loads the config file and environment, applies --db, and validates.
-func (m *Main) loadConfig(c *common) (config.Config, error) {
+// loadConfig loads the config file and environment, applies --db, and validates the
+// settings every command uses plus the parts this one uses (chat settings only for `run`:
+// `import` from the bot's shell must not fail over a Slack token it does not read).
+func (m *Main) loadConfig(c *common, parts ...config.Part) (config.Config, error) {
 	path := c.configPath
 	if path == "" {
 		path = m.Getenv("PAPERBOY_CONFIG")
@@ -90,16 +93,19 @@ func (m *Main) loadConfig(c *common) (config.Config, error) {
 	if c.db != "" {
 		cfg.DB = c.db
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.ValidateParts(parts...); err != nil {
 		return cfg, fmt.Errorf("configuration:\n%w", err)
 	}
-	if err := summarizeConfig(cfg).Validate(); err != nil {
-		return cfg, fmt.Errorf("configuration: summarize: %s", userError(err))
+	if slices.Contains(parts, config.Summaries) {
+		if err := summarizeConfig(cfg).Validate(); err != nil {
+			return cfg, fmt.Errorf("configuration: summarize: %s", userError(err))
+		}
 	}
 	return cfg, nil
 }
 
-// openStore loads the configuration and opens its database.
+// openStore loads the configuration (no part beyond the common settings) and opens its
+// database.
 func (m *Main) openStore(ctx context.Context, c *common) (config.Config, *store.DB, error) {
 	cfg, err := m.loadConfig(c)
 	if err != nil {

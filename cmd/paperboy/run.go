@@ -32,7 +32,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	if _, err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	cfg, err := m.loadConfig(&c)
+	cfg, err := m.loadConfig(&c, config.Chat, config.Fetching, config.Summaries)
 	if err != nil {
 		return err
 	}
