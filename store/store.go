@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -67,13 +68,8 @@ func OpenLogged(ctx context.Context, path string, log *slog.Logger) (*DB, error)
 	if path == "" {
 		return nil, paperboy.Errorf(paperboy.EINVALID, "no database path given")
 	}
-	if path != ":memory:" {
-		if dir := filepath.Dir(path); dir != "" {
-			// The directory must exist; creating it is cmd's job (it knows the default).
-			if _, err := filepathStat(dir); err != nil {
-				return nil, fmt.Errorf("store: open %s: %w", path, err)
-			}
-		}
+	if err := checkPath(path); err != nil {
+		return nil, err
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -103,6 +99,30 @@ func OpenLogged(ctx context.Context, path string, log *slog.Logger) (*DB, error)
 	}
 	db.read.SetMaxOpenConns(4)
 	return db, nil
+}
+
+// checkPath refuses a path SQLite would turn into a confusing error or a surprise: a
+// directory (SQLite says "unable to open database file", which reads as permissions) and
+// a file in a directory that does not exist (a typo in --db must not create an empty
+// database somewhere, so nobody creates the directory either).
+func checkPath(path string) error {
+	if path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return paperboy.Errorf(paperboy.EINVALID, "%s is a directory; give the path of a database file in it (e.g. %s)", path, filepath.Join(path, "paperboy.db"))
+	}
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return paperboy.Errorf(paperboy.EINVALID, "the directory %s does not exist; create it first, or check the database path", dir)
+	case err != nil:
+		return fmt.Errorf("store: open %s: %w", path, err)
+	case !st.IsDir():
+		return paperboy.Errorf(paperboy.EINVALID, "%s is not a directory", dir)
+	}
+	return nil
 }
 
 func dsn(path string, readOnly bool) string {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -115,18 +114,24 @@ func (m *Main) openStore(ctx context.Context, c *common) (config.Config, *store.
 	return cfg, db, err
 }
 
+// openDB opens (creating if needed) the database file; its directory must exist.
 func (m *Main) openDB(ctx context.Context, cfg config.Config) (*store.DB, error) {
-	if dir := filepath.Dir(cfg.DB); dir != "." {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("database directory: %w", err)
-		}
-	}
 	db, err := store.OpenLogged(ctx, cfg.DB, m.logger(cfg))
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", cfg.DB, err)
+		return nil, shownError{fmt.Sprintf("open database %s: %s", cfg.DB, userError(err)), err}
 	}
 	return db, nil
 }
+
+// shownError prints as msg (a paperboy.Error's message, not its "paperboy: code:" form)
+// and still unwraps to the error it came from.
+type shownError struct {
+	msg string
+	err error
+}
+
+func (e shownError) Error() string { return e.msg }
+func (e shownError) Unwrap() error { return e.err }
 
 func (m *Main) logger(cfg config.Config) *slog.Logger {
 	var level slog.Level

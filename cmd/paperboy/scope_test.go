@@ -52,3 +52,23 @@ func TestToolsIgnoreChatSettings(t *testing.T) {
 		t.Fatalf("run: the error leaks a secret: %v", err)
 	}
 }
+
+// TestDBPathTypo: --db in a directory that does not exist is refused without creating
+// it, and --db naming a directory says so (not "check the file's permissions").
+func TestDBPathTypo(t *testing.T) {
+	dir := t.TempDir()
+	typo := filepath.Join(dir, "typo", "dir", "x.db")
+	for _, cmd := range []string{"status", "import"} {
+		_, _, err := runMain(t, "", cmd, "--db", typo, "-")
+		if err == nil || !strings.Contains(err.Error(), "does not exist") {
+			t.Errorf("%s --db %s: got %v, want it refused saying the directory does not exist", cmd, typo, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "typo")); err == nil {
+		t.Errorf("--db %s created the directory", typo)
+	}
+	_, _, err := runMain(t, "", "status", "--db", dir)
+	if err == nil || !strings.Contains(err.Error(), "is a directory") || strings.Contains(err.Error(), "permission") {
+		t.Errorf("status --db DIR: got %v, want it to say it is a directory", err)
+	}
+}
