@@ -39,6 +39,11 @@ func (m *Main) runStatus(ctx context.Context, args []string) error {
 	if wd := time.Now().UTC().Weekday(); wd == time.Saturday || wd == time.Sunday {
 		fmt.Fprintln(w, "note       arXiv does not announce new papers on Saturdays and Sundays.")
 	}
+	running, err := db.RunningInstance(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, leaseLine(running, time.Now()))
 	usage, err := db.SummaryUsage(ctx)
 	if err != nil {
 		return err
