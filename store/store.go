@@ -55,7 +55,13 @@ type DB struct {
 	bulkTx *txWriter
 
 	log *slog.Logger // migrations report long steps here
+
+	readOnly bool // OpenReadOnly: nothing is written, not even at Close
 }
+
+// driver is the database/sql driver of the store's connections; tests register one
+// whose connections simulate a full disk.
+var driver = "sqlite3"
 
 // Open opens (creating if needed) the database at path and runs pending migrations.
 func Open(ctx context.Context, path string) (*DB, error) {
@@ -76,7 +82,7 @@ func OpenLogged(ctx context.Context, path string, log *slog.Logger) (*DB, error)
 	}
 	db := &DB{Path: path, Now: time.Now, log: log}
 	var err error
-	if db.write, err = sql.Open("sqlite3", dsn(path, false)); err != nil {
+	if db.write, err = sql.Open(driver, dsn(path, false)); err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	db.write.SetMaxOpenConns(1)
@@ -85,20 +91,87 @@ func OpenLogged(ctx context.Context, path string, log *slog.Logger) (*DB, error)
 		db.write.Close()
 		return nil, err
 	}
-	if err := db.restoreMerging(ctx); err != nil {
-		db.write.Close()
-		return nil, err
+	// Upkeep after an import that did not finish. On a full disk it waits for the next
+	// open: the store works meanwhile (papers the index lacks are not found by searches).
+	for _, step := range []func(context.Context) error{db.restoreMerging, db.recoverSide} {
+		if err := step(ctx); isFull(err) {
+			log.Warn("the search index needs repairing after an import that did not finish, and the disk is full; the next command that opens the database with some free space repairs it", "err", err)
+		} else if err != nil {
+			db.write.Close()
+			return nil, err
+		}
 	}
-	if err := db.recoverSide(ctx); err != nil {
-		db.write.Close()
-		return nil, err
-	}
-	if db.read, err = sql.Open("sqlite3", dsn(path, true)); err != nil {
+	if db.read, err = sql.Open(driver, dsn(path, true)); err != nil {
 		db.write.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	db.read.SetMaxOpenConns(4)
 	return db, nil
+}
+
+// OpenReadOnly opens the database for a command that only reads (status, search,
+// export). When its schema is current it writes nothing, not even upkeep after an import
+// that did not finish, so it works on a full disk; searches then find what the index
+// holds (see UnindexedPapers). A database that needs a migration, or does not exist yet,
+// is opened as OpenLogged opens it: the upgrade must write. Its write methods fail.
+func OpenReadOnly(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
+	if err := checkPath(path); err != nil {
+		return nil, err
+	}
+	if path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return OpenLogged(ctx, path, log)
+	}
+	if _, err := os.Stat(path); err != nil {
+		return OpenLogged(ctx, path, log)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	db := &DB{Path: path, Now: time.Now, log: log, readOnly: true}
+	var err error
+	if db.read, err = sql.Open(driver, dsn(path, true)); err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db.read.SetMaxOpenConns(4)
+	current, err := db.schemaCurrent(ctx)
+	if err != nil || !current {
+		db.read.Close()
+		if err != nil {
+			log.Debug("opening the database to write: its schema could not be read", "err", err)
+		}
+		return OpenLogged(ctx, path, log)
+	}
+	// A writer that cannot write: a write method fails (SQLITE_READONLY) instead of
+	// finding no connection.
+	if db.write, err = sql.Open(driver, dsn(path, true)); err != nil {
+		db.read.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db.write.SetMaxOpenConns(1)
+	return db, nil
+}
+
+// schemaCurrent reports whether every embedded migration is recorded.
+func (db *DB) schemaCurrent(ctx context.Context) (bool, error) {
+	migs, err := migrations()
+	if err != nil {
+		return false, err
+	}
+	var n, top int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&n, &top); err != nil {
+		return false, err
+	}
+	return n == len(migs) && top == migs[len(migs)-1].version, nil
+}
+
+// isFull reports whether err is SQLite's "database or disk is full".
+func isFull(err error) bool {
+	var serr sqlite3.Error
+	if errors.As(err, &serr) && serr.Code == sqlite3.ErrFull {
+		return true
+	}
+	var perr *paperboy.Error
+	return errors.As(err, &perr) && perr.Message == diskFullMessage
 }
 
 // checkPath refuses a path SQLite would turn into a confusing error or a surprise: a
@@ -150,7 +223,7 @@ func (db *DB) Close() error {
 	db.rollbackBulk()
 	db.abortSide()
 	var errs []error
-	if db.write != nil && db.hasPendingWords() {
+	if db.write != nil && !db.readOnly && db.hasPendingWords() {
 		errs = append(errs, db.flushWords(context.Background()))
 	}
 	if db.read != nil {
@@ -202,7 +275,7 @@ func wrapErr(op string, err error) error {
 	if errors.As(err, &serr) {
 		switch serr.Code {
 		case sqlite3.ErrFull:
-			return fmt.Errorf("store: %s: %w", op, &paperboy.Error{Code: paperboy.EUNAVAILABLE, Message: "The database disk is full; nothing was written. Free some space and try again."})
+			return fmt.Errorf("store: %s: %w", op, &paperboy.Error{Code: paperboy.EUNAVAILABLE, Message: diskFullMessage})
 		case sqlite3.ErrBusy, sqlite3.ErrLocked:
 			return fmt.Errorf("store: %s: %w", op, &paperboy.Error{Code: paperboy.EUNAVAILABLE, Message: "The database is busy; try again in a moment."})
 		case sqlite3.ErrReadonly, sqlite3.ErrCantOpen, sqlite3.ErrPerm:
@@ -212,32 +285,47 @@ func wrapErr(op string, err error) error {
 	return fmt.Errorf("store: %s: %w", op, err)
 }
 
-// migrate applies the embedded migrations/NNN_name.sql files not yet recorded in
-// schema_migrations, each in its own transaction, in numeric order.
-func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
-		return wrapErr("create schema_migrations", err)
-	}
+// diskFullMessage is what a user reads when SQLite reports a full disk. The operation
+// that failed wrote nothing (its transaction rolled back); callers that did several say
+// which of them were stored.
+const diskFullMessage = "The database disk is full; the change in progress was not written. Free some space and try again."
+
+type migration struct {
+	version int
+	name    string
+}
+
+// migrations lists the embedded migrations/NNN_name.sql files in numeric order.
+func migrations() ([]migration, error) {
 	names, err := fs.Glob(migrationFS, "migrations/*.sql")
 	if err != nil {
-		return fmt.Errorf("store: list migrations: %w", err)
+		return nil, fmt.Errorf("store: list migrations: %w", err)
 	}
-	type mig struct {
-		version int
-		name    string
-	}
-	var migs []mig
+	var migs []migration
 	for _, n := range names {
 		base := filepath.Base(n)
 		num, _, ok := strings.Cut(base, "_")
 		v, err := strconv.Atoi(num)
 		if !ok || err != nil {
-			return fmt.Errorf("store: migration %s: name must be NNN_name.sql", base)
+			return nil, fmt.Errorf("store: migration %s: name must be NNN_name.sql", base)
 		}
-		migs = append(migs, mig{v, base})
+		migs = append(migs, migration{v, base})
 	}
 	sort.Slice(migs, func(i, j int) bool { return migs[i].version < migs[j].version })
+	return migs, nil
+}
+
+// migrate applies the embedded migrations not yet recorded in schema_migrations, each in
+// its own transaction, in numeric order.
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
+		return wrapErr("create schema_migrations", err)
+	}
+	migs, err := migrations()
+	if err != nil {
+		return err
+	}
 	for _, m := range migs {
 		err := db.update(ctx, func(tx *sql.Tx) error {
 			var n int
