@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -56,7 +57,8 @@ type DB struct {
 
 	log *slog.Logger // migrations report long steps here
 
-	readOnly bool // OpenReadOnly: nothing is written, not even at Close
+	readOnly  bool // OpenReadOnly: nothing is written, not even at Close
+	immutable bool // OpenReadOnly on a full disk: the file is read without locks
 }
 
 // driver is the database/sql driver of the store's connections; tests register one
@@ -134,6 +136,20 @@ func OpenReadOnly(ctx context.Context, path string, log *slog.Logger) (*DB, erro
 	}
 	db.read.SetMaxOpenConns(4)
 	current, err := db.schemaCurrent(ctx)
+	if isFull(err) && walEmpty(path) {
+		// No process has the database open (else its -shm file would exist), and there is
+		// no room to create the shared-memory file that WAL readers need. With no WAL
+		// content to read, the file alone is the database: read it as immutable (no locks,
+		// no -shm). A writer starting meanwhile is the only risk, and it too needs space.
+		db.read.Close()
+		if db.read, err = sql.Open(driver, dsnImmutable(path)); err != nil {
+			return nil, fmt.Errorf("store: open %s: %w", path, err)
+		}
+		db.read.SetMaxOpenConns(4)
+		log.Debug("the disk is full: reading the database file as immutable")
+		current, err = db.schemaCurrent(ctx)
+		db.immutable = true
+	}
 	if err != nil || !current {
 		db.read.Close()
 		if err != nil {
@@ -143,7 +159,11 @@ func OpenReadOnly(ctx context.Context, path string, log *slog.Logger) (*DB, erro
 	}
 	// A writer that cannot write: a write method fails (SQLITE_READONLY) instead of
 	// finding no connection.
-	if db.write, err = sql.Open(driver, dsn(path, true)); err != nil {
+	wdsn := dsn(path, true)
+	if db.immutable {
+		wdsn = dsnImmutable(path)
+	}
+	if db.write, err = sql.Open(driver, wdsn); err != nil {
 		db.read.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
@@ -164,10 +184,28 @@ func (db *DB) schemaCurrent(ctx context.Context) (bool, error) {
 	return n == len(migs) && top == migs[len(migs)-1].version, nil
 }
 
-// isFull reports whether err is SQLite's "database or disk is full".
+// walEmpty reports whether the database at path has no write-ahead log content.
+func walEmpty(path string) bool {
+	st, err := os.Stat(path + "-wal")
+	return errors.Is(err, os.ErrNotExist) || err == nil && st.Size() == 0
+}
+
+// dsnImmutable reads the database file alone: no locks, no WAL, no -shm (OpenReadOnly on
+// a full disk).
+func dsnImmutable(path string) string {
+	v := url.Values{}
+	v.Set("mode", "ro")
+	v.Set("immutable", "1")
+	v.Set("_query_only", "1")
+	v.Set("_foreign_keys", "on")
+	return "file:" + path + "?" + v.Encode()
+}
+
+// isFull reports whether err is SQLite's "database or disk is full", or an I/O error
+// that is the same thing (ENOSPC while creating the WAL's shared-memory file).
 func isFull(err error) bool {
 	var serr sqlite3.Error
-	if errors.As(err, &serr) && serr.Code == sqlite3.ErrFull {
+	if errors.As(err, &serr) && (serr.Code == sqlite3.ErrFull || serr.SystemErrno == syscall.ENOSPC) {
 		return true
 	}
 	var perr *paperboy.Error
@@ -273,6 +311,9 @@ func wrapErr(op string, err error) error {
 	}
 	var serr sqlite3.Error
 	if errors.As(err, &serr) {
+		if serr.SystemErrno == syscall.ENOSPC {
+			serr.Code = sqlite3.ErrFull
+		}
 		switch serr.Code {
 		case sqlite3.ErrFull:
 			return fmt.Errorf("store: %s: %w", op, &paperboy.Error{Code: paperboy.EUNAVAILABLE, Message: diskFullMessage})
