@@ -103,15 +103,34 @@ func (m *Main) loadConfig(c *common, parts ...config.Part) (config.Config, error
 	return cfg, nil
 }
 
-// openStore loads the configuration (no part beyond the common settings) and opens its
-// database.
-func (m *Main) openStore(ctx context.Context, c *common) (config.Config, *store.DB, error) {
+// openReader loads the configuration (no part beyond the common settings) and opens its
+// database for a command that only reads: it writes nothing, so it works on a full disk.
+func (m *Main) openReader(ctx context.Context, c *common) (config.Config, *store.DB, error) {
 	cfg, err := m.loadConfig(c)
 	if err != nil {
 		return cfg, nil, err
 	}
-	db, err := m.openDB(ctx, cfg)
+	db, err := m.openReadDB(ctx, cfg)
 	return cfg, db, err
+}
+
+// openReadDB opens the database read-only (store.OpenReadOnly).
+func (m *Main) openReadDB(ctx context.Context, cfg config.Config) (*store.DB, error) {
+	db, err := store.OpenReadOnly(ctx, cfg.DB, m.logger(cfg))
+	if err != nil {
+		return nil, shownError{fmt.Sprintf("open database %s: %s", cfg.DB, userError(err)), err}
+	}
+	return db, nil
+}
+
+// unindexedNote says that papers are missing from the search index, or "" when none are.
+func unindexedNote(ctx context.Context, db *store.DB) string {
+	n, err := db.UnindexedPapers(ctx)
+	if err != nil || n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d stored papers are not searchable yet: an import ended before indexing them (a crash or a full disk). The next command that writes to the database (import, ingest, run) indexes them; it needs about %d MB of free disk.",
+		n, max(1, n/1000))
 }
 
 // openDB opens (creating if needed) the database file; its directory must exist.
