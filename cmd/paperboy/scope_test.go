@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,8 +38,15 @@ func TestToolsIgnoreChatSettings(t *testing.T) {
 		err := m.Run(context.Background(), args)
 		return out.String(), errb.String(), err
 	}
+	feed, err := os.ReadFile(filepath.Join("..", "..", "ingest", "testdata", "journal_rss.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(feed) }))
+	defer srv.Close()
 	for _, args := range [][]string{
 		{"import", file},
+		{"ingest", "rss", srv.URL + "/feed.xml"},
 		{"status"},
 		{"search", "diffusion"},
 		{"export"},
@@ -50,7 +59,7 @@ func TestToolsIgnoreChatSettings(t *testing.T) {
 			t.Errorf("search: got %q, want the imported paper", out)
 		}
 	}
-	_, _, err := run("run")
+	_, _, err = run("run")
 	if err == nil || !strings.Contains(err.Error(), "slack.app_token") {
 		t.Fatalf("run: got %v, want the chat settings checked (slack.app_token)", err)
 	}
