@@ -223,9 +223,36 @@ func (c *Config) Platform() string {
 	return "shell"
 }
 
-// Validate checks the configuration; each problem names its field. Secrets never appear
-// in the messages.
-func (c *Config) Validate() error {
+// A Part is a group of settings that only some commands use. ValidateParts checks a part
+// only for a command that uses it, so `paperboy import` run from the bot's shell (Slack
+// tokens exported for the bot) is not refused over chat settings it never reads.
+type Part int
+
+const (
+	// Chat is bot.*, slack.*, test.* and [[sources]]: what `paperboy run` alone uses.
+	Chat Part = iota
+	// Fetching is ingest.*: the sources' base URLs (`run` and `ingest`).
+	Fetching
+	// Summaries is summarize.* (`run` and `summarize`).
+	Summaries
+)
+
+// Validate checks the whole configuration, as `paperboy run` uses it: ValidateParts with
+// every part.
+func (c *Config) Validate() error { return c.ValidateParts(Chat, Fetching, Summaries) }
+
+// ValidateParts checks the settings every command uses (db, time_zone, log_level) and
+// those of the given parts; each problem names its field. Secrets never appear in the
+// messages.
+func (c *Config) ValidateParts(parts ...Part) error {
+	uses := func(p Part) bool {
+		for _, q := range parts {
+			if q == p {
+				return true
+			}
+		}
+		return false
+	}
 	var errs []error
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
@@ -241,6 +268,19 @@ func (c *Config) Validate() error {
 	default:
 		bad("log_level", "%q must be debug, info, warn or error", c.LogLevel)
 	}
+	if uses(Chat) {
+		c.validateChat(bad)
+	}
+	if uses(Summaries) {
+		c.validateSummaries(bad)
+	}
+	if uses(Fetching) {
+		c.validateFetching(bad)
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) validateChat(bad func(field, format string, args ...any)) {
 	switch c.Bot.SubscribePolicy {
 	case "everyone", "admins":
 	default:
@@ -275,25 +315,6 @@ func (c *Config) Validate() error {
 			bad("slack.api_url", "%q must be an http(s) URL ending with /", c.Slack.APIURL)
 		}
 	}
-	if c.Summarize.Model != "" || c.Summarize.BaseURL != "" {
-		if c.Summarize.Model == "" {
-			bad("summarize.model", "is required when summarize.base_url is set")
-		}
-		if c.Summarize.BaseURL != "" && !strings.HasPrefix(c.Summarize.BaseURL, "http") {
-			bad("summarize.base_url", "%q must be an http(s) URL", c.Summarize.BaseURL)
-		}
-	}
-	switch c.Summarize.Style {
-	case "tldr", "bullets":
-	default:
-		bad("summarize.style", "%q must be \"tldr\" or \"bullets\"", c.Summarize.Style)
-	}
-	if c.Summarize.Timeout.Duration <= 0 {
-		bad("summarize.timeout", "must be positive")
-	}
-	if c.Summarize.MaxConcurrent < 1 || c.Summarize.MaxConcurrent > 64 {
-		bad("summarize.max_concurrent", "%d must be between 1 and 64", c.Summarize.MaxConcurrent)
-	}
 	for i, s := range c.Sources {
 		f := fmt.Sprintf("sources[%d]", i)
 		switch s.Kind {
@@ -313,6 +334,31 @@ func (c *Config) Validate() error {
 			bad(f+".every", "must be at least 1m (got %s)", s.Every.Duration)
 		}
 	}
+}
+
+func (c *Config) validateSummaries(bad func(field, format string, args ...any)) {
+	if c.Summarize.Model != "" || c.Summarize.BaseURL != "" {
+		if c.Summarize.Model == "" {
+			bad("summarize.model", "is required when summarize.base_url is set")
+		}
+		if c.Summarize.BaseURL != "" && !strings.HasPrefix(c.Summarize.BaseURL, "http") {
+			bad("summarize.base_url", "%q must be an http(s) URL", c.Summarize.BaseURL)
+		}
+	}
+	switch c.Summarize.Style {
+	case "tldr", "bullets":
+	default:
+		bad("summarize.style", "%q must be \"tldr\" or \"bullets\"", c.Summarize.Style)
+	}
+	if c.Summarize.Timeout.Duration <= 0 {
+		bad("summarize.timeout", "must be positive")
+	}
+	if c.Summarize.MaxConcurrent < 1 || c.Summarize.MaxConcurrent > 64 {
+		bad("summarize.max_concurrent", "%d must be between 1 and 64", c.Summarize.MaxConcurrent)
+	}
+}
+
+func (c *Config) validateFetching(bad func(field, format string, args ...any)) {
 	for _, u := range []struct{ field, val string }{
 		{"ingest.arxiv_api_url", c.Ingest.ArxivAPIURL},
 		{"ingest.arxiv_listing_url", c.Ingest.ArxivListingURL},
@@ -322,5 +368,4 @@ func (c *Config) Validate() error {
 			bad(u.field, "%q must be an http(s) URL", u.val)
 		}
 	}
-	return errors.Join(errs...)
 }

@@ -123,3 +123,24 @@ func TestValidateNamesFields(t *testing.T) {
 		})
 	}
 }
+
+// TestValidateParts: a part's settings are checked only for a command that uses it.
+func TestValidateParts(t *testing.T) {
+	cfg := Default()
+	cfg.Slack.BotToken = "xoxb-1" // Socket Mode (the default) without an app token
+	cfg.Summarize.BaseURL = "localhost:11434"
+	cfg.Ingest.HFURL = "huggingface.co"
+	if err := cfg.ValidateParts(); err != nil {
+		t.Fatalf("common settings only: got %v, want no error", err)
+	}
+	for part, field := range map[Part]string{Chat: "slack.app_token:", Summaries: "summarize.base_url:", Fetching: "ingest.hf_url:"} {
+		err := cfg.ValidateParts(part)
+		if err == nil || !strings.Contains(err.Error(), field) {
+			t.Errorf("part %d: got %v, want an error naming %q", part, err, field)
+		}
+	}
+	cfg.TimeZone = "Mars/Olympus"
+	if err := cfg.ValidateParts(); err == nil || !strings.Contains(err.Error(), "time_zone:") {
+		t.Errorf("common settings: got %v, want an error naming time_zone", err)
+	}
+}

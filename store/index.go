@@ -74,55 +74,83 @@ func reindexPapers(ctx context.Context, tx *sql.Tx, log *slog.Logger, count *wor
 	defer func() {
 		log.Info("search index rebuilt", "papers", total, "took", time.Since(start).Round(time.Second))
 	}()
+	var after int64
+	for {
+		last, n, err := indexPapers(ctx, tx, after, 2000, false, count)
+		if err != nil || n < 2000 {
+			return err
+		}
+		after = last
+	}
+}
+
+// indexPapers adds to papers_fts up to n papers with seq above after, in seq order: all
+// of them, or with missingOnly those papers_fts lacks (no papers_fts_docsize row: every
+// writer indexes a paper's current text, so a paper the index has is up to date). It
+// counts their words into count, if not nil, and returns the last seq read and how many
+// it read.
+func indexPapers(ctx context.Context, tx *sql.Tx, after int64, n int, missingOnly bool, count *wordCounter) (last int64, read int, err error) {
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO papers_fts (rowid, title, abstract, authors, categories) VALUES (?, ?, ?, ?, ?)`)
+	if err != nil {
+		return 0, 0, fmt.Errorf("reindex: %w", err)
+	}
+	defer ins.Close()
+	err = scanPapersText(ctx, tx, after, n, missingOnly, func(seq int64, p *paperboy.Paper) error {
+		if count != nil {
+			count.countWords(p.Title, p.Abstract, 1)
+		}
+		ix := indexColumns(p)
+		if _, err := ins.ExecContext(ctx, seq, ix.title, ix.abstract, ix.authors, ix.categories); err != nil {
+			return fmt.Errorf("reindex paper %d: %w", seq, err)
+		}
+		last, read = seq, read+1
+		return nil
+	})
+	return last, read, err
+}
+
+// scanPapersText calls fn with the indexed fields of up to n papers with seq above after,
+// in seq order (with missingOnly, only papers papers_fts lacks). The rows are read before
+// fn runs, so fn may write.
+func scanPapersText(ctx context.Context, tx *sql.Tx, after int64, n int, missingOnly bool, fn func(seq int64, p *paperboy.Paper) error) error {
+	q := `SELECT seq, title, abstract, authors, categories FROM papers WHERE seq > ? ORDER BY seq LIMIT ?`
+	if missingOnly {
+		q = `SELECT seq, title, abstract, authors, categories FROM papers p WHERE seq > ?
+			AND NOT EXISTS (SELECT 1 FROM papers_fts_docsize d WHERE d.id = p.seq) ORDER BY seq LIMIT ?`
+	}
+	rows, err := tx.QueryContext(ctx, q, after, n)
 	if err != nil {
 		return fmt.Errorf("reindex: %w", err)
 	}
-	defer ins.Close()
-	const page = 2000
-	var after int64
-	for {
-		rows, err := tx.QueryContext(ctx, `SELECT seq, title, abstract, authors, categories FROM papers WHERE seq > ? ORDER BY seq LIMIT ?`, after, page)
-		if err != nil {
+	type row struct {
+		seq int64
+		p   paperboy.Paper
+	}
+	var batch []row
+	for rows.Next() {
+		var r row
+		var authors, cats string
+		if err := rows.Scan(&r.seq, &r.p.Title, &r.p.Abstract, &authors, &cats); err != nil {
+			rows.Close()
 			return fmt.Errorf("reindex: %w", err)
 		}
-		type row struct {
-			seq int64
-			p   paperboy.Paper
-		}
-		var batch []row
-		for rows.Next() {
-			var r row
-			var authors, cats string
-			if err := rows.Scan(&r.seq, &r.p.Title, &r.p.Abstract, &authors, &cats); err != nil {
+		if authors != "" && authors != "[]" {
+			if err := json.Unmarshal([]byte(authors), &r.p.Authors); err != nil {
 				rows.Close()
-				return fmt.Errorf("reindex: %w", err)
+				return fmt.Errorf("reindex paper %d: authors: %w", r.seq, err)
 			}
-			if authors != "" && authors != "[]" {
-				if err := json.Unmarshal([]byte(authors), &r.p.Authors); err != nil {
-					rows.Close()
-					return fmt.Errorf("reindex paper %d: authors: %w", r.seq, err)
-				}
-			}
-			r.p.Categories = strings.Fields(cats)
-			batch = append(batch, r)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("reindex: %w", err)
-		}
-		for _, r := range batch {
-			if count != nil {
-				count.countWords(r.p.Title, r.p.Abstract, 1)
-			}
-			ix := indexColumns(&r.p)
-			if _, err := ins.ExecContext(ctx, r.seq, ix.title, ix.abstract, ix.authors, ix.categories); err != nil {
-				return fmt.Errorf("reindex paper %d: %w", r.seq, err)
-			}
-			after = r.seq
-		}
-		if len(batch) < page {
-			return nil
+		r.p.Categories = strings.Fields(cats)
+		batch = append(batch, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reindex: %w", err)
+	}
+	for i := range batch {
+		if err := fn(batch[i].seq, &batch[i].p); err != nil {
+			return err
 		}
 	}
+	return nil
 }

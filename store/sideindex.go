@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/mattn/go-sqlite3"
+
+	"github.com/paperboy-bot/paperboy"
 )
 
 // A bulk import into an empty store builds its full-text index in a side file, on a
@@ -33,11 +35,18 @@ import (
 // store_state('bulk_index') naming the side file, and its new papers are not yet
 // searchable. The copy deletes that row in the same transaction. If the process dies
 // first, the next Open finds the row, sees that no process holds the side file's lock,
-// and rebuilds papers_fts from papers (rebuildIndex). If another process wrote papers_fts
-// meanwhile, or the side file failed (disk full), EndBulk rebuilds papers_fts instead of
-// copying. Either way the index ends up matching papers.
+// and indexes the papers papers_fts lacks (repairIndex), in small transactions so that
+// a repair after a full disk needs little space and keeps its progress. If another
+// process wrote papers_fts meanwhile, or the side file failed (disk full), EndBulk does
+// the same instead of copying. Either way the index ends up matching papers. Until
+// then, read-only opens (OpenReadOnly) search what is indexed.
 
 const sideKey = "bulk_index" // store_state key
+
+// repairKey is the store_state key saying that repairIndex has emptied papers_fts for
+// the side file it names and is filling it in chunks: a repair that ran out of disk
+// resumes where it stopped instead of starting over.
+const repairKey = "bulk_index_repair"
 
 // sideCacheKiB is the side connection's page cache. FTS5 writes its segments in order
 // and reads them back only to merge, so SQLite's default is enough.
@@ -412,8 +421,8 @@ func (db *DB) endSide(ctx context.Context) error {
 			"writer_waited", s.waited.Round(time.Millisecond), "worker_idle", s.idle.Round(time.Millisecond))
 		return nil
 	}
-	db.log.Warn("rebuilding the search index from the papers", "reason", err)
-	return db.rebuildIndex(ctx, s.path, false)
+	db.log.Warn("indexing the imported papers on the writer", "reason", err)
+	return db.repairIndex(ctx, s.path, false)
 }
 
 // abortSide stops a side index without copying it (Close without EndBulk). The
@@ -429,39 +438,113 @@ func (db *DB) abortSide() {
 	}
 }
 
-// rebuildIndex refills papers_fts from papers and deletes the store_state row of the side
-// file side, in one transaction. It does nothing when that row is gone (another process
-// rebuilt it first). With recount it also recounts the words table from the papers: after
-// a crash, the word counts of the import's committed transactions were still in the dead
-// process's memory (a bulk import writes them at EndBulk).
-func (db *DB) rebuildIndex(ctx context.Context, side string, recount bool) error {
-	err := db.update(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM store_state WHERE k = ? AND v = ?`, sideKey, side)
+// repairChunk is papers per transaction when repairIndex fills papers_fts: about 2 MB of
+// index, so a repair after a failed import needs little free disk to make progress, and
+// what it indexed stays indexed when the disk fills up again.
+var repairChunk = 2000
+
+// repairIndex indexes every paper papers_fts lacks, in transactions of repairChunk papers,
+// and then deletes the store_state row of the side file side (which says the index is
+// incomplete). Papers the index already has (written by other processes during the import,
+// or by an earlier repair that ran out of disk) are kept. It stops early, successfully,
+// when that row is gone (another process finished the repair). With recount it also
+// recounts the words table from the papers, in the last transaction: after a crash, the
+// word counts of the import's committed transactions were still in the dead process's
+// memory (a bulk import writes them at EndBulk).
+func (db *DB) repairIndex(ctx context.Context, side string, recount bool) error {
+	start := time.Now()
+	var after int64
+	done, indexed := false, 0
+	for !done {
+		err := db.update(ctx, func(tx *sql.Tx) error {
+			var n, begun int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), (SELECT COUNT(*) FROM store_state WHERE k = ? AND v = ?)
+				FROM store_state WHERE k = ? AND v = ?`, repairKey, side, sideKey, side).Scan(&n, &begun); err != nil || n == 0 {
+				done = true
+				return err
+			}
+			if begun == 0 {
+				// Start from an empty index: a paper the import updated after another
+				// process indexed it would otherwise keep its old terms.
+				if _, err := tx.ExecContext(ctx, `INSERT INTO papers_fts (papers_fts) VALUES ('delete-all')`); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO store_state (k, v) VALUES (?, ?)`, repairKey, side); err != nil {
+					return err
+				}
+			}
+			last, read, err := indexPapers(ctx, tx, after, repairChunk, true, nil)
+			if err != nil {
+				return err
+			}
+			if indexed == 0 && read > 0 {
+				db.log.Info("indexing the papers of an import that did not finish (about 2 minutes per million papers)")
+			}
+			after, indexed = last, indexed+read
+			if read < repairChunk {
+				done = true
+				return db.endRepair(ctx, tx, side, recount)
+			}
+			return nil
+		})
+		if err != nil {
+			return wrapErr("repair search index", err)
+		}
+	}
+	if indexed > 0 {
+		db.log.Info("search index repaired", "papers_indexed", indexed, "took", time.Since(start).Round(time.Second))
+	}
+	return nil
+}
+
+// endRepair deletes the store_state row of side and, with recount, rewrites the words
+// table from every paper's title and abstract.
+func (db *DB) endRepair(ctx context.Context, tx *sql.Tx, side string, recount bool) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM store_state WHERE k IN (?, ?) AND v = ?`, sideKey, repairKey, side); err != nil || !recount {
+		return err
+	}
+	count := newWordCounter(0)
+	var after int64
+	for {
+		read := 0
+		err := scanPapersText(ctx, tx, after, 5000, false, func(seq int64, p *paperboy.Paper) error {
+			count.countWords(p.Title, p.Abstract, 1)
+			after, read = seq, read+1
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if read < 5000 {
+			break
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM words`); err != nil {
+		return err
+	}
+	words := make(map[string]int, count.Len())
+	count.each(func(w string, df int) { words[w] = df })
+	return writeWords(ctx, tx, words)
+}
+
+// UnindexedPapers is the number of stored papers that searches cannot find because the
+// search index lacks them: after a first import that did not finish (a crash, or a full
+// disk), until a command that writes repairs the index. It is 0 while an import is still
+// building its index (its papers become searchable when it ends).
+func (db *DB) UnindexedPapers(ctx context.Context) (int, error) {
+	var n int
+	err := db.view(ctx, func(tx *sql.Tx) error {
+		var side string
+		err := tx.QueryRowContext(ctx, `SELECT v FROM store_state WHERE k = ?`, sideKey).Scan(&side)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && sideHeld(side) {
+			return nil
+		}
+		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO papers_fts (papers_fts) VALUES ('delete-all')`); err != nil {
-			return err
-		}
-		var count *wordCounter
-		if recount {
-			c := newWordCounter(0)
-			count = &c
-		}
-		if err := reindexPapers(ctx, tx, db.log, count); err != nil || count == nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM words`); err != nil {
-			return err
-		}
-		words := make(map[string]int, count.Len())
-		count.each(func(w string, df int) { words[w] = df })
-		return writeWords(ctx, tx, words)
+		return tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM papers p WHERE NOT EXISTS (SELECT 1 FROM papers_fts_docsize d WHERE d.id = p.seq)`).Scan(&n)
 	})
-	return wrapErr("rebuild search index", err)
+	return n, wrapErr("count unindexed papers", err)
 }
 
 // recoverSide runs at Open: a store_state row whose side file no process holds is left by
@@ -483,11 +566,11 @@ func (db *DB) recoverSide(ctx context.Context) error {
 			db.log.Info("a bulk import is running; its papers become searchable when it ends", "side", side)
 			return nil
 		}
-		db.log.Warn("a bulk import ended before its search index was copied in; rebuilding the index")
-		if err := db.rebuildIndex(ctx, side, true); err != nil {
+		db.log.Warn("a bulk import ended before its search index was copied in; indexing its papers")
+		removeSide(side) // nothing reads it; its disk space helps the repair
+		if err := db.repairIndex(ctx, side, true); err != nil {
 			return err
 		}
-		removeSide(side)
 	}
 	orphans, _ := filepath.Glob(db.Path + "-bulkindex-*")
 	for _, o := range orphans {

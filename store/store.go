@@ -12,11 +12,13 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -54,7 +56,14 @@ type DB struct {
 	bulkTx *txWriter
 
 	log *slog.Logger // migrations report long steps here
+
+	readOnly  bool // OpenReadOnly: nothing is written, not even at Close
+	immutable bool // OpenReadOnly on a full disk: the file is read without locks
 }
+
+// driver is the database/sql driver of the store's connections; tests register one
+// whose connections simulate a full disk.
+var driver = "sqlite3"
 
 // Open opens (creating if needed) the database at path and runs pending migrations.
 func Open(ctx context.Context, path string) (*DB, error) {
@@ -67,20 +76,15 @@ func OpenLogged(ctx context.Context, path string, log *slog.Logger) (*DB, error)
 	if path == "" {
 		return nil, paperboy.Errorf(paperboy.EINVALID, "no database path given")
 	}
-	if path != ":memory:" {
-		if dir := filepath.Dir(path); dir != "" {
-			// The directory must exist; creating it is cmd's job (it knows the default).
-			if _, err := filepathStat(dir); err != nil {
-				return nil, fmt.Errorf("store: open %s: %w", path, err)
-			}
-		}
+	if err := checkPath(path); err != nil {
+		return nil, err
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	db := &DB{Path: path, Now: time.Now, log: log}
 	var err error
-	if db.write, err = sql.Open("sqlite3", dsn(path, false)); err != nil {
+	if db.write, err = sql.Open(driver, dsn(path, false)); err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	db.write.SetMaxOpenConns(1)
@@ -89,20 +93,147 @@ func OpenLogged(ctx context.Context, path string, log *slog.Logger) (*DB, error)
 		db.write.Close()
 		return nil, err
 	}
-	if err := db.restoreMerging(ctx); err != nil {
-		db.write.Close()
-		return nil, err
+	// Upkeep after an import that did not finish. On a full disk it waits for the next
+	// open: the store works meanwhile (papers the index lacks are not found by searches).
+	for _, step := range []func(context.Context) error{db.restoreMerging, db.recoverSide} {
+		if err := step(ctx); isFull(err) {
+			log.Warn("the search index needs repairing after an import that did not finish, and the disk is full; the next command that opens the database with some free space repairs it", "err", err)
+		} else if err != nil {
+			db.write.Close()
+			return nil, err
+		}
 	}
-	if err := db.recoverSide(ctx); err != nil {
-		db.write.Close()
-		return nil, err
-	}
-	if db.read, err = sql.Open("sqlite3", dsn(path, true)); err != nil {
+	if db.read, err = sql.Open(driver, dsn(path, true)); err != nil {
 		db.write.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	db.read.SetMaxOpenConns(4)
 	return db, nil
+}
+
+// OpenReadOnly opens the database for a command that only reads (status, search,
+// export). When its schema is current it writes nothing, not even upkeep after an import
+// that did not finish, so it works on a full disk; searches then find what the index
+// holds (see UnindexedPapers). A database that needs a migration, or does not exist yet,
+// is opened as OpenLogged opens it: the upgrade must write. Its write methods fail.
+func OpenReadOnly(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
+	if err := checkPath(path); err != nil {
+		return nil, err
+	}
+	if path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return OpenLogged(ctx, path, log)
+	}
+	if _, err := os.Stat(path); err != nil {
+		return OpenLogged(ctx, path, log)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	db := &DB{Path: path, Now: time.Now, log: log, readOnly: true}
+	var err error
+	if db.read, err = sql.Open(driver, dsn(path, true)); err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db.read.SetMaxOpenConns(4)
+	current, err := db.schemaCurrent(ctx)
+	if isFull(err) && walEmpty(path) {
+		// No process has the database open (else its -shm file would exist), and there is
+		// no room to create the shared-memory file that WAL readers need. With no WAL
+		// content to read, the file alone is the database: read it as immutable (no locks,
+		// no -shm). A writer starting meanwhile is the only risk, and it too needs space.
+		db.read.Close()
+		if db.read, err = sql.Open(driver, dsnImmutable(path)); err != nil {
+			return nil, fmt.Errorf("store: open %s: %w", path, err)
+		}
+		db.read.SetMaxOpenConns(4)
+		log.Debug("the disk is full: reading the database file as immutable")
+		current, err = db.schemaCurrent(ctx)
+		db.immutable = true
+	}
+	if err != nil || !current {
+		db.read.Close()
+		if err != nil {
+			log.Debug("opening the database to write: its schema could not be read", "err", err)
+		}
+		return OpenLogged(ctx, path, log)
+	}
+	// A writer that cannot write: a write method fails (SQLITE_READONLY) instead of
+	// finding no connection.
+	wdsn := dsn(path, true)
+	if db.immutable {
+		wdsn = dsnImmutable(path)
+	}
+	if db.write, err = sql.Open(driver, wdsn); err != nil {
+		db.read.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db.write.SetMaxOpenConns(1)
+	return db, nil
+}
+
+// schemaCurrent reports whether every embedded migration is recorded.
+func (db *DB) schemaCurrent(ctx context.Context) (bool, error) {
+	migs, err := migrations()
+	if err != nil {
+		return false, err
+	}
+	var n, top int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&n, &top); err != nil {
+		return false, err
+	}
+	return n == len(migs) && top == migs[len(migs)-1].version, nil
+}
+
+// walEmpty reports whether the database at path has no write-ahead log content.
+func walEmpty(path string) bool {
+	st, err := os.Stat(path + "-wal")
+	return errors.Is(err, os.ErrNotExist) || err == nil && st.Size() == 0
+}
+
+// dsnImmutable reads the database file alone: no locks, no WAL, no -shm (OpenReadOnly on
+// a full disk).
+func dsnImmutable(path string) string {
+	v := url.Values{}
+	v.Set("mode", "ro")
+	v.Set("immutable", "1")
+	v.Set("_query_only", "1")
+	v.Set("_foreign_keys", "on")
+	return "file:" + path + "?" + v.Encode()
+}
+
+// isFull reports whether err is SQLite's "database or disk is full", or an I/O error
+// that is the same thing (ENOSPC while creating the WAL's shared-memory file).
+func isFull(err error) bool {
+	var serr sqlite3.Error
+	if errors.As(err, &serr) && (serr.Code == sqlite3.ErrFull || serr.SystemErrno == syscall.ENOSPC) {
+		return true
+	}
+	var perr *paperboy.Error
+	return errors.As(err, &perr) && perr.Message == diskFullMessage
+}
+
+// checkPath refuses a path SQLite would turn into a confusing error or a surprise: a
+// directory (SQLite says "unable to open database file", which reads as permissions) and
+// a file in a directory that does not exist (a typo in --db must not create an empty
+// database somewhere, so nobody creates the directory either).
+func checkPath(path string) error {
+	if path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return paperboy.Errorf(paperboy.EINVALID, "%s is a directory; give the path of a database file in it (e.g. %s)", path, filepath.Join(path, "paperboy.db"))
+	}
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return paperboy.Errorf(paperboy.EINVALID, "the directory %s does not exist; create it first, or check the database path", dir)
+	case err != nil:
+		return fmt.Errorf("store: open %s: %w", path, err)
+	case !st.IsDir():
+		return paperboy.Errorf(paperboy.EINVALID, "%s is not a directory", dir)
+	}
+	return nil
 }
 
 func dsn(path string, readOnly bool) string {
@@ -130,7 +261,7 @@ func (db *DB) Close() error {
 	db.rollbackBulk()
 	db.abortSide()
 	var errs []error
-	if db.write != nil && db.hasPendingWords() {
+	if db.write != nil && !db.readOnly && db.hasPendingWords() {
 		errs = append(errs, db.flushWords(context.Background()))
 	}
 	if db.read != nil {
@@ -180,9 +311,12 @@ func wrapErr(op string, err error) error {
 	}
 	var serr sqlite3.Error
 	if errors.As(err, &serr) {
+		if serr.SystemErrno == syscall.ENOSPC {
+			serr.Code = sqlite3.ErrFull
+		}
 		switch serr.Code {
 		case sqlite3.ErrFull:
-			return fmt.Errorf("store: %s: %w", op, &paperboy.Error{Code: paperboy.EUNAVAILABLE, Message: "The database disk is full; nothing was written. Free some space and try again."})
+			return fmt.Errorf("store: %s: %w", op, &paperboy.Error{Code: paperboy.EUNAVAILABLE, Message: diskFullMessage})
 		case sqlite3.ErrBusy, sqlite3.ErrLocked:
 			return fmt.Errorf("store: %s: %w", op, &paperboy.Error{Code: paperboy.EUNAVAILABLE, Message: "The database is busy; try again in a moment."})
 		case sqlite3.ErrReadonly, sqlite3.ErrCantOpen, sqlite3.ErrPerm:
@@ -192,32 +326,47 @@ func wrapErr(op string, err error) error {
 	return fmt.Errorf("store: %s: %w", op, err)
 }
 
-// migrate applies the embedded migrations/NNN_name.sql files not yet recorded in
-// schema_migrations, each in its own transaction, in numeric order.
-func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
-		return wrapErr("create schema_migrations", err)
-	}
+// diskFullMessage is what a user reads when SQLite reports a full disk. The operation
+// that failed wrote nothing (its transaction rolled back); callers that did several say
+// which of them were stored.
+const diskFullMessage = "The database disk is full; the change in progress was not written. Free some space and try again."
+
+type migration struct {
+	version int
+	name    string
+}
+
+// migrations lists the embedded migrations/NNN_name.sql files in numeric order.
+func migrations() ([]migration, error) {
 	names, err := fs.Glob(migrationFS, "migrations/*.sql")
 	if err != nil {
-		return fmt.Errorf("store: list migrations: %w", err)
+		return nil, fmt.Errorf("store: list migrations: %w", err)
 	}
-	type mig struct {
-		version int
-		name    string
-	}
-	var migs []mig
+	var migs []migration
 	for _, n := range names {
 		base := filepath.Base(n)
 		num, _, ok := strings.Cut(base, "_")
 		v, err := strconv.Atoi(num)
 		if !ok || err != nil {
-			return fmt.Errorf("store: migration %s: name must be NNN_name.sql", base)
+			return nil, fmt.Errorf("store: migration %s: name must be NNN_name.sql", base)
 		}
-		migs = append(migs, mig{v, base})
+		migs = append(migs, migration{v, base})
 	}
 	sort.Slice(migs, func(i, j int) bool { return migs[i].version < migs[j].version })
+	return migs, nil
+}
+
+// migrate applies the embedded migrations not yet recorded in schema_migrations, each in
+// its own transaction, in numeric order.
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
+		return wrapErr("create schema_migrations", err)
+	}
+	migs, err := migrations()
+	if err != nil {
+		return err
+	}
 	for _, m := range migs {
 		err := db.update(ctx, func(tx *sql.Tx) error {
 			var n int

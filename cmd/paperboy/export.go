@@ -16,7 +16,7 @@ func (m *Main) runExport(ctx context.Context, args []string) error {
 	if _, err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	_, db, err := m.openStore(ctx, &c)
+	_, db, err := m.openReader(ctx, &c)
 	if err != nil {
 		return err
 	}

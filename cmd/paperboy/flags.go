@@ -7,7 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/paperboy-bot/paperboy/config"
@@ -77,8 +77,10 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	return pos, nil
 }
 
-// loadConfig loads the config file and environment, applies --db, and validates.
-func (m *Main) loadConfig(c *common) (config.Config, error) {
+// loadConfig loads the config file and environment, applies --db, and validates the
+// settings every command uses plus the parts this one uses (chat settings only for `run`:
+// `import` from the bot's shell must not fail over a Slack token it does not read).
+func (m *Main) loadConfig(c *common, parts ...config.Part) (config.Config, error) {
 	path := c.configPath
 	if path == "" {
 		path = m.Getenv("PAPERBOY_CONFIG")
@@ -90,37 +92,65 @@ func (m *Main) loadConfig(c *common) (config.Config, error) {
 	if c.db != "" {
 		cfg.DB = c.db
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.ValidateParts(parts...); err != nil {
 		return cfg, fmt.Errorf("configuration:\n%w", err)
 	}
-	if err := summarizeConfig(cfg).Validate(); err != nil {
-		return cfg, fmt.Errorf("configuration: summarize: %s", userError(err))
+	if slices.Contains(parts, config.Summaries) {
+		if err := summarizeConfig(cfg).Validate(); err != nil {
+			return cfg, fmt.Errorf("configuration: summarize: %s", userError(err))
+		}
 	}
 	return cfg, nil
 }
 
-// openStore loads the configuration and opens its database.
-func (m *Main) openStore(ctx context.Context, c *common) (config.Config, *store.DB, error) {
+// openReader loads the configuration (no part beyond the common settings) and opens its
+// database for a command that only reads: it writes nothing, so it works on a full disk.
+func (m *Main) openReader(ctx context.Context, c *common) (config.Config, *store.DB, error) {
 	cfg, err := m.loadConfig(c)
 	if err != nil {
 		return cfg, nil, err
 	}
-	db, err := m.openDB(ctx, cfg)
+	db, err := m.openReadDB(ctx, cfg)
 	return cfg, db, err
 }
 
-func (m *Main) openDB(ctx context.Context, cfg config.Config) (*store.DB, error) {
-	if dir := filepath.Dir(cfg.DB); dir != "." {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("database directory: %w", err)
-		}
-	}
-	db, err := store.OpenLogged(ctx, cfg.DB, m.logger(cfg))
+// openReadDB opens the database read-only (store.OpenReadOnly).
+func (m *Main) openReadDB(ctx context.Context, cfg config.Config) (*store.DB, error) {
+	db, err := store.OpenReadOnly(ctx, cfg.DB, m.logger(cfg))
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", cfg.DB, err)
+		return nil, shownError{fmt.Sprintf("open database %s: %s", cfg.DB, userError(err)), err}
 	}
 	return db, nil
 }
+
+// unindexedNote says that papers are missing from the search index, or "" when none are.
+func unindexedNote(ctx context.Context, db *store.DB) string {
+	n, err := db.UnindexedPapers(ctx)
+	if err != nil || n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d stored papers are not searchable yet: an import ended before indexing them (a crash or a full disk). The next command that writes to the database (import, ingest, run) indexes them; it needs about %d MB of free disk.",
+		n, max(1, n/1000))
+}
+
+// openDB opens (creating if needed) the database file; its directory must exist.
+func (m *Main) openDB(ctx context.Context, cfg config.Config) (*store.DB, error) {
+	db, err := store.OpenLogged(ctx, cfg.DB, m.logger(cfg))
+	if err != nil {
+		return nil, shownError{fmt.Sprintf("open database %s: %s", cfg.DB, userError(err)), err}
+	}
+	return db, nil
+}
+
+// shownError prints as msg (a paperboy.Error's message, not its "paperboy: code:" form)
+// and still unwraps to the error it came from.
+type shownError struct {
+	msg string
+	err error
+}
+
+func (e shownError) Error() string { return e.msg }
+func (e shownError) Unwrap() error { return e.err }
 
 func (m *Main) logger(cfg config.Config) *slog.Logger {
 	var level slog.Level

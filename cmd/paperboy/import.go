@@ -133,6 +133,7 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(importMemoryLimit))
 	}
 	var rep importReport
+	interrupted := ctx.Done() // closed by SIGINT / SIGTERM (main's signal context)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// Three stages on their own goroutines: parse lines, prepare batches (normalizing,
@@ -193,9 +194,13 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 	rep.unlisted(m.Stderr)
 	endErr := db.EndBulk(ctx)
 	fmt.Fprintln(m.Stdout, rep.String())
+	stored := fmt.Sprintf("%d papers are stored (the %d new and %d updated counted above); run the same import again to store the rest (stored papers count as duplicates)",
+		rep.Stats.New+rep.Stats.Updated, rep.Stats.New, rep.Stats.Updated)
 	switch {
+	case isClosed(interrupted):
+		return fmt.Errorf("import interrupted: %s", stored)
 	case writeErr != nil:
-		return fmt.Errorf("import stopped; batches before the failing one are stored: %s", userError(writeErr))
+		return fmt.Errorf("import stopped, a batch could not be written: %s\n%s", userError(writeErr), stored)
 	case rerr != nil && !errors.Is(rerr, context.Canceled):
 		return fmt.Errorf("import: %w", rerr)
 	case endErr != nil && ctx.Err() == nil:
@@ -260,4 +265,14 @@ func userError(err error) string {
 		return e.Message
 	}
 	return err.Error()
+}
+
+// isClosed reports whether ch (a context's Done) is closed.
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }

@@ -174,7 +174,7 @@ func (m *Main) runIngest(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := m.loadConfig(&c)
+	cfg, err := m.loadConfig(&c, config.Fetching)
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	if _, err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	cfg, err := m.loadConfig(&c)
+	cfg, err := m.loadConfig(&c, config.Chat, config.Fetching, config.Summaries)
 	if err != nil {
 		return err
 	}
@@ -42,6 +42,12 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
+	// One `paperboy run` per database: two would post every paper twice.
+	lease, err := acquireLease(ctx, db, log)
+	if err != nil {
+		return err
+	}
+	defer lease.Release(context.WithoutCancel(ctx))
 
 	adapter, err := m.newAdapter(ctx, cfg, db, log)
 	if err != nil {
@@ -112,6 +118,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	if _, err := watcher.Poll(ctx); err != nil {
 		return fmt.Errorf("watcher: %w", err)
 	}
+	start("lease", func(ctx context.Context) error { return keepLease(ctx, lease, log) })
 	start("dispatcher", disp.Run)
 	start("watcher", watcher.Run)
 	start("scheduler", sched.Run)

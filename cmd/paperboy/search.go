@@ -53,11 +53,14 @@ func (m *Main) runSearch(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s", paperboy.ErrorMessage(err))
 	}
-	db, err := m.openDB(ctx, cfg)
+	db, err := m.openReadDB(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if note := unindexedNote(ctx, db); note != "" {
+		fmt.Fprintln(m.Stderr, "note:", note)
+	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	res, err := db.Search(ctx, paperboy.SearchRequest{Query: q, Limit: *limit})

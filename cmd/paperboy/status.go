@@ -16,7 +16,7 @@ func (m *Main) runStatus(ctx context.Context, args []string) error {
 	if _, err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	cfg, db, err := m.openStore(ctx, &c)
+	cfg, db, err := m.openReader(ctx, &c)
 	if err != nil {
 		return err
 	}
@@ -32,6 +32,9 @@ func (m *Main) runStatus(ctx context.Context, args []string) error {
 		fmt.Fprintf(w, " (newest stored %s)", st.LastIngest.Local().Format("2006-01-02 15:04 MST"))
 	}
 	fmt.Fprintln(w)
+	if note := unindexedNote(ctx, db); note != "" {
+		fmt.Fprintf(w, "index      %s\n", note)
+	}
 	fmt.Fprintf(w, "outbox     %d pending, %d sending, %d sent, %d failed, %d skipped\n", st.Pending, st.Sending, st.Sent, st.Failed, st.Skipped)
 	for _, d := range st.RecentFailures {
 		fmt.Fprintf(w, "  failed   %s in %s: %s\n", d.PaperID, d.Channel, d.LastError)
@@ -39,6 +42,11 @@ func (m *Main) runStatus(ctx context.Context, args []string) error {
 	if wd := time.Now().UTC().Weekday(); wd == time.Saturday || wd == time.Sunday {
 		fmt.Fprintln(w, "note       arXiv does not announce new papers on Saturdays and Sundays.")
 	}
+	running, err := db.RunningInstance(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, leaseLine(running, time.Now()))
 	usage, err := db.SummaryUsage(ctx)
 	if err != nil {
 		return err

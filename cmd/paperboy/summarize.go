@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/paperboy-bot/paperboy"
+	"github.com/paperboy-bot/paperboy/config"
 	"github.com/paperboy-bot/paperboy/summarize"
 )
 
@@ -23,7 +24,7 @@ func (m *Main) runSummarize(ctx context.Context, args []string) error {
 	if *limit < 0 {
 		return fmt.Errorf("--limit %d: must not be negative", *limit)
 	}
-	cfg, err := m.loadConfig(&c)
+	cfg, err := m.loadConfig(&c, config.Summaries)
 	if err != nil {
 		return err
 	}
