@@ -1,7 +1,6 @@
 package bot_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -92,25 +91,8 @@ type platform struct {
 	shown   func() map[string]int
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func shellPlatform(t *testing.T, _ func() time.Time) platform {
-	out := &lockedBuffer{}
+	out := &bottest.Buffer{}
 	log := filepath.Join(t.TempDir(), "posts.log")
 	return platform{
 		channel: "shell:terminal",

@@ -1,40 +1,21 @@
 package shell_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/paperboy-bot/paperboy"
 	"github.com/paperboy-bot/paperboy/bot"
+	"github.com/paperboy-bot/paperboy/bot/bottest"
 	"github.com/paperboy-bot/paperboy/bot/shell"
 	"github.com/paperboy-bot/paperboy/store"
 	"github.com/paperboy-bot/paperboy/summarize"
 )
-
-// syncBuffer is an io.Writer safe for the adapter's concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // now is a Wednesday afternoon: no weekend note in status.
 var now = time.Date(2025, 3, 5, 15, 0, 0, 0, time.UTC)
@@ -79,7 +60,7 @@ type harness struct {
 	bot   *bot.Bot
 	sh    *shell.Adapter
 	disp  *bot.Dispatcher
-	out   *syncBuffer
+	out   *bottest.Buffer
 	mark  int
 	clock time.Time
 }
@@ -94,7 +75,7 @@ func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	h := &harness{t: t, ctx: ctx, db: db, out: &syncBuffer{}, clock: now}
+	h := &harness{t: t, ctx: ctx, db: db, out: &bottest.Buffer{}, clock: now}
 	db.Now = func() time.Time { return h.clock }
 	if _, err := db.UpsertPapers(ctx, fixturePapers()); err != nil {
 		t.Fatal(err)
@@ -438,7 +419,7 @@ func TestDeferredSummary(t *testing.T) {
 func TestRunReadsUntilSignalled(t *testing.T) {
 	h := newHarness(t)
 	in, w := io.Pipe()
-	out := &syncBuffer{}
+	out := &bottest.Buffer{}
 	off := false
 	sh := shell.New(in, out, shell.Options{User: "ann", Prompt: &off})
 	b := bot.New(bot.Config{Papers: h.db, Subs: h.db, Social: h.db, Outbox: h.db, Adapter: sh, Now: func() time.Time { return now }})
@@ -469,7 +450,7 @@ func TestRunReadsUntilSignalled(t *testing.T) {
 }
 
 // waitFor polls the transcript until it contains want (the reader runs concurrently).
-func waitFor(t *testing.T, out *syncBuffer, want string) {
+func waitFor(t *testing.T, out *bottest.Buffer, want string) {
 	t.Helper()
 	for i := 0; i < 500; i++ {
 		if strings.Contains(out.String(), want) {
@@ -481,7 +462,7 @@ func waitFor(t *testing.T, out *syncBuffer, want string) {
 }
 
 func TestPostSendEditFind(t *testing.T) {
-	out := &syncBuffer{}
+	out := &bottest.Buffer{}
 	log := filepath.Join(t.TempDir(), "posts.log")
 	sh := shell.New(strings.NewReader(""), out, shell.Options{User: "ann", StartID: 40, PostLog: log})
 	ctx := context.Background()
@@ -562,7 +543,7 @@ func TestHostileTitleNeutralized(t *testing.T) {
 
 // TestPostHostileTitle posts a paper straight through the adapter (no store, no bot).
 func TestPostHostileTitle(t *testing.T) {
-	out := &syncBuffer{}
+	out := &bottest.Buffer{}
 	sh := shell.New(strings.NewReader(""), out, shell.Options{User: "ann"})
 	p := paperboy.Paper{ID: "2501.06666", Title: hostileTitle, Authors: []string{"A\u009bB"}}
 	if _, err := sh.Post(context.Background(), "terminal", bot.Post{Paper: &p, Summary: "sum\x1b[8mmary", Reason: "r\x07"}); err != nil {

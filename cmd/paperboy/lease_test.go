@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paperboy-bot/paperboy/bot/bottest"
 	"github.com/paperboy-bot/paperboy/store"
 )
 
@@ -20,7 +21,7 @@ func TestOneRunPerDatabase(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "p.db")
 	inR, inW := io.Pipe()
 	defer inW.Close()
-	out := &lockedBuffer{}
+	out := &bottest.Buffer{}
 	first := &Main{Stdin: inR, Stdout: out, Stderr: io.Discard, Getenv: func(string) string { return "" }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -77,7 +78,7 @@ func TestRunTakesOverStaleLease(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	logs := &lockedBuffer{}
+	logs := &bottest.Buffer{}
 	_, out := startBot(t, nil, logs, "run", "--db", path)
 	waitFor(t, out, "this terminal is channel")
 	if l := logs.String(); !strings.Contains(l, "took over") || !strings.Contains(l, "host=crashed-host") {

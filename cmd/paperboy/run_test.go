@@ -6,31 +6,14 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/paperboy-bot/paperboy/bot/bottest"
 )
 
-// lockedBuffer collects a running program's output for polling.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // waitFor polls out until it contains want.
-func waitFor(t *testing.T, out *lockedBuffer, want string) {
+func waitFor(t *testing.T, out *bottest.Buffer, want string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
@@ -49,10 +32,10 @@ const announcedPaper = `{"id": "2411.00001v2", "submitter": "A", "authors": "Ann
 // startBot runs `paperboy <args>` in-process (normally `run`) with a pipe for the
 // terminal's input. It returns a function that types a line and the collected output; the
 // bot is stopped, and must have exited cleanly, when the test ends.
-func startBot(t *testing.T, env map[string]string, stderr io.Writer, args ...string) (say func(string), out *lockedBuffer) {
+func startBot(t *testing.T, env map[string]string, stderr io.Writer, args ...string) (say func(string), out *bottest.Buffer) {
 	t.Helper()
 	inR, inW := io.Pipe()
-	out = &lockedBuffer{}
+	out = &bottest.Buffer{}
 	if stderr == nil {
 		stderr = io.Discard
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/paperboy-bot/paperboy"
+	"github.com/paperboy-bot/paperboy/bot/bottest"
 	"github.com/paperboy-bot/paperboy/store"
 )
 
@@ -95,7 +96,7 @@ func TestImportInterrupted(t *testing.T) {
 	importProgressEvery = 0 // a progress line after every batch
 	path := filepath.Join(t.TempDir(), "p.db")
 	inR, inW := io.Pipe()
-	errOut := &lockedBuffer{}
+	errOut := &bottest.Buffer{}
 	m := &Main{Stdin: inR, Stdout: io.Discard, Stderr: errOut, Getenv: func(string) string { return "" }}
 	ctx, cancel := context.WithCancel(context.Background()) // main's signal context
 	done := make(chan error, 1)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paperboy-bot/paperboy/bot/bottest"
 	"github.com/paperboy-bot/paperboy/bot/slack/slackfake"
 )
 
@@ -28,7 +29,7 @@ func slackRun(t *testing.T, fake *slackfake.Server, extra string) (db, addr stri
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out := &lockedBuffer{}
+	out := &bottest.Buffer{}
 	ready := make(chan string, 1)
 	m := &Main{Stdin: eofReader{}, Stdout: out, Stderr: out, Getenv: func(string) string { return "" },
 		Ready: func(a string) { ready <- a }}

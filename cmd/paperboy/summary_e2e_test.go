@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/paperboy-bot/paperboy/bot/bottest"
 )
 
 // TestRunWithModel runs the bot with [summarize] pointed at a loopback fake of the OpenAI
@@ -50,7 +52,7 @@ func TestRunWithModel(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	errOut := &lockedBuffer{}
+	errOut := &bottest.Buffer{}
 	say, out := startBot(t, map[string]string{"PAPERBOY_SUMMARIZE_API_KEY": key}, errOut, "run", "--config", cfg)
 	say("/papers subscribe cat:cs.LG diffusion")
 	waitFor(t, out, "Subscribed #terminal")
