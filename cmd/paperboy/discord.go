@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -144,21 +145,27 @@ func (m *Main) runDiscord(ctx context.Context, args []string) error {
 	if !ok {
 		return errors.New("this build has no Discord adapter: bot/discord cannot register commands yet")
 	}
-	changed, err := r.Register(ctx, cfg.Discord.Guild)
+	return registerCommands(ctx, m.Stdout, r, cfg.Discord.Guild)
+}
+
+// registerCommands registers /papers through r in guild ("" = globally) and says on w
+// what changed and when the command shows up.
+func registerCommands(ctx context.Context, w io.Writer, r commandRegistrar, guild string) error {
+	changed, err := r.Register(ctx, guild)
 	if err != nil {
 		if tokenRejected(err) {
 			return fmt.Errorf("Discord rejected discord.token (Developer Portal → your application → Bot → Reset Token): %w", err)
 		}
 		return fmt.Errorf("registering /papers: %w", err)
 	}
-	what := "registered"
-	if !changed {
-		what = "already up to date; nothing changed"
+	scope, when := "globally", "Global commands can take up to an hour to appear in every server; --guild ID shows it in one server at once."
+	if guild != "" {
+		scope, when = "in server "+guild, "Guild commands appear at once."
 	}
-	if cfg.Discord.Guild != "" {
-		fmt.Fprintf(m.Stdout, "/papers %s in server %s. Guild commands appear at once.\n", what, cfg.Discord.Guild)
+	if changed {
+		fmt.Fprintf(w, "Registered /papers %s. %s\n", scope, when)
 	} else {
-		fmt.Fprintf(m.Stdout, "/papers %s globally. Global commands can take up to an hour to appear in every server; use --guild ID to try it in one server at once.\n", what)
+		fmt.Fprintf(w, "/papers is already up to date %s; nothing changed. %s\n", scope, when)
 	}
 	return nil
 }
