@@ -411,6 +411,9 @@ func (c *Config) validateDiscord(bad func(field, format string, args ...any)) {
 		if d.ApplicationID == "" {
 			bad("discord.application_id", "is required with discord.listen (the HTTP interactions endpoint)")
 		}
+		if c.Slack.BotToken != "" && c.Slack.Mode == "http" && d.Listen == c.Slack.Listen {
+			bad("discord.listen", "%q is slack.listen too: Slack and Discord run in one process and need an address each", d.Listen)
+		}
 		if d.PublicKey == "" {
 			bad("discord.public_key", "is required with discord.listen: the application's public key (General Information), 64 hex characters")
 		}

@@ -228,7 +228,10 @@ func TestValidateDiscord(t *testing.T) {
 		"listen":                 {func(c *Config) { c.Discord.Listen = "8080" }, "discord.listen:"},
 		"guild":                  {func(c *Config) { c.Discord.Guild = "lab server" }, "discord.guild:"},
 		"api url":                {func(c *Config) { c.Discord.APIURL = "discord.com/api" }, "discord.api_url:"},
-		"api url password":       {func(c *Config) { c.Discord.APIURL = "ftp://u:" + discordTokenSecret + "@proxy/api" }, "discord.api_url:"},
+		"listen shared with slack": {func(c *Config) {
+			c.Slack = Slack{BotToken: "xoxb-1", Mode: "http", SigningSecret: "s", Listen: ":8080", APIURL: "https://slack.com/api/"}
+		}, "discord.listen:"},
+		"api url password": {func(c *Config) { c.Discord.APIURL = "ftp://u:" + discordTokenSecret + "@proxy/api" }, "discord.api_url:"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -37,7 +37,7 @@ type Main struct {
 	Stderr io.Writer
 	Getenv func(string) string
 	// Ready, when set, is called once `run` is up, with the address of its HTTP listener
-	// ("" when it has none).
+	// (of the first platform that has one: Slack before Discord; "" when none has).
 	Ready func(addr string)
 }
 

@@ -147,7 +147,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	for i, a := range adapters {
 		p := a.Platform()
 		start("dispatcher "+p, disps[i].Run)
-		start(p, func(ctx context.Context) error {
+		start(p+" platform", func(ctx context.Context) error {
 			if p == "discord" {
 				if err := registerAtStart(ctx, a, cfg.Discord.Guild, log); err != nil {
 					return err
