@@ -183,6 +183,12 @@ func (m *Main) newAdapters(ctx context.Context, cfg config.Config, db *store.DB,
 	for _, p := range cfg.Platforms() {
 		a, err := m.newAdapter(ctx, p, cfg, db, log)
 		if err != nil {
+			// Release what the platforms built so far hold (Slack's HTTP listener).
+			for _, a := range out {
+				if c, ok := a.(interface{ Close() error }); ok {
+					_ = c.Close()
+				}
+			}
 			return nil, err
 		}
 		out = append(out, a)
