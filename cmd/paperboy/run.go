@@ -147,14 +147,11 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	for i, a := range adapters {
 		p := a.Platform()
 		start("dispatcher "+p, disps[i].Run)
-		start(p+" platform", func(ctx context.Context) error {
-			if p == "discord" {
-				if err := registerAtStart(ctx, a, cfg.Discord.Guild, log); err != nil {
-					return err
-				}
-			}
-			return a.Run(ctx, b)
-		})
+		start(p+" platform", func(ctx context.Context) error { return a.Run(ctx, b) })
+		if p == "discord" {
+			// Beside Run, so a slow registration does not hold up the Gateway.
+			start("discord commands", func(ctx context.Context) error { return registerAtStart(ctx, a, cfg.Discord.Guild, log) })
+		}
 	}
 	if m.Ready != nil {
 		m.Ready(listenAddr(adapters))
