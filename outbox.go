@@ -2,6 +2,7 @@ package paperboy
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -44,9 +45,31 @@ const (
 	OwedTried = 2 // a call was started and may have reached the platform: look it up first
 )
 
+// DeliveryCounts counts outbox rows by state.
+type DeliveryCounts struct {
+	Pending, Sending, Sent, Failed, Skipped int
+}
+
+// Total is the number of rows counted.
+func (c DeliveryCounts) Total() int { return c.Pending + c.Sending + c.Sent + c.Failed + c.Skipped }
+
+// String reads "3 pending, 0 sending, 10 sent, 1 failed, 0 skipped".
+func (c DeliveryCounts) String() string {
+	return fmt.Sprintf("%d pending, %d sending, %d sent, %d failed, %d skipped", c.Pending, c.Sending, c.Sent, c.Failed, c.Skipped)
+}
+
+// PlatformDeliveries counts the outbox rows of one platform's channels.
+type PlatformDeliveries struct {
+	Platform string // "slack", "discord", "shell" (the part of the channel key before ":")
+	DeliveryCounts
+}
+
 // DeliveryStatus summarizes the outbox for `paperboy status` and `/papers status`.
 type DeliveryStatus struct {
-	Pending, Sending, Sent, Failed, Skipped int
+	DeliveryCounts
+	// Platforms splits the counts by platform, in name order, for the whole outbox
+	// (DeliveryStatus of channel ""); nil for one channel.
+	Platforms []PlatformDeliveries
 	// RecentFailures lists the latest permanent failures with their reasons.
 	RecentFailures []Delivery
 	// LastIngest is when the newest paper was stored (zero if never).

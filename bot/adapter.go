@@ -23,6 +23,9 @@ type Adapter interface {
 	Platform() string
 	// Run connects and delivers incoming commands and events to h until ctx ends. It
 	// returns nil when ctx is cancelled and an error when the connection cannot be made.
+	// It retries failures that can pass (the network, the platform's server errors and
+	// rate limits) itself: one `paperboy run` serves several platforms, and an error Run
+	// returns (a rejected token, a listen address in use) stops all of them.
 	Run(ctx context.Context, h Handler) error
 	// Post publishes a paper announcement in a channel (platform channel id, not the key)
 	// and opens a thread on it. It returns the ids needed to reply in the thread and to
@@ -168,6 +171,11 @@ func (e *SendError) Error() string {
 }
 
 func (e *SendError) Unwrap() error { return e.Err }
+
+// ReasonUnauthorized is the Reason of a permanent SendError for a token the platform
+// rejects (HTTP 401, invalid_auth): `paperboy run` stops on it rather than go on without
+// the platform.
+const ReasonUnauthorized = "unauthorized"
 
 // Temporary wraps err as retryable, after retryAfter when the platform said so.
 func Temporary(reason string, retryAfter time.Duration, err error) error {

@@ -47,6 +47,10 @@ type Config struct {
 	// Adapter is used to edit posts (vote counts) and to send deferred replies when a
 	// command has no Respond. May be nil in tests.
 	Adapter Adapter
+	// Adapters are further platforms one bot serves (one `paperboy run` for Slack and
+	// Discord). Each command, event and post uses the adapter of its own platform:
+	// Adapter or one of these, matched by Platform().
+	Adapters []Adapter
 	// Status returns extra lines for `status` (scheduler runs, summary usage).
 	Status func(ctx context.Context) []string
 
@@ -76,6 +80,8 @@ type Bot struct {
 	now      func() time.Time
 	commands map[string]*command
 	names    []string // command names in help order
+
+	adapters map[string]Adapter // by Platform()
 
 	mu    sync.Mutex
 	edits map[string]*editState // per post: "channelKey\x00messageID"
@@ -117,10 +123,18 @@ func New(cfg Config) *Bot {
 	if cfg.SubscribePolicy == "" {
 		cfg.SubscribePolicy = PolicyEveryone
 	}
-	b := &Bot{cfg: cfg, log: cfg.Log, now: cfg.Now, edits: map[string]*editState{}}
+	b := &Bot{cfg: cfg, log: cfg.Log, now: cfg.Now, edits: map[string]*editState{}, adapters: map[string]Adapter{}}
+	for _, a := range append([]Adapter{cfg.Adapter}, cfg.Adapters...) {
+		if !isNil(a) {
+			b.adapters[a.Platform()] = a
+		}
+	}
 	b.commands, b.names = commandTable(b)
 	return b
 }
+
+// adapter returns the adapter of platform, or nil when the bot has none for it.
+func (b *Bot) adapter(platform string) Adapter { return b.adapters[platform] }
 
 // Wait blocks until background work (deferred replies, trailing edits in flight) is done.
 func (b *Bot) Wait() { b.bg.Wait() }

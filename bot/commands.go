@@ -186,11 +186,12 @@ func (b *Bot) run(ctx context.Context, c Command, cmd *command, args string) (r 
 // respond delivers a deferred reply.
 func (b *Bot) respond(ctx context.Context, c Command, r Reply) {
 	var err error
+	a := b.adapter(c.Platform)
 	switch {
 	case c.Respond != nil:
 		err = c.Respond(ctx, r)
-	case b.cfg.Adapter != nil:
-		_, err = b.cfg.Adapter.Send(ctx, c.Channel, Message{Text: r.Text})
+	case a != nil:
+		_, err = a.Send(ctx, c.Channel, Message{Text: r.Text})
 	default:
 		b.log.Warn("bot: deferred reply has nowhere to go", slog.String("channel", c.Channel))
 		return

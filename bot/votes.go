@@ -278,8 +278,9 @@ type editState struct {
 // refresh shows the new counts on a post: at once when the post was not edited in the
 // last EditInterval, otherwise in one trailing edit at the end of the interval.
 func (b *Bot) refresh(ctx context.Context, channelID string, post paperboy.PostRecord) {
-	ed, ok := b.cfg.Adapter.(Editor)
-	if b.cfg.Adapter == nil || !ok {
+	platform, _, _ := strings.Cut(post.Channel, ":")
+	ed, ok := b.adapter(platform).(Editor)
+	if !ok {
 		return
 	}
 	k := post.Channel + "\x00" + post.MessageID

@@ -328,3 +328,41 @@ func TestButtonConfirmations(t *testing.T) {
 		}
 	}
 }
+
+// platformRecorder is an editRecorder on a named platform.
+type platformRecorder struct {
+	editRecorder
+	name string
+}
+
+func (r *platformRecorder) Platform() string { return r.name }
+
+// TestEditsGoToTheEventsPlatform: one bot serving two platforms (Config.Adapter and
+// Config.Adapters) edits a post's counts through the adapter of the post's own platform,
+// and votes count per channel: the same message id on the other platform is another post.
+func TestEditsGoToTheEventsPlatform(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2025, 3, 5, 12, 0, 0, 0, time.UTC)
+	now := func() time.Time { return at }
+	db := socialStore(t, now) // message m1 in "test:c"
+	if err := db.SavePost(ctx, paperboy.PostRecord{Channel: "other:c", MessageID: "m1", ThreadID: "m1", PaperID: "2401.04088"}); err != nil {
+		t.Fatal(err)
+	}
+	test, other := &platformRecorder{name: "test"}, &platformRecorder{name: "other"}
+	b := bot.New(bot.Config{Papers: db, Subs: db, Social: db, Outbox: db, Adapter: other, Adapters: []bot.Adapter{test}, Now: now})
+	react := func(platform, user string) {
+		b.HandleEvent(ctx, bot.Event{ID: platform + user, Kind: bot.EventReactionAdded, Platform: platform,
+			Channel: "c", MessageID: "m1", User: user, Reaction: "+1"})
+		at = at.Add(time.Minute) // past the edit interval
+	}
+	react("test", "u1")
+	react("test", "u2")
+	react("other", "u1")
+	b.Wait()
+	if got := test.got(); len(got) != 2 || got[1].Up != 2 {
+		t.Errorf("test platform edits: got %+v, want 2, the last with ▲2", got)
+	}
+	if got := other.got(); len(got) != 1 || got[0].Up != 1 {
+		t.Errorf("other platform edits: got %+v, want 1 with ▲1 (its own channel's vote)", got)
+	}
+}

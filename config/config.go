@@ -4,8 +4,11 @@
 package config
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -24,6 +27,7 @@ type Config struct {
 
 	Bot       Bot       `toml:"bot"`
 	Slack     Slack     `toml:"slack"`
+	Discord   Discord   `toml:"discord"`
 	Summarize Summarize `toml:"summarize"`
 	Ingest    Ingest    `toml:"ingest"`
 	Sources   []Source  `toml:"sources"`
@@ -47,6 +51,17 @@ type Slack struct {
 	Mode          string `toml:"mode"`           // socket | http
 	Listen        string `toml:"listen"`         // HTTP mode listen address
 	APIURL        string `toml:"api_url"`        // default https://slack.com/api/
+}
+
+// Discord configures the Discord adapter; it is used when Token is set.
+type Discord struct {
+	Token          string `toml:"token"`           // bot token (Developer Portal → Bot), without "Bot "
+	ApplicationID  string `toml:"application_id"`  // numeric application id (General Information)
+	PublicKey      string `toml:"public_key"`      // hex Ed25519 key; verifies the HTTP interactions endpoint
+	APIURL         string `toml:"api_url"`         // REST base URL; default https://discord.com/api/v9
+	Listen         string `toml:"listen"`          // HTTP interactions endpoint address ("" = Gateway only)
+	MessageContent bool   `toml:"message_content"` // privileged intent: count "+1" replies in threads
+	Guild          string `toml:"guild"`           // register /papers in this guild only (appears at once)
 }
 
 // Summarize configures LLM summaries; with no model, the extractive summarizer is used.
@@ -164,8 +179,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 			return cfg, fmt.Errorf("config %s: unknown key(s): %s", filepath.Base(path), strings.Join(keys, ", "))
 		}
 	}
-	cfg.applyEnv(getenv)
-	return cfg, nil
+	return cfg, cfg.applyEnv(getenv)
 }
 
 // Env lists the environment variables Load reads, with the field each sets.
@@ -182,6 +196,16 @@ var Env = []struct{ Name, Field string }{
 	{"PAPERBOY_SLACK_MODE", "slack.mode"},
 	{"PAPERBOY_SLACK_LISTEN", "slack.listen"},
 	{"PAPERBOY_SLACK_API_URL", "slack.api_url"},
+	{"PAPERBOY_DISCORD_TOKEN", "discord.token"},
+	{"DISCORD_TOKEN", "discord.token"},
+	{"PAPERBOY_DISCORD_APPLICATION_ID", "discord.application_id"},
+	{"DISCORD_APPLICATION_ID", "discord.application_id"},
+	{"PAPERBOY_DISCORD_PUBLIC_KEY", "discord.public_key"},
+	{"DISCORD_PUBLIC_KEY", "discord.public_key"},
+	{"PAPERBOY_DISCORD_API_URL", "discord.api_url"},
+	{"PAPERBOY_DISCORD_LISTEN", "discord.listen"},
+	{"PAPERBOY_DISCORD_MESSAGE_CONTENT", "discord.message_content"},
+	{"PAPERBOY_DISCORD_GUILD", "discord.guild"},
 	{"PAPERBOY_SUMMARIZE_BASE_URL", "summarize.base_url"},
 	{"PAPERBOY_SUMMARIZE_MODEL", "summarize.model"},
 	{"PAPERBOY_SUMMARIZE_API_KEY", "summarize.api_key"},
@@ -189,7 +213,8 @@ var Env = []struct{ Name, Field string }{
 	{"PAPERBOY_TEST_CHAT_URL", "test.chat_url"},
 }
 
-func (c *Config) applyEnv(getenv func(string) string) {
+func (c *Config) applyEnv(getenv func(string) string) error {
+	var messageContent string
 	set := map[string]*string{
 		"db": &c.DB, "time_zone": &c.TimeZone, "log_level": &c.LogLevel,
 		"slack.bot_token": &c.Slack.BotToken, "slack.app_token": &c.Slack.AppToken,
@@ -197,6 +222,10 @@ func (c *Config) applyEnv(getenv func(string) string) {
 		"slack.listen": &c.Slack.Listen, "slack.api_url": &c.Slack.APIURL,
 		"summarize.base_url": &c.Summarize.BaseURL, "summarize.model": &c.Summarize.Model,
 		"summarize.api_key": &c.Summarize.APIKey, "test.chat_url": &c.Test.ChatURL,
+		"discord.token": &c.Discord.Token, "discord.application_id": &c.Discord.ApplicationID,
+		"discord.public_key": &c.Discord.PublicKey, "discord.api_url": &c.Discord.APIURL,
+		"discord.listen": &c.Discord.Listen, "discord.guild": &c.Discord.Guild,
+		"discord.message_content": &messageContent,
 	}
 	seen := map[string]bool{}
 	// Earlier names win over later aliases (PAPERBOY_X over X).
@@ -209,18 +238,34 @@ func (c *Config) applyEnv(getenv func(string) string) {
 			seen[e.Field] = true
 		}
 	}
+	if messageContent != "" {
+		b, err := strconv.ParseBool(messageContent)
+		if err != nil {
+			return fmt.Errorf("discord.message_content: %q (from PAPERBOY_DISCORD_MESSAGE_CONTENT) must be true or false", messageContent)
+		}
+		c.Discord.MessageContent = b
+	}
+	return nil
 }
 
-// Platform is the chat platform the configuration selects: "slack" when a Slack bot token
-// is set, "test" when test.chat_url is set, else "shell" (the terminal).
-func (c *Config) Platform() string {
-	switch {
-	case c.Slack.BotToken != "":
-		return "slack"
-	case c.Test.ChatURL != "":
-		return "test"
+// Platforms lists the chat platforms `paperboy run` serves with this configuration, in
+// this order: "slack" when a Slack bot token is set, "discord" when a Discord bot token
+// is set, "test" when test.chat_url is set; "shell" (the terminal) alone when none is.
+func (c *Config) Platforms() []string {
+	var ps []string
+	if c.Slack.BotToken != "" {
+		ps = append(ps, "slack")
 	}
-	return "shell"
+	if c.Discord.Token != "" {
+		ps = append(ps, "discord")
+	}
+	if c.Test.ChatURL != "" {
+		ps = append(ps, "test")
+	}
+	if len(ps) == 0 {
+		ps = append(ps, "shell")
+	}
+	return ps
 }
 
 // A Part is a group of settings that only some commands use. ValidateParts checks a part
@@ -229,12 +274,15 @@ func (c *Config) Platform() string {
 type Part int
 
 const (
-	// Chat is bot.*, slack.*, test.* and [[sources]]: what `paperboy run` alone uses.
+	// Chat is bot.*, slack.*, discord.*, test.* and [[sources]]: what `paperboy run` alone
+	// uses.
 	Chat Part = iota
 	// Fetching is ingest.*: the sources' base URLs (`run` and `ingest`).
 	Fetching
 	// Summaries is summarize.* (`run` and `summarize`).
 	Summaries
+	// DiscordApp is discord.* alone (`paperboy discord register`); Chat includes it.
+	DiscordApp
 )
 
 // Validate checks the whole configuration, as `paperboy run` uses it: ValidateParts with
@@ -273,6 +321,9 @@ func (c *Config) ValidateParts(parts ...Part) error {
 	}
 	if uses(Summaries) {
 		c.validateSummaries(bad)
+	}
+	if uses(DiscordApp) && !uses(Chat) {
+		c.validateDiscord(bad)
 	}
 	if uses(Fetching) {
 		c.validateFetching(bad)
@@ -315,6 +366,7 @@ func (c *Config) validateChat(bad func(field, format string, args ...any)) {
 			bad("slack.api_url", "%q must be an http(s) URL ending with /", c.Slack.APIURL)
 		}
 	}
+	c.validateDiscord(bad)
 	for i, s := range c.Sources {
 		f := fmt.Sprintf("sources[%d]", i)
 		switch s.Kind {
@@ -334,6 +386,62 @@ func (c *Config) validateChat(bad func(field, format string, args ...any)) {
 			bad(f+".every", "must be at least 1m (got %s)", s.Every.Duration)
 		}
 	}
+}
+
+// validateDiscord checks discord.* when a Discord token is set (else nothing). The token
+// never appears in a message.
+func (c *Config) validateDiscord(bad func(field, format string, args ...any)) {
+	d := c.Discord
+	if d.Token == "" {
+		return
+	}
+	if t := strings.TrimPrefix(d.Token, "Bot "); strings.ContainsFunc(t, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		bad("discord.token", "must be the bot token from Developer Portal → your application → Bot, without spaces")
+	}
+	if d.ApplicationID != "" && !isSnowflake(d.ApplicationID) {
+		bad("discord.application_id", "%q must be the numeric application id (Developer Portal → General Information)", d.ApplicationID)
+	}
+	if d.Guild != "" && !isSnowflake(d.Guild) {
+		bad("discord.guild", "%q must be a numeric server (guild) id (Developer Mode → right-click the server → Copy Server ID)", d.Guild)
+	}
+	if d.Listen != "" {
+		if _, port, err := net.SplitHostPort(d.Listen); err != nil || port == "" {
+			bad("discord.listen", "%q must be a listen address such as :8080 or 127.0.0.1:8080", d.Listen)
+		}
+		if d.ApplicationID == "" {
+			bad("discord.application_id", "is required with discord.listen (the HTTP interactions endpoint)")
+		}
+		if c.Slack.BotToken != "" && c.Slack.Mode == "http" && d.Listen == c.Slack.Listen {
+			bad("discord.listen", "%q is slack.listen too: Slack and Discord run in one process and need an address each", d.Listen)
+		}
+		if d.PublicKey == "" {
+			bad("discord.public_key", "is required with discord.listen: the application's public key (General Information), 64 hex characters")
+		}
+	}
+	if d.PublicKey != "" {
+		if b, err := hex.DecodeString(d.PublicKey); err != nil || len(b) != 32 {
+			bad("discord.public_key", "must be 64 hex characters (Developer Portal → General Information → Public Key)")
+		}
+	}
+	if d.APIURL != "" {
+		u, err := url.Parse(d.APIURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			shown := "the value"
+			if err == nil {
+				shown = fmt.Sprintf("%q", u.Redacted()) // a proxy URL may carry a password
+			}
+			bad("discord.api_url", "%s must be an http(s) URL such as https://discord.com/api/v9", shown)
+		}
+	}
+}
+
+// isSnowflake reports whether s is a Discord id: a decimal unsigned 64-bit number.
+func isSnowflake(s string) bool {
+	if s == "" || len(s) > 20 || strings.TrimLeft(s, "0123456789") != "" {
+		return false
+	}
+	_, err := strconv.ParseUint(s, 10, 64)
+	return err == nil
 }
 
 func (c *Config) validateSummaries(bad func(field, format string, args ...any)) {

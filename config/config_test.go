@@ -47,7 +47,7 @@ every = "1d"
 		{"policy", cfg.Bot.SubscribePolicy, "admins"},
 		{"bot token from env", cfg.Slack.BotToken, "xoxb-1"},
 		{"PAPERBOY_ wins over alias", cfg.Slack.AppToken, "xapp-1"},
-		{"platform", cfg.Platform(), "slack"},
+		{"platforms", strings.Join(cfg.Platforms(), ","), "slack"},
 		{"default mode", cfg.Slack.Mode, "socket"},
 	}
 	for _, c := range checks {
@@ -68,8 +68,8 @@ func TestDefaultIsValidAndShell(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("default config invalid: %v", err)
 	}
-	if got := cfg.Platform(); got != "shell" {
-		t.Errorf("platform: got %q, want shell", got)
+	if got := strings.Join(cfg.Platforms(), ","); got != "shell" {
+		t.Errorf("platforms: got %q, want shell", got)
 	}
 }
 
@@ -142,5 +142,122 @@ func TestValidateParts(t *testing.T) {
 	cfg.TimeZone = "Mars/Olympus"
 	if err := cfg.ValidateParts(); err == nil || !strings.Contains(err.Error(), "time_zone:") {
 		t.Errorf("common settings: got %v, want an error naming time_zone", err)
+	}
+}
+
+const (
+	discordTokenSecret = "MTA1.Gx-discord-SECRET.xyz"
+	discordAppID       = "1234567890123456789"
+	discordPublicKey   = "e7a1d3c0f5b24d6a8c9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e"
+)
+
+// TestDiscordFileAndEnv: [discord] keys load from the file and from the environment
+// (PAPERBOY_DISCORD_* over the DISCORD_* aliases, as for Slack), and select the platform
+// beside Slack.
+func TestDiscordFileAndEnv(t *testing.T) {
+	path := writeFile(t, `
+[slack]
+bot_token = "xoxb-1"
+app_token = "xapp-1"
+[discord]
+application_id = "`+discordAppID+`"
+listen = "127.0.0.1:8080"
+guild = "42"
+message_content = true
+`)
+	env := map[string]string{
+		"DISCORD_TOKEN":               discordTokenSecret,
+		"PAPERBOY_DISCORD_PUBLIC_KEY": discordPublicKey,
+		"DISCORD_PUBLIC_KEY":          "ignored",
+		"PAPERBOY_DISCORD_API_URL":    "http://127.0.0.1:9/api/v9",
+	}
+	cfg, err := Load(path, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	d := cfg.Discord
+	checks := []struct{ name, got, want string }{
+		{"token from the DISCORD_TOKEN alias", d.Token, discordTokenSecret},
+		{"PAPERBOY_ wins over alias", d.PublicKey, discordPublicKey},
+		{"api url from env", d.APIURL, "http://127.0.0.1:9/api/v9"},
+		{"application id from file", d.ApplicationID, discordAppID},
+		{"listen", d.Listen, "127.0.0.1:8080"},
+		{"guild", d.Guild, "42"},
+		{"platforms", strings.Join(cfg.Platforms(), ","), "slack,discord"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %q, want %q", c.name, c.got, c.want)
+		}
+	}
+	if !d.MessageContent {
+		t.Error("message_content: got false, want true")
+	}
+	env = map[string]string{"PAPERBOY_DISCORD_TOKEN": "t", "PAPERBOY_DISCORD_MESSAGE_CONTENT": "false"}
+	cfg, err = Load(path, func(k string) string { return env[k] })
+	if err != nil || cfg.Discord.MessageContent {
+		t.Errorf("PAPERBOY_DISCORD_MESSAGE_CONTENT=false: got %v, %v; want false over the file's true", cfg.Discord.MessageContent, err)
+	}
+	env["PAPERBOY_DISCORD_MESSAGE_CONTENT"] = "maybe"
+	if _, err := Load(path, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "discord.message_content") {
+		t.Errorf("PAPERBOY_DISCORD_MESSAGE_CONTENT=maybe: got %v, want an error naming discord.message_content", err)
+	}
+}
+
+// TestValidateDiscord: each discord.* problem names its field; the token never shows.
+func TestValidateDiscord(t *testing.T) {
+	valid := func(c *Config) {
+		c.Discord = Discord{Token: discordTokenSecret, ApplicationID: discordAppID, PublicKey: discordPublicKey, Listen: ":8080"}
+	}
+	tests := map[string]struct {
+		mutate func(*Config)
+		field  string // "" = valid
+	}{
+		"valid with endpoint":    {func(c *Config) {}, ""},
+		"gateway only":           {func(c *Config) { c.Discord = Discord{Token: discordTokenSecret} }, ""},
+		"no token, bad rest":     {func(c *Config) { c.Discord = Discord{ApplicationID: "app", PublicKey: "xyz"} }, ""},
+		"token with space":       {func(c *Config) { c.Discord.Token = discordTokenSecret + " extra" }, "discord.token:"},
+		"application id letters": {func(c *Config) { c.Discord.ApplicationID = "my-app" }, "discord.application_id:"},
+		"application id missing": {func(c *Config) { c.Discord.ApplicationID = "" }, "discord.application_id:"},
+		"public key short":       {func(c *Config) { c.Discord.PublicKey = discordPublicKey[:62] }, "discord.public_key:"},
+		"public key not hex":     {func(c *Config) { c.Discord.PublicKey = strings.Repeat("zz", 32) }, "discord.public_key:"},
+		"public key missing":     {func(c *Config) { c.Discord.PublicKey = "" }, "discord.public_key:"},
+		"listen":                 {func(c *Config) { c.Discord.Listen = "8080" }, "discord.listen:"},
+		"guild":                  {func(c *Config) { c.Discord.Guild = "lab server" }, "discord.guild:"},
+		"api url":                {func(c *Config) { c.Discord.APIURL = "discord.com/api" }, "discord.api_url:"},
+		"listen shared with slack": {func(c *Config) {
+			c.Slack = Slack{BotToken: "xoxb-1", Mode: "http", SigningSecret: "s", Listen: ":8080", APIURL: "https://slack.com/api/"}
+		}, "discord.listen:"},
+		"api url password": {func(c *Config) { c.Discord.APIURL = "ftp://u:" + discordTokenSecret + "@proxy/api" }, "discord.api_url:"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			cfg := Default()
+			valid(&cfg)
+			tc.mutate(&cfg)
+			for _, err := range []error{cfg.Validate(), cfg.ValidateParts(DiscordApp)} {
+				if tc.field == "" {
+					if err != nil {
+						t.Fatalf("got %v, want no error", err)
+					}
+					continue
+				}
+				if err == nil || !strings.Contains(err.Error(), tc.field) {
+					t.Fatalf("got %v, want an error naming %q", err, tc.field)
+				}
+				if strings.Contains(err.Error(), "SECRET") {
+					t.Fatalf("error leaks the token: %v", err)
+				}
+			}
+		})
+	}
+	// Tools that do not talk to Discord do not check it.
+	cfg := Default()
+	cfg.Discord = Discord{Token: discordTokenSecret, Guild: "lab"}
+	if err := cfg.ValidateParts(Fetching, Summaries); err != nil {
+		t.Errorf("ValidateParts without Chat or DiscordApp: got %v, want no error", err)
 	}
 }

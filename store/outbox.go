@@ -160,21 +160,15 @@ func (db *DB) DeliveryStatus(ctx context.Context, channel string) (paperboy.Deli
 				rows.Close()
 				return err
 			}
-			switch state {
-			case paperboy.DeliveryPending:
-				st.Pending = n
-			case paperboy.DeliverySending:
-				st.Sending = n
-			case paperboy.DeliverySent:
-				st.Sent = n
-			case paperboy.DeliveryFailed:
-				st.Failed = n
-			case paperboy.DeliverySkipped:
-				st.Skipped = n
-			}
+			addCount(&st.DeliveryCounts, state, n)
 		}
 		if err := rows.Close(); err != nil {
 			return err
+		}
+		if channel == "" {
+			if st.Platforms, err = platformCounts(ctx, tx); err != nil {
+				return err
+			}
 		}
 		and := " AND"
 		if where == "" {
@@ -201,6 +195,45 @@ func (db *DB) DeliveryStatus(ctx context.Context, channel string) (paperboy.Deli
 		return paperboy.DeliveryStatus{}, wrapErr("delivery status", err)
 	}
 	return st, nil
+}
+
+// addCount adds n rows in state to c.
+func addCount(c *paperboy.DeliveryCounts, state string, n int) {
+	switch state {
+	case paperboy.DeliveryPending:
+		c.Pending += n
+	case paperboy.DeliverySending:
+		c.Sending += n
+	case paperboy.DeliverySent:
+		c.Sent += n
+	case paperboy.DeliveryFailed:
+		c.Failed += n
+	case paperboy.DeliverySkipped:
+		c.Skipped += n
+	}
+}
+
+// platformCounts counts the outbox by platform (the channel key up to its ":") and state.
+func platformCounts(ctx context.Context, tx *sql.Tx) ([]paperboy.PlatformDeliveries, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT substr(channel, 1, instr(channel, ':') - 1) AS platform, state, COUNT(*)
+		FROM deliveries GROUP BY platform, state ORDER BY platform`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []paperboy.PlatformDeliveries
+	for rows.Next() {
+		var platform, state string
+		var n int
+		if err := rows.Scan(&platform, &state, &n); err != nil {
+			return nil, err
+		}
+		if len(out) == 0 || out[len(out)-1].Platform != platform {
+			out = append(out, paperboy.PlatformDeliveries{Platform: platform})
+		}
+		addCount(&out[len(out)-1].DeliveryCounts, state, n)
+	}
+	return out, rows.Err()
 }
 
 // Cursor returns a named progress marker.

@@ -476,3 +476,66 @@ func TestMigrationNoDailyCap(t *testing.T) {
 		t.Errorf("daily caps: got %v, want %v", got, want)
 	}
 }
+
+// TestDeliveryStatusPerPlatform: the whole outbox's status splits its counts by platform
+// (the channel key before ":"), in name order; one channel's status has no split.
+func TestDeliveryStatusPerPlatform(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	ids := mustPapers(t, db, 1, 2)
+	var ds []paperboy.Delivery
+	for _, ch := range []string{"slack:C1", "slack:C2", "discord:123", "shell:terminal"} {
+		for _, id := range ids {
+			ds = append(ds, paperboy.Delivery{PaperID: id, Channel: ch})
+		}
+	}
+	if _, err := db.EnqueueDeliveries(ctx, ds); err != nil {
+		t.Fatal(err)
+	}
+	due, err := db.DueDeliveries(ctx, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range due {
+		if err := db.MarkSending(ctx, d.ID); err != nil {
+			t.Fatal(err)
+		}
+		switch d.Channel {
+		case "discord:123":
+			err = db.MarkFailed(ctx, []int64{d.ID}, "Missing Access")
+		case "slack:C1", "slack:C2":
+			err = db.MarkSent(ctx, d.ID, paperboy.PostRecord{MessageID: "m" + d.Channel})
+		default:
+			continue // shell: left sending
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := db.DeliveryStatus(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range st.Platforms {
+		got = append(got, p.Platform+": "+p.DeliveryCounts.String())
+	}
+	want := []string{
+		"discord: 1 pending, 0 sending, 0 sent, 1 failed, 0 skipped",
+		"shell: 1 pending, 1 sending, 0 sent, 0 failed, 0 skipped",
+		"slack: 2 pending, 0 sending, 2 sent, 0 failed, 0 skipped",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("per platform:\ngot  %q\nwant %q", got, want)
+	}
+	if total := st.DeliveryCounts.String(); total != "4 pending, 1 sending, 2 sent, 1 failed, 0 skipped" {
+		t.Errorf("total: got %q", total)
+	}
+	one, err := db.DeliveryStatus(ctx, "slack:C1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.Platforms != nil || one.Sent != 1 || one.Pending != 1 {
+		t.Errorf("one channel: got %+v, want 1 sent, 1 pending and no per-platform split", one)
+	}
+}

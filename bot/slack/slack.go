@@ -68,6 +68,8 @@ type Adapter struct {
 	botUser string // bot user id from auth.test
 	botID   string // bot id (B...) from auth.test
 	mu      sync.Mutex
+	// authRetry is the first wait after an auth.test failure that can pass (1 s).
+	authRetry time.Duration
 }
 
 var (
@@ -134,12 +136,13 @@ func New(o Options) (*Adapter, error) {
 		return nil, paperboy.Errorf(paperboy.EINVALID, "slack: mode %q must be %q or %q", o.Mode, ModeSocket, ModeHTTP)
 	}
 	a := &Adapter{
-		opts:    o,
-		log:     o.Log.With(slog.String("platform", "slack")),
-		now:     o.Now,
-		client:  o.HTTPClient,
-		seen:    newDedupe(20000, time.Hour),
-		replays: replay.New(signatureWindow, replayMax, o.Now),
+		authRetry: time.Second,
+		opts:      o,
+		log:       o.Log.With(slog.String("platform", "slack")),
+		now:       o.Now,
+		client:    o.HTTPClient,
+		seen:      newDedupe(20000, time.Hour),
+		replays:   replay.New(signatureWindow, replayMax, o.Now),
 	}
 	a.api = slackapi.New(o.BotToken,
 		slackapi.OptionAPIURL(o.APIURL),
@@ -190,14 +193,44 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	if h == nil {
 		return errors.New("slack: run: nil handler")
 	}
-	if err := a.authTest(ctx); err != nil {
+	if err := a.checkToken(ctx); err != nil {
 		_ = a.Close()
+		if ctx.Err() != nil {
+			return nil
+		}
 		return err
 	}
 	if a.opts.Mode == ModeHTTP {
 		return a.runHTTP(ctx, h)
 	}
 	return a.runSocket(ctx, h)
+}
+
+// checkToken calls auth.test until it answers. Failures that can pass (the network,
+// Slack's server errors, rate limits) are retried with a growing wait (authRetry
+// doubling to 5 minutes, or Slack's Retry-After), so that a Slack outage at start does
+// not stop the other platforms `paperboy run` serves; a rejected token or a wrong
+// api_url is returned at once. It returns ctx's error when ctx ends first.
+func (a *Adapter) checkToken(ctx context.Context) error {
+	wait := a.authRetry
+	for {
+		err := a.authTest(ctx)
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		se := classify(err)
+		if se.Permanent {
+			return err
+		}
+		d := max(wait, se.RetryAfter)
+		a.log.Warn("slack auth.test failed; retrying", slog.String("reason", se.Reason), slog.Duration("retry_in", d))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(d):
+		}
+		wait = min(2*wait, 5*time.Minute)
+	}
 }
 
 func (a *Adapter) authTest(ctx context.Context) error {

@@ -4,7 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -195,5 +200,67 @@ func TestSocketModeConnect(t *testing.T) {
 				t.Errorf("Run after cancel = %v, want nil", err)
 			}
 		})
+	}
+}
+
+// TestRunRetriesAuthTestThatCanPass: auth.test failing with a 503 and then a network
+// error at start is retried (other platforms of the process go on meanwhile) and Run
+// connects once Slack answers; a rejected token still ends Run at once.
+func TestRunRetriesAuthTestThatCanPass(t *testing.T) {
+	fake := slackfake.New(t)
+	target, err := url.Parse(strings.TrimSuffix(fake.URL, "/api/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var mu sync.Mutex
+	authCalls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/auth.test" {
+			mu.Lock()
+			authCalls++
+			n := authCalls
+			mu.Unlock()
+			switch n {
+			case 1:
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			case 2:
+				if c, _, err := w.(http.Hijacker).Hijack(); err == nil {
+					c.Close() // the connection drops: a network error
+				}
+				return
+			}
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	logs := &logRecorder{}
+	a := newAdapter(t, srv.URL+"/api/", func(o *Options) { o.Log = slog.New(logs) })
+	a.authRetry = time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, newRecorder()) }()
+	fake.WaitConnected(t, 5*time.Second)
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run = %v, want nil after cancel", err)
+	}
+	mu.Lock()
+	n := authCalls
+	mu.Unlock()
+	if n != 3 {
+		t.Errorf("auth.test calls = %d, want 3 (503, dropped connection, ok)", n)
+	}
+	if got := logs.Lines("slack auth.test failed; retrying"); len(got) != 2 {
+		t.Errorf("logged retries %q, want 2", got)
+	}
+
+	bad := newAdapter(t, srv.URL+"/api/", func(o *Options) { o.BotToken = "xoxb-wrong" })
+	bad.authRetry = time.Millisecond
+	ctx, cancel = context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := bad.Run(ctx, newRecorder()); err == nil || !strings.Contains(err.Error(), "invalid_auth") || ctx.Err() != nil {
+		t.Errorf("Run with a wrong token = %v, want invalid_auth at once", err)
 	}
 }

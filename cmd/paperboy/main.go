@@ -1,6 +1,7 @@
 // Command paperboy is the paperboy chat bot and its tools: `run` (the bot), `import`,
-// `ingest`, `search`, `export`, `status` and `summarize`. main only sets up the signal
-// context and calls Main.Run, so end-to-end tests can run the whole program in-process.
+// `ingest`, `search`, `export`, `status`, `summarize` and `discord register`. main only
+// sets up the signal context and calls Main.Run, so end-to-end tests can run the whole
+// program in-process.
 package main
 
 import (
@@ -36,7 +37,7 @@ type Main struct {
 	Stderr io.Writer
 	Getenv func(string) string
 	// Ready, when set, is called once `run` is up, with the address of its HTTP listener
-	// ("" when it has none).
+	// (of the first platform that has one: Slack before Discord; "" when none has).
 	Ready func(addr string)
 }
 
@@ -49,12 +50,12 @@ func exitCode(err error) int {
 	return 1
 }
 
-const usage = `paperboy keeps a research team on top of new papers in Slack or the terminal.
+const usage = `paperboy keeps a research team on top of new papers in Slack, Discord or the terminal.
 
 Usage: paperboy <command> [flags] [arguments]
 
 Commands:
-  run                         run the bot (terminal chat when no Slack token is configured)
+  run                         run the bot on every configured platform (Slack, Discord; the terminal when none is)
   import FILE|-               bulk import JSONL (Kaggle arXiv snapshot, seed corpus, or export); .gz detected
   ingest arxiv --category C [--since DATE] [--until DATE]
   ingest arxiv-listing CATEGORY
@@ -64,6 +65,7 @@ Commands:
   export                      write every paper as JSONL to stdout (lossless)
   status                      papers, deliveries, failures, summaries
   summarize [--since 1d] [--limit N]     fill LLM (or extractive) summaries in bulk
+  discord register [--guild ID]          register the /papers command on Discord (a guild: at once; global: up to an hour)
 
 Every command takes --db PATH (default ./paperboy.db, or $PAPERBOY_DB) and --config FILE.
 Run 'paperboy <command> -h' for the flags of one command.
@@ -108,6 +110,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runStatus(ctx, rest)
 	case "summarize":
 		return m.runSummarize(ctx, rest)
+	case "discord":
+		return m.runDiscord(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return nil

@@ -24,8 +24,9 @@ import (
 // extraAdapters lets build-tagged files add platforms (the "test" fake chat platform).
 var extraAdapters = map[string]func(cfg config.Config, log *slog.Logger) (bot.Adapter, error){}
 
-// runBot is `paperboy run`: the chat adapter, the watcher, the dispatcher and the
-// ingest scheduler in one process, until a signal.
+// runBot is `paperboy run`: every configured chat platform (each with its adapter and
+// dispatcher), the watcher and the ingest scheduler in one process on one database,
+// until a signal.
 func (m *Main) runBot(ctx context.Context, args []string) error {
 	var c common
 	fs := m.newFlags("run", "", &c)
@@ -49,7 +50,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	}
 	defer lease.Release(context.WithoutCancel(ctx))
 
-	adapter, err := m.newAdapter(ctx, cfg, db, log)
+	adapters, err := m.newAdapters(ctx, cfg, db, log)
 	if err != nil {
 		return err
 	}
@@ -57,17 +58,28 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	full := summarize.New(summarizeConfig(cfg), db, log)
 	srcs := newSources(cfg, log)
 
-	disp, err := bot.NewDispatcher(bot.DispatcherConfig{
-		Store: db, Papers: db, Adapter: adapter, Quick: quick, Summarizer: full,
-		Log: log, Now: time.Now, Rand: rand.Float64,
-	})
-	if err != nil {
-		return err
+	// A dispatcher per platform: each has its own rate limits and workers and delivers
+	// only its platform's channels ("slack:C1", "discord:123"), so a slow or rate-limited
+	// platform never holds up another.
+	disps := make([]*bot.Dispatcher, len(adapters))
+	for i, a := range adapters {
+		disps[i], err = bot.NewDispatcher(bot.DispatcherConfig{
+			Store: db, Papers: db, Adapter: a, Quick: quick, Summarizer: full,
+			Log: log, Now: time.Now, Rand: rand.Float64,
+		})
+		if err != nil {
+			return err
+		}
 	}
 	watcher, err := bot.NewWatcher(bot.WatcherConfig{
 		Store: db, Subs: db, Log: log, Now: time.Now,
 		Backfill: cfg.Bot.Backfill, DailyCap: cfg.Bot.DailyCap,
-		DefaultTimeZone: cfg.TimeZone, Notify: disp.Wake,
+		DefaultTimeZone: cfg.TimeZone,
+		Notify: func() {
+			for _, d := range disps {
+				d.Wake()
+			}
+		},
 	})
 	if err != nil {
 		return err
@@ -80,10 +92,18 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	platforms := make([]string, len(adapters))
+	for i, a := range adapters {
+		platforms[i] = a.Platform()
+	}
+	// One bot for every platform: commands and events carry their platform, so channel
+	// keys, subscriptions and votes stay per channel.
 	b := bot.New(bot.Config{
 		Papers: db, Subs: db, Social: db, Outbox: db,
-		Summarizer: full, Fetcher: srcs.arxiv, Backfiller: watcher, Adapter: adapter,
-		Status:          func(ctx context.Context) []string { return statusLines(ctx, db, sched.LastRuns()) },
+		Summarizer: full, Fetcher: srcs.arxiv, Backfiller: watcher, Adapters: adapters,
+		Status: func(ctx context.Context) []string {
+			return statusLines(ctx, db, platforms, sched.LastRuns())
+		},
 		Admins:          cfg.Bot.Admins,
 		SubscribePolicy: cfg.Bot.SubscribePolicy,
 		DefaultTimeZone: cfg.TimeZone,
@@ -92,10 +112,10 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 		Now:             time.Now,
 	})
 
-	if adapter.Platform() == shell.Platform {
+	if len(adapters) == 1 && adapters[0].Platform() == shell.Platform {
 		m.welcome(ctx, db, cfg, len(jobs))
 	}
-	log.Info("paperboy running", slog.String("platform", adapter.Platform()), slog.String("db", cfg.DB), slog.Int("sources", len(jobs)))
+	log.Info("paperboy running", slog.String("platforms", strings.Join(platforms, ",")), slog.String("db", cfg.DB), slog.Int("sources", len(jobs)))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -119,32 +139,71 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 		return fmt.Errorf("watcher: %w", err)
 	}
 	start("lease", func(ctx context.Context) error { return keepLease(ctx, lease, log) })
-	start("dispatcher", disp.Run)
 	start("watcher", watcher.Run)
 	start("scheduler", sched.Run)
-	start("chat", func(ctx context.Context) error { return adapter.Run(ctx, b) })
-	if m.Ready != nil {
-		addr := ""
-		if a, ok := adapter.(interface{ Addr() string }); ok {
-			addr = a.Addr()
+	// Each platform's adapter retries what can pass (the network, the platform's own
+	// trouble) inside Run; an error it returns is permanent (a rejected token, a listen
+	// address in use) and stops the process, naming the platform.
+	for i, a := range adapters {
+		p := a.Platform()
+		start("dispatcher "+p, disps[i].Run)
+		start(p+" platform", func(ctx context.Context) error { return a.Run(ctx, b) })
+		if p == "discord" {
+			// Beside Run, so a slow registration does not hold up the Gateway.
+			start("discord commands", func(ctx context.Context) error { return registerAtStart(ctx, a, cfg.Discord.Guild, log) })
 		}
-		m.Ready(addr)
+	}
+	if m.Ready != nil {
+		m.Ready(listenAddr(adapters))
 	}
 	wg.Wait()
 	sched.Wait()
 	return firstErr
 }
 
-// newAdapter picks the chat platform: Slack when a bot token is configured, the fake
-// test platform in test builds, else the terminal.
-func (m *Main) newAdapter(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logger) (bot.Adapter, error) {
-	switch p := cfg.Platform(); p {
+// listenAddr is the HTTP listener address of the first platform that has one ("" when
+// none has).
+func listenAddr(adapters []bot.Adapter) string {
+	for _, a := range adapters {
+		if l, ok := a.(interface{ Addr() string }); ok && l.Addr() != "" {
+			return l.Addr()
+		}
+	}
+	return ""
+}
+
+// newAdapters builds every configured chat platform (config.Platforms): Slack when its
+// bot token is set, Discord when its token is set, the fake test platform in test
+// builds; the terminal when none is.
+func (m *Main) newAdapters(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logger) ([]bot.Adapter, error) {
+	var out []bot.Adapter
+	for _, p := range cfg.Platforms() {
+		a, err := m.newAdapter(ctx, p, cfg, db, log)
+		if err != nil {
+			// Release what the platforms built so far hold (Slack's HTTP listener).
+			for _, a := range out {
+				if c, ok := a.(interface{ Close() error }); ok {
+					_ = c.Close()
+				}
+			}
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// newAdapter builds the adapter of one platform.
+func (m *Main) newAdapter(ctx context.Context, platform string, cfg config.Config, db *store.DB, log *slog.Logger) (bot.Adapter, error) {
+	switch platform {
 	case "slack":
 		return slack.New(slack.Options{
 			BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, SigningSecret: cfg.Slack.SigningSecret,
 			Mode: cfg.Slack.Mode, Listen: cfg.Slack.Listen, APIURL: cfg.Slack.APIURL,
 			Log: log.With(slog.String("component", "slack")), Now: time.Now,
 		})
+	case "discord":
+		return newDiscord(cfg, log)
 	case "shell":
 		key := paperboy.ChannelKey(shell.Platform, cfg.Bot.Channel)
 		last, err := db.LastMessageID(ctx, key)
@@ -163,10 +222,10 @@ func (m *Main) newAdapter(ctx context.Context, cfg config.Config, db *store.DB, 
 			PostLog: postLog, Getenv: m.Getenv, Now: time.Now,
 		}), nil
 	default:
-		if mk, ok := extraAdapters[p]; ok {
+		if mk, ok := extraAdapters[platform]; ok {
 			return mk(cfg, log)
 		}
-		return nil, fmt.Errorf("chat platform %q is not built into this binary", p)
+		return nil, fmt.Errorf("chat platform %q is not built into this binary", platform)
 	}
 }
 
@@ -206,10 +265,15 @@ func ingestJob(src ingest.Source, db *store.DB, log *slog.Logger) func(context.C
 	}
 }
 
-// statusLines are the lines `status` adds beyond the outbox: scheduler runs and summary
-// usage.
-func statusLines(ctx context.Context, db *store.DB, runs []bot.JobRun) []string {
-	var lines []string
+// statusLines are the lines `/papers status` adds beyond the channel's outbox: the
+// platforms this process serves with their deliveries, scheduler runs and summary usage.
+func statusLines(ctx context.Context, db *store.DB, platforms []string, runs []bot.JobRun) []string {
+	lines := []string{"Platforms served: " + strings.Join(platforms, ", ")}
+	if st, err := db.DeliveryStatus(ctx, ""); err == nil {
+		for _, p := range st.Platforms {
+			lines = append(lines, "Deliveries on "+p.Platform+": "+p.DeliveryCounts.String())
+		}
+	}
 	for _, r := range runs {
 		line := fmt.Sprintf("source %s: %d runs", r.Name, r.Runs)
 		if !r.Started.IsZero() {

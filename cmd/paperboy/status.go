@@ -3,13 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/paperboy-bot/paperboy/store"
 )
 
-// runStatus prints what an operator checks first: papers, the outbox with recent
-// failures and their reasons, and summary usage.
+// runStatus prints what an operator checks first: papers, the outbox (in all and per
+// platform) with recent failures and their reasons, the platforms this configuration
+// runs, and summary usage.
 func (m *Main) runStatus(ctx context.Context, args []string) error {
 	var c common
 	fs := m.newFlags("status", "", &c)
@@ -35,7 +37,11 @@ func (m *Main) runStatus(ctx context.Context, args []string) error {
 	if note := unindexedNote(ctx, db); note != "" {
 		fmt.Fprintf(w, "index      %s\n", note)
 	}
-	fmt.Fprintf(w, "outbox     %d pending, %d sending, %d sent, %d failed, %d skipped\n", st.Pending, st.Sending, st.Sent, st.Failed, st.Skipped)
+	fmt.Fprintf(w, "outbox     %s\n", st.DeliveryCounts)
+	for _, p := range st.Platforms {
+		fmt.Fprintf(w, "  %-8s %s\n", p.Platform, p.DeliveryCounts)
+	}
+	fmt.Fprintf(w, "platforms  %s (what `run` serves with this configuration)\n", strings.Join(cfg.Platforms(), ", "))
 	for _, d := range st.RecentFailures {
 		fmt.Fprintf(w, "  failed   %s in %s: %s\n", d.PaperID, d.Channel, d.LastError)
 	}
