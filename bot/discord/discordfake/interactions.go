@@ -385,7 +385,7 @@ func (s *Server) MessageCreate(u User, channelID, messageID, content string, bot
 		"type": 0, "tts": false, "timestamp": "2026-12-04T12:00:00.000000+00:00", "pinned": false,
 		"mentions": []any{}, "mention_roles": []any{}, "mention_everyone": false,
 		"member": map[string]any{"roles": []string{}, "joined_at": "2024-01-01T00:00:00.000000+00:00", "deaf": false, "mute": false, "flags": 0},
-		"id": messageID, "flags": 0, "embeds": []any{}, "edited_timestamp": nil, "content": content,
+		"id":     messageID, "flags": 0, "embeds": []any{}, "edited_timestamp": nil, "content": content,
 		"components": []any{}, "channel_id": channelID, "author": author, "attachments": []any{},
 		"guild_id": GuildID, "position": 1,
 	})
