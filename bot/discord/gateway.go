@@ -29,6 +29,9 @@ type inbound struct {
 	run     *runner // the running Run, nil outside it
 	parents map[string]channelInfo
 	seen    *dedupe
+	// ackBudget is how long a command may run before it is answered "thinking…"
+	// (defaultAckBudget; tests shorten it).
+	ackBudget time.Duration
 
 	ln      net.Listener      // HTTP interactions endpoint (Options.Listen), bound by New
 	key     ed25519.PublicKey // Options.PublicKey
@@ -54,6 +57,7 @@ func (a *Adapter) Intents() discordgo.Intent {
 func (a *Adapter) initInbound() error {
 	a.in.parents = map[string]channelInfo{}
 	a.in.seen = newDedupe(20000, time.Hour)
+	a.in.ackBudget = defaultAckBudget
 	if k := strings.TrimSpace(a.opts.PublicKey); k != "" {
 		b, err := hex.DecodeString(k)
 		if err != nil || len(b) != ed25519.PublicKeySize {
@@ -128,32 +132,35 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	}()
 	delivered := make(chan struct{})
 	go func() { r.deliver(); close(delivered) }()
-	httpDone := make(chan error, 1)
+	var httpDone chan error // nil (never ready) without the HTTP endpoint
 	if a.in.ln != nil {
+		httpDone = make(chan error, 1)
 		go func() { httpDone <- a.serveHTTP(ctx, r) }()
-	} else {
-		close(httpDone)
 	}
-	finish := func(err error) error {
+	finish := func(err error, httpEnded bool) error {
 		cancel()
-		if herr := <-httpDone; err == nil {
-			err = herr
+		if httpDone != nil && !httpEnded {
+			if herr := <-httpDone; err == nil {
+				err = herr
+			}
 		}
 		<-delivered
 		r.wg.Wait()
 		return err
 	}
 	if err := a.session.Open(); err != nil {
-		return finish(gatewayError(err))
+		return finish(gatewayError(err), false)
 	}
 	a.log.Info("discord gateway connected", slog.Int("intents", int(a.Intents())), slog.Bool("message_content", a.opts.MessageContent))
+	var err error
+	httpEnded := false
 	select {
 	case <-ctx.Done():
-	case err := <-httpDone:
-		httpDone <- err // finish reads it again
+	case err = <-httpDone:
+		httpEnded = true
 	}
 	_ = a.session.Close()
-	return finish(nil)
+	return finish(err, httpEnded)
 }
 
 // gatewayError turns the Gateway's refusals into errors that say what to change.
@@ -172,6 +179,10 @@ func gatewayError(err error) error {
 			return errors.New("discord: the Gateway refused the intents (close 4013 invalid intents); this is a bug in paperboy")
 		}
 		return fmt.Errorf("discord: the Gateway closed the connection (close %d %s)", ce.Code, ce.Text)
+	}
+	if se := ixClassify(err); strings.HasPrefix(se.Reason, "http 401") {
+		return errors.New("discord: Discord refused the bot token (401): put the current token in discord.token " +
+			"(Developer Portal → your application → Bot → Reset Token)")
 	}
 	return fmt.Errorf("discord: open the Gateway (check discord.api_url and the network): %w", err)
 }

@@ -47,9 +47,9 @@ const (
 	maxButtons     = 25 // 5 rows of 5
 )
 
-// ackBudget is how long a command may run before it is answered "thinking…" (Discord
-// wants the initial response within 3 s of the interaction).
-const ackBudget = 2500 * time.Millisecond
+// defaultAckBudget is how long a command may run before it is answered "thinking…"
+// (Discord wants the initial response within 3 s of the interaction).
+const defaultAckBudget = 2500 * time.Millisecond
 
 // dmText answers commands used in a direct message.
 const dmText = "paperboy works in server channels: use `/papers` in a channel of a server the bot was added to " +
@@ -183,7 +183,8 @@ func (r *runner) command(in interaction, send sendFunc) error {
 	}
 	u := in.user()
 	f := newFollowup(a, in)
-	ctx, cancel := context.WithTimeout(r.ctx, ackBudget)
+	budget := a.in.ackBudget
+	ctx, cancel := context.WithTimeout(r.ctx, budget)
 	c := bot.Command{Platform: "discord", Channel: a.interactionChannel(ctx, &in), User: u.ID, UserName: u.Username,
 		Text: text, IsAdmin: in.isAdmin(), Respond: f.respond}
 	done := make(chan bot.Reply, 1)
@@ -199,14 +200,14 @@ func (r *runner) command(in interaction, send sendFunc) error {
 		}()
 		done <- r.h.HandleCommand(ctx, c)
 	}()
-	timer := time.NewTimer(ackBudget + 150*time.Millisecond)
+	timer := time.NewTimer(budget + 150*time.Millisecond)
 	defer timer.Stop()
 	var reply bot.Reply
 	select {
 	case reply = <-done:
 	case <-timer.C:
 		a.log.Warn("discord command overran the acknowledgement budget; answering through the interaction webhook",
-			slog.Duration("budget", ackBudget))
+			slog.Duration("budget", budget))
 		err := f.ack(send, deferredResponse())
 		r.wg.Add(1)
 		go func() {

@@ -51,9 +51,10 @@ func (s *Server) routesInteractions(mux *http.ServeMux) {
 	s.ix.ids = map[string]*ixRecord{}
 	s.ix.changed = make(chan struct{})
 	s.ix.nextID = 1200000000000000000
-	mux.HandleFunc("GET "+APIPath+"/gateway", s.authed(func(w http.ResponseWriter, r *http.Request) {
+	// GET /gateway needs no token (as on Discord); /gateway/bot does.
+	mux.HandleFunc("GET "+APIPath+"/gateway", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"url": s.GatewayURL()})
-	}))
+	})
 	mux.HandleFunc("GET "+APIPath+"/gateway/bot", s.authed(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"url": s.GatewayURL(), "shards": 1,
 			"session_start_limit": map[string]int{"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}})
