@@ -257,7 +257,7 @@ func (a *Adapter) onGatewayEvent(_ *discordgo.Session, e *discordgo.Event) {
 				return a.session.InteractionRespond(&discordgo.Interaction{ID: in.ID, AppID: in.ApplicationID, Token: in.Token},
 					resp, discordgo.WithContext(ctx))
 			})
-			if err != nil {
+			if err != nil && !errors.Is(err, errDuplicate) {
 				a.log.Warn("discord interaction answer failed", slog.String("interaction_id", in.ID), slog.String("reason", ixClassify(err).Reason))
 			}
 		}()

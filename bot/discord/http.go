@@ -70,14 +70,23 @@ func (a *Adapter) httpHandler(r *runner) http.Handler {
 		}
 		// The initial response is this request's answer; send is called once, in time.
 		var once sync.Once
+		answered := false
 		err := r.interaction(in, func(resp *discordgo.InteractionResponse) error {
 			err := errors.New("discord: interaction answered twice")
 			once.Do(func() {
+				answered = true
 				w.Header().Set("Content-Type", "application/json")
 				err = json.NewEncoder(w).Encode(resp)
 			})
 			return err
 		})
+		if errors.Is(err, errDuplicate) {
+			http.Error(w, "interaction already received", http.StatusConflict)
+			return
+		}
+		if !answered {
+			http.Error(w, "interaction not answered", http.StatusBadRequest)
+		}
 		if err != nil {
 			a.log.Warn("discord interaction answer failed", slog.String("interaction_id", in.ID), slog.String("error", err.Error()))
 		}

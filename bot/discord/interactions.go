@@ -142,6 +142,9 @@ func (a *Adapter) interactionChannel(ctx context.Context, in *interaction) strin
 	return in.ChannelID
 }
 
+// errDuplicate: the interaction was already received (and answered); it is not run again.
+var errDuplicate = errors.New("discord: interaction already received")
+
 // sendFunc delivers the initial response: a REST callback (Gateway) or the HTTP answer.
 type sendFunc func(*discordgo.InteractionResponse) error
 
@@ -152,13 +155,14 @@ func (r *runner) interaction(in interaction, send sendFunc) error {
 	if in.ID == "" || in.Token == "" {
 		return errors.New("discord: interaction without id or token")
 	}
+	if in.Type == ixPing {
+		return send(&discordgo.InteractionResponse{Type: respPong})
+	}
 	if a.in.seen.Seen("ix:"+in.ID, a.now()) {
 		a.log.Debug("discord duplicate interaction dropped", slog.String("interaction_id", in.ID))
-		return nil
+		return errDuplicate
 	}
 	switch in.Type {
-	case ixPing:
-		return send(&discordgo.InteractionResponse{Type: respPong})
 	case ixCommand:
 		return r.command(in, send)
 	case ixComponent:
