@@ -76,7 +76,10 @@ func (a *Adapter) httpHandler(r *runner) http.Handler {
 			once.Do(func() {
 				answered = true
 				w.Header().Set("Content-Type", "application/json")
-				err = json.NewEncoder(w).Encode(resp)
+				if err = json.NewEncoder(w).Encode(resp); err == nil {
+					// Out now: follow-ups may only come after Discord has the response.
+					_ = http.NewResponseController(w).Flush()
+				}
 			})
 			return err
 		})

@@ -274,3 +274,19 @@ func TestAutocomplete(t *testing.T) {
 		t.Errorf("Complete calls = %v, want unsubscribe|3 in the thread's channel", calls)
 	}
 }
+
+// TestFollowupErrorsHideToken checks a failed follow-up's error does not carry the
+// webhook URL, which holds the interaction token.
+func TestFollowupErrorsHideToken(t *testing.T) {
+	fake := discordfake.New(t)
+	a := newAdapter(t, fake, func(o *Options) { o.APIURL = "http://127.0.0.1:1/api/v9" }) // nothing listens there
+	f := newFollowup(a, interaction{ID: "1", ApplicationID: discordfake.ApplicationID, Token: "SECRETTOKEN"})
+	close(f.acked)
+	err := f.followup(context.Background(), bot.Reply{Text: "hi"})
+	if err == nil || strings.Contains(err.Error(), "SECRETTOKEN") {
+		t.Errorf("error = %v, want one without the token", err)
+	}
+	if se := bot.ClassifySend(err); se.Permanent || se.Reason != "network" {
+		t.Errorf("classified %+v, want a temporary network error", se)
+	}
+}

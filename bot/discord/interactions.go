@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -464,7 +465,7 @@ func (f *followup) followup(ctx context.Context, r bot.Reply) error {
 		Content: d.Content, Components: d.Components, AllowedMentions: d.AllowedMentions, Flags: d.Flags,
 	}, discordgo.WithContext(ctx))
 	if err != nil {
-		return ixClassify(fmt.Errorf("discord: interaction follow-up: %w", err))
+		return ixClassify(fmt.Errorf("discord: interaction follow-up: %w", redactURL(err)))
 	}
 	return nil
 }
@@ -476,9 +477,19 @@ func (f *followup) editOriginal(ctx context.Context, r bot.Reply) error {
 		Content: &d.Content, Components: &d.Components, AllowedMentions: d.AllowedMentions,
 	}, discordgo.WithContext(ctx))
 	if err != nil {
-		return ixClassify(fmt.Errorf("discord: edit interaction response: %w", err))
+		return ixClassify(fmt.Errorf("discord: edit interaction response: %w", redactURL(err)))
 	}
 	return nil
+}
+
+// redactURL drops the request URL from a transport error: an interaction webhook's URL
+// holds the interaction token, which must not reach logs.
+func redactURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
+	return err
 }
 
 // ixClassify maps a discordgo REST error to a bot.SendError: 401, 403 and 404 (an
