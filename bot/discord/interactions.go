@@ -384,6 +384,9 @@ func shareButtons(papers []*paperboy.Paper) []discordgo.MessageComponent {
 // clipText cuts s to at most n characters, at a line or word boundary when one is near,
 // marking the cut with "…".
 func clipText(s string, n int) string {
+	if n < 1 {
+		return ""
+	}
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
