@@ -145,6 +145,9 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 			}
 		}
 		<-delivered
+		r.mu.Lock()
+		r.closed = true
+		r.mu.Unlock()
 		r.wg.Wait()
 		return err
 	}
@@ -194,6 +197,23 @@ type runner struct {
 	ctx    context.Context
 	events chan bot.Event
 	wg     sync.WaitGroup // interactions and follow-ups in flight
+
+	mu     sync.Mutex
+	closed bool // Run is ending: no new interaction goroutines
+}
+
+// spawn runs f on its own goroutine, tracked by wg, unless Run is ending.
+func (r *runner) spawn(f func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		f()
+	}()
 }
 
 func (a *Adapter) runner() *runner {
@@ -248,9 +268,7 @@ func (a *Adapter) onGatewayEvent(_ *discordgo.Session, e *discordgo.Event) {
 			a.log.Warn("discord interaction not understood", slog.String("error", err.Error()))
 			return
 		}
-		r.wg.Add(1)
-		go func() {
-			defer r.wg.Done()
+		r.spawn(func() {
 			err := r.interaction(in, func(resp *discordgo.InteractionResponse) error {
 				ctx, cancel := context.WithTimeout(r.ctx, 3*time.Second)
 				defer cancel()
@@ -260,7 +278,7 @@ func (a *Adapter) onGatewayEvent(_ *discordgo.Session, e *discordgo.Event) {
 			if err != nil && !errors.Is(err, errDuplicate) {
 				a.log.Warn("discord interaction answer failed", slog.String("interaction_id", in.ID), slog.String("reason", ixClassify(err).Reason))
 			}
-		}()
+		})
 	}
 }
 
