@@ -44,8 +44,8 @@ type inbound struct {
 // empty content and count as discussion, not as +1 / -1 votes.
 const baseIntents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentsGuildMessageReactions
 
-// Intents returns the Gateway intents the adapter identifies with.
-func (a *Adapter) Intents() discordgo.Intent {
+// intents returns the Gateway intents the adapter identifies with.
+func (a *Adapter) intents() discordgo.Intent {
 	if a.opts.MessageContent {
 		return baseIntents | discordgo.IntentsMessageContent
 	}
@@ -66,7 +66,7 @@ func (a *Adapter) initInbound() error {
 		a.in.key = ed25519.PublicKey(b)
 	}
 	s := a.session
-	s.Identify.Intents = a.Intents()
+	s.Identify.Intents = a.intents()
 	s.SyncEvents = true // events reach the handler in Gateway order (votes: add before remove)
 	s.ShouldReconnectOnError = true
 	s.StateEnabled = true // channels and threads, to find a thread's channel
@@ -154,7 +154,7 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	if err := a.session.Open(); err != nil {
 		return finish(gatewayError(err), false)
 	}
-	a.log.Info("discord gateway connected", slog.Int("intents", int(a.Intents())), slog.Bool("message_content", a.opts.MessageContent))
+	a.log.Info("discord gateway connected", slog.Int("intents", int(a.intents())), slog.Bool("message_content", a.opts.MessageContent))
 	var err error
 	httpEnded := false
 	select {
