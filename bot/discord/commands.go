@@ -145,9 +145,9 @@ func keyedValue(v string) string {
 	return v
 }
 
-// Commands returns the application commands paperboy registers. Global commands are not
+// commandSet returns the application commands paperboy registers. Global commands are not
 // offered in DMs; guild commands never are.
-func Commands(guild bool) []*discordgo.ApplicationCommand {
+func commandSet(guild bool) []*discordgo.ApplicationCommand {
 	var opts []*discordgo.ApplicationCommandOption
 	for _, s := range subcommands {
 		sub := &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionSubCommand, Name: s.name, Description: s.desc}
@@ -176,7 +176,7 @@ func Commands(guild bool) []*discordgo.ApplicationCommand {
 	return []*discordgo.ApplicationCommand{cmd}
 }
 
-// Register makes Discord's application commands match Commands: in guild guildID (they
+// Register makes Discord's application commands match commandSet: in guild guildID (they
 // appear at once) or, with "", globally (they take up to an hour to reach every server).
 // It reads what Discord has and bulk-overwrites only when that differs, so calling it at
 // every start costs one GET. It needs Options.AppID.
@@ -184,7 +184,7 @@ func (a *Adapter) Register(ctx context.Context, guildID string) (changed bool, e
 	if a.opts.AppID == "" {
 		return false, paperboy.Errorf(paperboy.EINVALID, "discord: registering commands needs discord.application_id (Developer Portal → General Information → Application ID)")
 	}
-	want := Commands(guildID != "")
+	want := commandSet(guildID != "")
 	have, err := a.session.ApplicationCommands(a.opts.AppID, guildID, discordgo.WithContext(ctx))
 	if err != nil {
 		return false, registerError("read the registered commands", guildID, err)

@@ -120,7 +120,7 @@ func TestCommandsValid(t *testing.T) {
 		}
 	}
 	for _, guild := range []bool{false, true} {
-		cmds := Commands(guild)
+		cmds := commandSet(guild)
 		if len(cmds) != 1 || cmds[0].Name != CommandName {
 			t.Fatalf("commands = %v, want one /papers", cmds)
 		}
