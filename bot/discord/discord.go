@@ -93,6 +93,9 @@ func New(o Options) (*Adapter, error) {
 	client.Transport = rewriteTransport{base: base, next: transportOf(o.HTTPClient)}
 	s.Client = &client
 	a := &Adapter{opts: o, log: o.Log, now: o.Now, session: s}
+	if err := a.initInbound(); err != nil { // gateway.go
+		return nil, err
+	}
 	return a, nil
 }
 

@@ -22,6 +22,7 @@ type Server struct {
 	mu   sync.Mutex
 	rest restState    // rest.go
 	gw   gatewayState // gateway.go
+	ix   ixState      // interactions.go
 }
 
 // New starts a fake Discord on loopback; it stops when the test ends.
@@ -31,6 +32,7 @@ func New(tb testing.TB) *Server {
 	mux := http.NewServeMux()
 	s.routesREST(mux)
 	s.routesGateway(mux)
+	s.routesInteractions(mux)
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL
 	tb.Cleanup(s.Close)
