@@ -36,7 +36,7 @@ func BenchmarkDispatcherThroughput20Channels(b *testing.B) {
 		for c := 0; c < channels; c++ {
 			id := fmt.Sprintf("1000000000000001%02d", c)
 			ids = append(ids, id)
-			f.AddChannel(discordfake.Channel{ID: id, GuildID: guildID, Type: discordfake.TypeText})
+			f.AddChannel(discordfake.Channel{ID: id, GuildID: outGuildID, Type: discordfake.TypeText})
 		}
 		var ps []paperboy.Paper
 		for j := 0; j < perChannel; j++ {

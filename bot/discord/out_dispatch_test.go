@@ -15,8 +15,8 @@ import (
 	"github.com/paperboy-bot/paperboy/bot/discord/discordfake"
 )
 
-// keyOf returns the delivery key a fake message carries (embed footer or key line).
-func keyOf(m discordfake.Message) string {
+// msgKey returns the delivery key a fake message carries (embed footer or key line).
+func msgKey(m discordfake.Message) string {
 	var embeds []struct {
 		Footer *struct {
 			Text string `json:"text"`
@@ -33,8 +33,8 @@ func keyOf(m discordfake.Message) string {
 	return contentKey(m.Content)
 }
 
-// kindOf names the kind of a keyed message from its key (see bot.DeliveryKey & co).
-func kindOf(key string) string {
+// keyKind names the kind of a keyed message from its key (see bot.DeliveryKey & co).
+func keyKind(key string) string {
 	switch {
 	case strings.HasPrefix(key, "pb-g"):
 		return "digest"
@@ -49,23 +49,23 @@ func kindOf(key string) string {
 }
 
 // shown counts what users see in a channel and its threads (forum posts included), by kind.
-func shown(f *discordfake.Server, channel string) map[string]int {
+func shownIn(f *discordfake.Server, channel string) map[string]int {
 	n := map[string]int{}
 	msgs := f.Messages(channel)
 	for _, th := range f.Threads(channel) {
 		msgs = append(msgs, f.Messages(th.ID)...)
 	}
 	for _, m := range msgs {
-		if k := kindOf(keyOf(m)); k != "" {
+		if k := keyKind(msgKey(m)); k != "" {
 			n[k]++
 		}
 	}
 	return n
 }
 
-// crashAfter wraps the adapter: the first message of one kind goes through on Discord,
+// outCrashAfter wraps the adapter: the first message of one kind goes through on Discord,
 // and then the process "dies" before anything is recorded.
-type crashAfter struct {
+type outCrashAfter struct {
 	runnable
 	kind  string
 	crash context.CancelFunc
@@ -73,10 +73,10 @@ type crashAfter struct {
 	fired bool
 }
 
-func (c *crashAfter) hit(ctx context.Context, key string) error {
+func (c *outCrashAfter) hit(ctx context.Context, key string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.fired || kindOf(key) != c.kind {
+	if c.fired || keyKind(key) != c.kind {
 		return nil
 	}
 	c.fired = true
@@ -84,7 +84,7 @@ func (c *crashAfter) hit(ctx context.Context, key string) error {
 	return ctx.Err()
 }
 
-func (c *crashAfter) Post(ctx context.Context, channel string, p bot.Post) (bot.PostRef, error) {
+func (c *outCrashAfter) Post(ctx context.Context, channel string, p bot.Post) (bot.PostRef, error) {
 	ref, err := c.runnable.Post(ctx, channel, p)
 	if err == nil {
 		if err := c.hit(ctx, p.Key); err != nil {
@@ -94,7 +94,7 @@ func (c *crashAfter) Post(ctx context.Context, channel string, p bot.Post) (bot.
 	return ref, err
 }
 
-func (c *crashAfter) Send(ctx context.Context, channel string, m bot.Message) (string, error) {
+func (c *outCrashAfter) Send(ctx context.Context, channel string, m bot.Message) (string, error) {
 	id, err := c.runnable.Send(ctx, channel, m)
 	if err == nil {
 		if err := c.hit(ctx, m.Key); err != nil {
@@ -109,11 +109,11 @@ func (c *crashAfter) Send(ctx context.Context, channel string, m bot.Message) (s
 // a forum, before the outbox recorded it; a new process (new adapter, new dispatcher)
 // finds it by its key and users see every message exactly once.
 func TestCrashWindowEveryMessageOnce(t *testing.T) {
-	for _, ch := range []string{textID, forumID} {
+	for _, ch := range []string{outTextID, outForumID} {
 		for _, kind := range []string{"post", "reply", "summary", "digest"} {
 			t.Run(ch+"/"+kind, func(t *testing.T) {
-				h := newHarness(t)
-				f := newFake(t)
+				h := newOutHarness(t)
+				f := newOutFake(t)
 				f.SetNow(h.clock.Now)
 				key := "discord:" + ch
 				want := map[string]int{"post": 2, "reply": 2, "summary": 2}
@@ -124,10 +124,10 @@ func TestCrashWindowEveryMessageOnce(t *testing.T) {
 					h.subscribe(key, "experts", paperboy.Digest{})
 				}
 				h.addPapers(2, "Experts")
-				cfg := bot.DispatcherConfig{Quick: fakeLLM{"extractive"}, Summarizer: fakeLLM{"gpt-test"}}
+				cfg := bot.DispatcherConfig{Quick: outLLM{"extractive"}, Summarizer: outLLM{"gpt-test"}}
 
 				ctx, crash := context.WithCancel(h.ctx)
-				d1 := h.dispatcher(&crashAfter{runnable: runnable{newAdapter(t, f, h.clock.Now)}, kind: kind, crash: crash}, cfg)
+				d1 := h.dispatcher(&outCrashAfter{runnable: runnable{newOutAdapter(t, f, h.clock.Now)}, kind: kind, crash: crash}, cfg)
 				for i := 0; ctx.Err() == nil; i++ {
 					if i == 500 {
 						t.Fatalf("no %s was sent in 500 steps", kind)
@@ -136,13 +136,13 @@ func TestCrashWindowEveryMessageOnce(t *testing.T) {
 					d1.WaitAsync()
 					h.clock.Advance(15 * time.Second)
 				}
-				if got := shown(f, ch)[kind]; got != 1 {
+				if got := shownIn(f, ch)[kind]; got != 1 {
 					t.Fatalf("got %d %s messages at the crash, want the 1 accepted", got, kind)
 				}
 				h.clock.Advance(10 * time.Minute) // past Discord's nonce window: only the lookup can tell
-				d2 := h.dispatcher(runnable{newAdapter(t, f, h.clock.Now)}, cfg)
+				d2 := h.dispatcher(runnable{newOutAdapter(t, f, h.clock.Now)}, cfg)
 				h.drain(d2, time.Second, 300)
-				if got := shown(f, ch); fmt.Sprint(got) != fmt.Sprint(want) {
+				if got := shownIn(f, ch); fmt.Sprint(got) != fmt.Sprint(want) {
 					t.Errorf("got messages %v, want %v (each exactly once)", got, want)
 				}
 			})
@@ -155,8 +155,8 @@ func TestCrashWindowEveryMessageOnce(t *testing.T) {
 // paper is posted exactly once per channel, in order, each with exactly one abstract in
 // its thread.
 func TestStormEveryPaperOnceInOrder(t *testing.T) {
-	h := newHarness(t)
-	f := newFake(t)
+	h := newOutHarness(t)
+	f := newOutFake(t)
 	f.SetNow(h.clock.Now)
 	rng := rand.New(rand.NewPCG(1, 2))
 	var mu sync.Mutex
@@ -174,12 +174,12 @@ func TestStormEveryPaperOnceInOrder(t *testing.T) {
 		}
 		return discordfake.Fault{}
 	})
-	chans := []string{textID, text2ID, forumID, forum2ID}
+	chans := []string{outTextID, outText2ID, outForumID, outForum2ID}
 	for _, ch := range chans {
 		h.subscribe("discord:"+ch, "experts", paperboy.Digest{})
 	}
 	papers := h.addPapers(12, "Sparse experts")
-	d := h.dispatcher(runnable{newAdapter(t, f, h.clock.Now)}, bot.DispatcherConfig{Workers: 4})
+	d := h.dispatcher(runnable{newOutAdapter(t, f, h.clock.Now)}, bot.DispatcherConfig{Workers: 4})
 	h.drain(d, time.Second, 2000)
 
 	var want []string
@@ -189,7 +189,7 @@ func TestStormEveryPaperOnceInOrder(t *testing.T) {
 	for _, ch := range chans {
 		var got []string
 		threads := map[string]string{} // thread id -> post title
-		if ch == textID || ch == text2ID {
+		if ch == outTextID || ch == outText2ID {
 			for _, m := range f.Messages(ch) {
 				title := embedTitle(m)
 				got = append(got, title)
@@ -205,7 +205,7 @@ func TestStormEveryPaperOnceInOrder(t *testing.T) {
 			t.Errorf("%s: posts %q, want %q (each once, in order)", ch, got, want)
 		}
 		for th, title := range threads {
-			if n := shown(f, th)["reply"]; n != 1 {
+			if n := shownIn(f, th)["reply"]; n != 1 {
 				t.Errorf("%s: %d abstracts in the thread of %q, want 1", ch, n, title)
 			}
 		}

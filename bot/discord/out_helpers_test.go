@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -17,29 +16,29 @@ import (
 
 // Channels of the fake the outbound tests use.
 const (
-	guildID  = "100000000000000001"
-	textID   = "100000000000000010"
-	forumID  = "100000000000000020"
-	text2ID  = "100000000000000011"
-	forum2ID = "100000000000000021"
+	outGuildID  = "100000000000000001"
+	outTextID   = "100000000000000010"
+	outForumID  = "100000000000000020"
+	outText2ID  = "100000000000000011"
+	outForum2ID = "100000000000000021"
 )
 
-// newFake starts a fake Discord with a text channel and a forum whose tags are
+// newOutFake starts a fake Discord with a text channel and a forum whose tags are
 // cs.LG, cs.CV, "Mixture of Experts" and a moderated cs.AI.
-func newFake(t testing.TB) *discordfake.Server {
+func newOutFake(t testing.TB) *discordfake.Server {
 	t.Helper()
 	f := discordfake.New(t)
-	f.AddChannel(discordfake.Channel{ID: textID, GuildID: guildID, Name: "papers", Type: discordfake.TypeText})
-	f.AddChannel(discordfake.Channel{ID: text2ID, GuildID: guildID, Name: "papers-2", Type: discordfake.TypeText})
+	f.AddChannel(discordfake.Channel{ID: outTextID, GuildID: outGuildID, Name: "papers", Type: discordfake.TypeText})
+	f.AddChannel(discordfake.Channel{ID: outText2ID, GuildID: outGuildID, Name: "papers-2", Type: discordfake.TypeText})
 	tags := []discordfake.Tag{{ID: "701", Name: "cs.LG"}, {ID: "702", Name: "cs.CV"}, {ID: "703", Name: "Mixture of Experts"},
 		{ID: "704", Name: "cs.AI", Moderated: true}}
-	f.AddChannel(discordfake.Channel{ID: forumID, GuildID: guildID, Name: "paper-forum", Type: discordfake.TypeForum, Tags: tags})
-	f.AddChannel(discordfake.Channel{ID: forum2ID, GuildID: guildID, Name: "paper-forum-2", Type: discordfake.TypeForum, Tags: tags})
+	f.AddChannel(discordfake.Channel{ID: outForumID, GuildID: outGuildID, Name: "paper-forum", Type: discordfake.TypeForum, Tags: tags})
+	f.AddChannel(discordfake.Channel{ID: outForum2ID, GuildID: outGuildID, Name: "paper-forum-2", Type: discordfake.TypeForum, Tags: tags})
 	return f
 }
 
-// newAdapter is an adapter of a new process talking to the fake.
-func newAdapter(t testing.TB, f *discordfake.Server, now func() time.Time) *Adapter {
+// newOutAdapter is an adapter of a new process talking to the fake.
+func newOutAdapter(t testing.TB, f *discordfake.Server, now func() time.Time) *Adapter {
 	t.Helper()
 	a, err := New(Options{Token: "fake-token", APIURL: f.APIURL(), Now: now})
 	if err != nil {
@@ -60,36 +59,36 @@ func (runnable) Run(ctx context.Context, h bot.Handler) error {
 var _ bot.Adapter = runnable{}
 
 // clock is an injected clock the test moves by hand.
-type clock struct {
+type outClock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time {
+func (c *outClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
 }
 
-func (c *clock) Advance(d time.Duration) {
+func (c *outClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
 }
 
-// harness is a real store, watcher and clock around dispatchers under test.
-type harness struct {
+// outHarness is a real store, watcher and clock around dispatchers under test.
+type outHarness struct {
 	t     testing.TB
 	ctx   context.Context
 	db    *store.DB
-	clock *clock
+	clock *outClock
 	w     *bot.Watcher
 	seq   int
 }
 
-var start = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+var outStart = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
-func newHarness(t testing.TB) *harness {
+func newOutHarness(t testing.TB) *outHarness {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "bot.db"))
@@ -97,7 +96,7 @@ func newHarness(t testing.TB) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	h := &harness{t: t, ctx: ctx, db: db, clock: &clock{t: start}}
+	h := &outHarness{t: t, ctx: ctx, db: db, clock: &outClock{t: outStart}}
 	db.Now = h.clock.Now
 	if h.w, err = bot.NewWatcher(bot.WatcherConfig{Store: db, Subs: db, Now: h.clock.Now}); err != nil {
 		t.Fatal(err)
@@ -108,7 +107,7 @@ func newHarness(t testing.TB) *harness {
 	return h
 }
 
-func (h *harness) dispatcher(ad bot.Adapter, dc bot.DispatcherConfig) *bot.Dispatcher {
+func (h *outHarness) dispatcher(ad bot.Adapter, dc bot.DispatcherConfig) *bot.Dispatcher {
 	h.t.Helper()
 	dc.Store, dc.Papers, dc.Adapter, dc.Now = h.db, h.db, ad, h.clock.Now
 	if dc.Rand == nil {
@@ -121,7 +120,7 @@ func (h *harness) dispatcher(ad bot.Adapter, dc bot.DispatcherConfig) *bot.Dispa
 	return d
 }
 
-func (h *harness) subscribe(channel, filter string, digest paperboy.Digest) {
+func (h *outHarness) subscribe(channel, filter string, digest paperboy.Digest) {
 	h.t.Helper()
 	q, err := paperboy.ParseQuery(filter, h.clock.Now())
 	if err != nil {
@@ -134,13 +133,13 @@ func (h *harness) subscribe(channel, filter string, digest paperboy.Digest) {
 }
 
 // addPapers stores n new papers about words and lets the watcher queue them.
-func (h *harness) addPapers(n int, words string) []paperboy.Paper {
+func (h *outHarness) addPapers(n int, words string) []paperboy.Paper {
 	h.t.Helper()
 	var ps []paperboy.Paper
 	for i := 0; i < n; i++ {
 		h.seq++
 		p := paperboy.Paper{ArxivID: fmt.Sprintf("2611.%05d", h.seq), Title: fmt.Sprintf("%s, part %d", words, h.seq),
-			Abstract: "An abstract about " + words + ".", Categories: []string{"cs.LG"}, Published: start,
+			Abstract: "An abstract about " + words + ".", Categories: []string{"cs.LG"}, Published: outStart,
 			PDFURL: fmt.Sprintf("https://arxiv.org/pdf/2611.%05d", h.seq)}
 		if err := p.Normalize(); err != nil {
 			h.t.Fatal(err)
@@ -157,7 +156,7 @@ func (h *harness) addPapers(n int, words string) []paperboy.Paper {
 }
 
 // drain steps d, moving the clock, until nothing is pending, sending or owed.
-func (h *harness) drain(d *bot.Dispatcher, step time.Duration, maxSteps int) {
+func (h *outHarness) drain(d *bot.Dispatcher, step time.Duration, maxSteps int) {
 	h.t.Helper()
 	for i := 0; i < maxSteps; i++ {
 		d.Step(h.ctx)
@@ -171,7 +170,7 @@ func (h *harness) drain(d *bot.Dispatcher, step time.Duration, maxSteps int) {
 	h.t.Fatalf("outbox not drained after %d steps: %+v", maxSteps, st)
 }
 
-func (h *harness) drained() bool {
+func (h *outHarness) drained() bool {
 	st, err := h.db.DeliveryStatus(h.ctx, "")
 	if err != nil {
 		h.t.Fatal(err)
@@ -184,11 +183,9 @@ func (h *harness) drained() bool {
 	return len(f)+len(s) == 0
 }
 
-// fakeLLM is a summarizer that answers at once.
-type fakeLLM struct{ model string }
+// outLLM is a summarizer that answers at once.
+type outLLM struct{ model string }
 
-func (f fakeLLM) Summarize(ctx context.Context, p *paperboy.Paper) (paperboy.Summary, error) {
+func (f outLLM) Summarize(ctx context.Context, p *paperboy.Paper) (paperboy.Summary, error) {
 	return paperboy.Summary{PaperID: p.ID, Model: f.model, Text: "TL;DR by " + f.model}, nil
 }
-
-var _ = slices.Contains[[]string]

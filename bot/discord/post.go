@@ -135,7 +135,7 @@ func (a *Adapter) call(ctx context.Context, method, endpoint string, body, out a
 	b, err := a.rest().RequestWithBucketID(method, endpoint, body, bucket,
 		discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false), discordgo.WithRestRetries(0))
 	if err != nil {
-		return classify(err)
+		return classifyREST(err)
 	}
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
@@ -181,7 +181,7 @@ func (a *Adapter) PostInterval() time.Duration { return time.Second }
 func (a *Adapter) Post(ctx context.Context, channel string, p bot.Post) (bot.PostRef, error) {
 	info, err := a.channel(ctx, channel)
 	if err != nil {
-		return bot.PostRef{}, a.sendErr("get channel", channel, err)
+		return bot.PostRef{}, a.outErr("get channel", channel, err)
 	}
 	msg := renderPost(p)
 	name := "Paper"
@@ -195,14 +195,14 @@ func (a *Adapter) Post(ctx context.Context, channel string, p bot.Post) (bot.Pos
 		}
 		id, err := a.forumPost(ctx, channel, name, tags, msg)
 		if err != nil {
-			return bot.PostRef{}, a.sendErr("create forum post", channel, err)
+			return bot.PostRef{}, a.outErr("create forum post", channel, err)
 		}
 		return bot.PostRef{MessageID: id, ThreadID: id}, nil
 	}
-	msg.Nonce, msg.EnforceNonce = nonce(p.Key), p.Key != ""
+	msg.Nonce, msg.EnforceNonce = nonceOf(p.Key), p.Key != ""
 	var m wireMessage
 	if err := a.call(ctx, "POST", discordgo.EndpointChannelMessages(channel), msg, &m); err != nil {
-		return bot.PostRef{}, a.sendErr("create message", channel, err)
+		return bot.PostRef{}, a.outErr("create message", channel, err)
 	}
 	if !info.threadable() {
 		return bot.PostRef{MessageID: m.ID}, nil
@@ -210,7 +210,7 @@ func (a *Adapter) Post(ctx context.Context, channel string, p bot.Post) (bot.Pos
 	thread, err := a.startThread(ctx, channel, m.ID, name)
 	if err != nil {
 		// The message stands; the retry finds it by its key and starts the thread.
-		return bot.PostRef{}, a.sendErr("start thread", channel, err)
+		return bot.PostRef{}, a.outErr("outStart thread", channel, err)
 	}
 	return bot.PostRef{MessageID: m.ID, ThreadID: thread}, nil
 }
@@ -299,20 +299,20 @@ func (a *Adapter) Send(ctx context.Context, channel string, m bot.Message) (stri
 	} else {
 		info, err := a.channel(ctx, channel)
 		if err != nil {
-			return "", a.sendErr("get channel", channel, err)
+			return "", a.outErr("get channel", channel, err)
 		}
 		if info.isForum() {
 			id, err := a.forumPost(ctx, channel, threadName(m.Text), nil, msg)
 			if err != nil {
-				return "", a.sendErr("create forum post", channel, err)
+				return "", a.outErr("create forum post", channel, err)
 			}
 			return id, nil
 		}
 	}
-	msg.Nonce, msg.EnforceNonce = nonce(m.Key), m.Key != ""
+	msg.Nonce, msg.EnforceNonce = nonceOf(m.Key), m.Key != ""
 	var out wireMessage
 	if err := a.call(ctx, "POST", discordgo.EndpointChannelMessages(target), msg, &out); err != nil {
-		return "", a.sendErr("create message", target, err)
+		return "", a.outErr("create message", target, err)
 	}
 	return out.ID, nil
 }
@@ -325,7 +325,7 @@ func (a *Adapter) Edit(ctx context.Context, channel string, ref bot.PostRef, p b
 	}
 	info, err := a.channel(ctx, channel)
 	if err != nil {
-		return a.sendErr("get channel", channel, err)
+		return a.outErr("get channel", channel, err)
 	}
 	target := channel
 	if info.isForum() && ref.ThreadID != "" {
@@ -334,7 +334,7 @@ func (a *Adapter) Edit(ctx context.Context, channel string, ref bot.PostRef, p b
 	msg := renderPost(p)
 	body := map[string]any{"embeds": msg.Embeds, "components": msg.Components}
 	if err := a.call(ctx, "PATCH", discordgo.EndpointChannelMessage(target, ref.MessageID), body, nil); err != nil {
-		return a.sendErr("edit message", target, err)
+		return a.outErr("edit message", target, err)
 	}
 	return nil
 }
@@ -353,34 +353,34 @@ func (a *Adapter) FindMessage(ctx context.Context, channel, threadID, key string
 	if threadID != "" {
 		m, found, err := a.scan(ctx, threadID, key, since)
 		if err != nil || !found {
-			return bot.PostRef{}, false, a.sendErr("read thread", threadID, err)
+			return bot.PostRef{}, false, a.outErr("read thread", threadID, err)
 		}
 		return bot.PostRef{MessageID: m.ID, ThreadID: threadID}, true, nil
 	}
 	info, err := a.channel(ctx, channel)
 	if err != nil {
-		return bot.PostRef{}, false, a.sendErr("get channel", channel, err)
+		return bot.PostRef{}, false, a.outErr("get channel", channel, err)
 	}
 	if info.isForum() {
 		id, found, err := a.findForumPost(ctx, info, key, since)
 		if err != nil || !found {
-			return bot.PostRef{}, false, a.sendErr("read forum", channel, err)
+			return bot.PostRef{}, false, a.outErr("read forum", channel, err)
 		}
 		return bot.PostRef{MessageID: id, ThreadID: id}, true, nil
 	}
 	m, found, err := a.scan(ctx, channel, key, since)
 	if err != nil || !found {
-		return bot.PostRef{}, false, a.sendErr("read channel", channel, err)
+		return bot.PostRef{}, false, a.outErr("read channel", channel, err)
 	}
 	ref := bot.PostRef{MessageID: m.ID}
 	switch {
 	case m.Thread != nil:
 		ref.ThreadID = m.Thread.ID
 	case len(m.Embeds) > 0 && info.threadable():
-		// A post whose thread was never started (the call failed): start it now.
+		// A post whose thread was never started (the call failed): outStart it now.
 		th, err := a.startThread(ctx, channel, m.ID, threadNameOf(m))
 		if err != nil {
-			return bot.PostRef{}, false, a.sendErr("start thread", channel, err)
+			return bot.PostRef{}, false, a.outErr("outStart thread", channel, err)
 		}
 		ref.ThreadID = th
 	}
@@ -513,7 +513,7 @@ func snowflakeLess(a, b string) bool {
 
 // nonce is the create nonce of a key: the key itself (Discord takes at most 25
 // characters), or a hash of a longer one.
-func nonce(key string) string {
+func nonceOf(key string) string {
 	if len(key) <= 25 {
 		return key
 	}
@@ -562,7 +562,7 @@ func apiCode(err error) int {
 // and network trouble are temporary; 401, 403, 404 and other 4xx answers are permanent,
 // so a channel the bot cannot use is not tried again and again (Discord bans clients
 // that make 10,000 invalid requests in 10 minutes).
-func classify(err error) *bot.SendError {
+func classifyREST(err error) *bot.SendError {
 	var se *bot.SendError
 	if errors.As(err, &se) {
 		return se
@@ -608,11 +608,11 @@ func classify(err error) *bot.SendError {
 // sendErr wraps a classified error with what failed and logs it, without secrets
 // (discordgo's errors carry the request, whose headers hold the token: only the status,
 // the JSON code and the message are kept). It returns nil for nil.
-func (a *Adapter) sendErr(op, channel string, err error) error {
+func (a *Adapter) outErr(op, channel string, err error) error {
 	if err == nil {
 		return nil
 	}
-	se := classify(err)
+	se := classifyREST(err)
 	out := &bot.SendError{Permanent: se.Permanent, RetryAfter: se.RetryAfter, Reason: se.Reason,
 		Err: fmt.Errorf("discord: %s %s: %w", op, channel, safeErr(se.Err))}
 	lvl := slog.LevelInfo

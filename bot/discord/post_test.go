@@ -14,27 +14,27 @@ import (
 )
 
 func TestPostInTextChannel(t *testing.T) {
-	f := newFake(t)
-	a := newAdapter(t, f, nil)
+	f := newOutFake(t)
+	a := newOutAdapter(t, f, nil)
 	ctx := context.Background()
-	p := bot.Post{Paper: testPaper(), Reason: "cs.LG", Key: "pb-d1"}
-	ref, err := a.Post(ctx, textID, p)
+	p := bot.Post{Paper: outPaper(), Reason: "cs.LG", Key: "pb-d1"}
+	ref, err := a.Post(ctx, outTextID, p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	msgs := f.Messages(textID)
+	msgs := f.Messages(outTextID)
 	if len(msgs) != 1 || ref.MessageID != msgs[0].ID || ref.ThreadID != msgs[0].ID || msgs[0].ThreadID != ref.ThreadID {
 		t.Fatalf("got ref %+v and messages %+v; want one message with its thread (thread id = message id)", ref, msgs)
 	}
 	if msgs[0].Nonce != "pb-d1" {
 		t.Errorf("nonce = %q, want the key pb-d1", msgs[0].Nonce)
 	}
-	th := f.Threads(textID)
+	th := f.Threads(outTextID)
 	if len(th) != 1 || th[0].Name != "Sparse *Mixture* of Experts @everyone" {
 		t.Errorf("threads = %+v, want one named after the paper", th)
 	}
 	// A thread reply goes to the thread, which is a channel.
-	id, err := a.Send(ctx, textID, bot.Message{ThreadID: ref.ThreadID, Text: "**Abstract.** We study experts.", Key: "pb-d1-abstract"})
+	id, err := a.Send(ctx, outTextID, bot.Message{ThreadID: ref.ThreadID, Text: "**Abstract.** We study experts.", Key: "pb-d1-abstract"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,19 +44,19 @@ func TestPostInTextChannel(t *testing.T) {
 	}
 	// Votes change: the message is edited in place, the key kept.
 	p.Tally = paperboy.Tally{Up: 2}
-	if err := a.Edit(ctx, textID, ref, p); err != nil {
+	if err := a.Edit(ctx, outTextID, ref, p); err != nil {
 		t.Fatal(err)
 	}
-	m := f.Messages(textID)[0]
+	m := f.Messages(outTextID)[0]
 	if m.Edits != 1 || !strings.Contains(string(m.Embeds), `👍 2 · 👎 0`) || !strings.Contains(string(m.Embeds), "pb-d1") {
 		t.Errorf("after edit: %d edits, embeds %s", m.Edits, m.Embeds)
 	}
 	// A digest is one message in the channel (no thread, as on Slack).
-	if _, err := a.Send(ctx, textID, bot.Message{Text: "**Digest: 2 new papers**\n- a\n- b", Key: "pb-g9"}); err != nil {
+	if _, err := a.Send(ctx, outTextID, bot.Message{Text: "**Digest: 2 new papers**\n- a\n- b", Key: "pb-g9"}); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(f.Messages(textID)); n != 2 || len(f.Threads(textID)) != 1 {
-		t.Errorf("got %d messages and %d threads after the digest, want 2 and 1", n, len(f.Threads(textID)))
+	if n := len(f.Messages(outTextID)); n != 2 || len(f.Threads(outTextID)) != 1 {
+		t.Errorf("got %d messages and %d threads after the digest, want 2 and 1", n, len(f.Threads(outTextID)))
 	}
 	if n := f.Calls("GET /channels/{id}"); n != 1 {
 		t.Errorf("GET /channels/{id}: %d calls, want 1 (cached)", n)
@@ -64,15 +64,15 @@ func TestPostInTextChannel(t *testing.T) {
 }
 
 func TestPostInForumWithTags(t *testing.T) {
-	f := newFake(t)
-	a := newAdapter(t, f, nil)
+	f := newOutFake(t)
+	a := newOutAdapter(t, f, nil)
 	ctx := context.Background()
-	p := bot.Post{Paper: testPaper(), Reason: "cs.LG · mixture of experts", Key: "pb-d2"}
-	ref, err := a.Post(ctx, forumID, p)
+	p := bot.Post{Paper: outPaper(), Reason: "cs.LG · mixture of experts", Key: "pb-d2"}
+	ref, err := a.Post(ctx, outForumID, p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	posts := f.Threads(forumID)
+	posts := f.Threads(outForumID)
 	if len(posts) != 1 || ref.ThreadID != posts[0].ID || ref.MessageID != posts[0].ID {
 		t.Fatalf("got ref %+v, forum posts %+v; want one post whose id is the ref's", ref, posts)
 	}
@@ -84,22 +84,22 @@ func TestPostInForumWithTags(t *testing.T) {
 	if len(first) != 1 || !strings.Contains(string(first[0].Embeds), "pb-d2") || len(first[0].Components) == 0 {
 		t.Fatalf("forum post messages = %+v, want the embed with buttons", first)
 	}
-	if _, err := a.Send(ctx, forumID, bot.Message{ThreadID: ref.ThreadID, Text: "**Abstract.** x", Key: "pb-d2-abstract"}); err != nil {
+	if _, err := a.Send(ctx, outForumID, bot.Message{ThreadID: ref.ThreadID, Text: "**Abstract.** x", Key: "pb-d2-abstract"}); err != nil {
 		t.Fatal(err)
 	}
 	p.Tally = paperboy.Tally{Down: 1}
-	if err := a.Edit(ctx, forumID, ref, p); err != nil {
+	if err := a.Edit(ctx, outForumID, ref, p); err != nil {
 		t.Fatal(err)
 	}
 	if m := f.Messages(ref.ThreadID); len(m) != 2 || m[0].Edits != 1 {
 		t.Errorf("forum post thread = %+v; want the edited first message and the abstract", m)
 	}
 	// A digest in a forum is a forum post of its own, named after its first line.
-	id, err := a.Send(ctx, forumID, bot.Message{Text: "**Digest: 3 new papers**\n- a", Key: "pb-g4"})
+	id, err := a.Send(ctx, outForumID, bot.Message{Text: "**Digest: 3 new papers**\n- a", Key: "pb-g4"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	posts = f.Threads(forumID)
+	posts = f.Threads(outForumID)
 	if len(posts) != 2 || posts[1].ID != id || posts[1].Name != "Digest: 3 new papers" {
 		t.Errorf("forum posts after the digest = %+v", posts)
 	}
@@ -107,15 +107,15 @@ func TestPostInForumWithTags(t *testing.T) {
 
 func TestRateLimited(t *testing.T) {
 	for _, global := range []bool{false, true} {
-		f := newFake(t)
+		f := newOutFake(t)
 		f.SetFaults(func(c discordfake.Call) discordfake.Fault {
 			if c.Route == "POST /channels/{id}/messages" {
 				return discordfake.Fault{Status: 429, RetryAfter: 7.25, Global: global}
 			}
 			return discordfake.Fault{}
 		})
-		a := newAdapter(t, f, nil)
-		_, err := a.Post(context.Background(), textID, bot.Post{Paper: testPaper(), Key: "pb-d1"})
+		a := newOutAdapter(t, f, nil)
+		_, err := a.Post(context.Background(), outTextID, bot.Post{Paper: outPaper(), Key: "pb-d1"})
 		se := bot.ClassifySend(err)
 		if err == nil || se.Permanent || se.RetryAfter != 7250*time.Millisecond {
 			t.Errorf("global=%v: got %v (retry after %s), want temporary with RetryAfter 7.25s", global, err, se.RetryAfter)
@@ -142,7 +142,7 @@ func TestPermanentErrors(t *testing.T) {
 		"lost answer":         {fault: discordfake.Fault{Lose: true}, reason: "network"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			f := newFake(t)
+			f := newOutFake(t)
 			if c.token != "" {
 				f.SetToken(c.token)
 			}
@@ -152,12 +152,12 @@ func TestPermanentErrors(t *testing.T) {
 				}
 				return discordfake.Fault{}
 			})
-			a := newAdapter(t, f, nil)
-			ch := textID
+			a := newOutAdapter(t, f, nil)
+			ch := outTextID
 			if c.channel != "" {
 				ch = c.channel
 			}
-			_, err := a.Post(context.Background(), ch, bot.Post{Paper: testPaper(), Key: "pb-d1"})
+			_, err := a.Post(context.Background(), ch, bot.Post{Paper: outPaper(), Key: "pb-d1"})
 			se := bot.ClassifySend(err)
 			if err == nil || se.Permanent != c.permanent || !strings.Contains(se.Reason, c.reason) {
 				t.Fatalf("got %v (permanent %v, reason %q); want permanent %v with a reason naming %q", err, se.Permanent, se.Reason, c.permanent, c.reason)
@@ -175,7 +175,7 @@ func TestPermanentErrors(t *testing.T) {
 // TestNonceDedupesRetry: a post whose answer was lost, sent again within Discord's nonce
 // window, returns the message created the first time.
 func TestNonceDedupesRetry(t *testing.T) {
-	f := newFake(t)
+	f := newOutFake(t)
 	lose := true
 	f.SetFaults(func(c discordfake.Call) discordfake.Fault {
 		if c.Route == "POST /channels/{id}/messages" && lose {
@@ -184,16 +184,16 @@ func TestNonceDedupesRetry(t *testing.T) {
 		}
 		return discordfake.Fault{}
 	})
-	a := newAdapter(t, f, nil)
+	a := newOutAdapter(t, f, nil)
 	ctx := context.Background()
-	if _, err := a.Send(ctx, textID, bot.Message{Text: "hello", Key: "pb-g1"}); err == nil || bot.ClassifySend(err).Permanent {
+	if _, err := a.Send(ctx, outTextID, bot.Message{Text: "hello", Key: "pb-g1"}); err == nil || bot.ClassifySend(err).Permanent {
 		t.Fatalf("lost answer: got %v, want a temporary error", err)
 	}
-	id, err := a.Send(ctx, textID, bot.Message{Text: "hello", Key: "pb-g1"})
+	id, err := a.Send(ctx, outTextID, bot.Message{Text: "hello", Key: "pb-g1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ms := f.Messages(textID); len(ms) != 1 || ms[0].ID != id {
+	if ms := f.Messages(outTextID); len(ms) != 1 || ms[0].ID != id {
 		t.Errorf("got %d messages, want the first one returned again", len(ms))
 	}
 }
@@ -208,7 +208,7 @@ func TestLostAnswerFound(t *testing.T) {
 	}
 	post := func(ch string) func(*Adapter, string) error {
 		return func(a *Adapter, _ string) error {
-			_, err := a.Post(context.Background(), ch, bot.Post{Paper: testPaper(), Key: "pb-d5"})
+			_, err := a.Post(context.Background(), ch, bot.Post{Paper: outPaper(), Key: "pb-d5"})
 			return err
 		}
 	}
@@ -223,7 +223,7 @@ func TestLostAnswerFound(t *testing.T) {
 		}
 	}
 	var kinds []kind
-	for _, ch := range []string{textID, forumID} {
+	for _, ch := range []string{outTextID, outForumID} {
 		kinds = append(kinds,
 			kind{"post", ch, "pb-d5", post(ch)},
 			kind{"reply", ch, "pb-d4-abstract", msg(ch, "pb-d4-abstract", true)},
@@ -232,12 +232,12 @@ func TestLostAnswerFound(t *testing.T) {
 	}
 	for _, k := range kinds {
 		t.Run(k.channel+"/"+k.name, func(t *testing.T) {
-			f := newFake(t)
-			c := &clock{t: start}
+			f := newOutFake(t)
+			c := &outClock{t: outStart}
 			f.SetNow(c.Now)
 			ctx := context.Background()
 			// An earlier post with its thread, and noise in the channel.
-			earlier, err := newAdapter(t, f, c.Now).Post(ctx, k.channel, bot.Post{Paper: testPaper(), Key: "pb-d4"})
+			earlier, err := newOutAdapter(t, f, c.Now).Post(ctx, k.channel, bot.Post{Paper: outPaper(), Key: "pb-d4"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -256,7 +256,7 @@ func TestLostAnswerFound(t *testing.T) {
 				}
 				return discordfake.Fault{}
 			})
-			if err := k.send(newAdapter(t, f, c.Now), earlier.ThreadID); err == nil || lost != 1 {
+			if err := k.send(newOutAdapter(t, f, c.Now), earlier.ThreadID); err == nil || lost != 1 {
 				t.Fatalf("send with a lost answer: err %v after %d lost calls; want an error after 1", err, lost)
 			}
 			f.SetFaults(nil)
@@ -265,7 +265,7 @@ func TestLostAnswerFound(t *testing.T) {
 			if k.name == "reply" || k.name == "summary" {
 				thread = earlier.ThreadID
 			}
-			a2 := newAdapter(t, f, c.Now)
+			a2 := newOutAdapter(t, f, c.Now)
 			ref, found, err := a2.FindMessage(ctx, k.channel, thread, k.key, since)
 			if err != nil || !found {
 				t.Fatalf("FindMessage(%s) = %v, %v; want found", k.key, found, err)
@@ -274,12 +274,12 @@ func TestLostAnswerFound(t *testing.T) {
 				t.Errorf("FindMessage found a key never sent")
 			}
 			switch {
-			case k.name == "post" && k.channel == textID:
+			case k.name == "post" && k.channel == outTextID:
 				// The thread was never started (the lost answer stopped Post): the lookup starts it.
-				if ref.ThreadID != ref.MessageID || len(f.Threads(textID)) != 2 {
-					t.Errorf("found post %+v, threads %d: want its thread started", ref, len(f.Threads(textID)))
+				if ref.ThreadID != ref.MessageID || len(f.Threads(outTextID)) != 2 {
+					t.Errorf("found post %+v, threads %d: want its thread started", ref, len(f.Threads(outTextID)))
 				}
-			case k.channel == forumID && thread == "":
+			case k.channel == outForumID && thread == "":
 				if ref.ThreadID == "" || ref.ThreadID != ref.MessageID {
 					t.Errorf("found forum post %+v, want thread id = message id", ref)
 				}
@@ -293,20 +293,20 @@ func TestLostAnswerFound(t *testing.T) {
 }
 
 // TestFindInArchivedForumPost: a forum post archived since is found among the forum's
-// archived threads; one archived before the lookup's start is not read.
+// archived threads; one archived before the lookup's outStart is not read.
 func TestFindInArchivedForumPost(t *testing.T) {
-	f := newFake(t)
-	c := &clock{t: start}
+	f := newOutFake(t)
+	c := &outClock{t: outStart}
 	f.SetNow(c.Now)
-	a := newAdapter(t, f, c.Now)
+	a := newOutAdapter(t, f, c.Now)
 	ctx := context.Background()
-	ref, err := a.Post(ctx, forumID, bot.Post{Paper: testPaper(), Key: "pb-d8"})
+	ref, err := a.Post(ctx, outForumID, bot.Post{Paper: outPaper(), Key: "pb-d8"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.Advance(2 * 24 * time.Hour)
 	f.ArchiveThread(ref.ThreadID)
-	got, found, err := newAdapter(t, f, c.Now).FindMessage(ctx, forumID, "", "pb-d8", start.Add(-time.Minute))
+	got, found, err := newOutAdapter(t, f, c.Now).FindMessage(ctx, outForumID, "", "pb-d8", outStart.Add(-time.Minute))
 	if err != nil || !found || got.ThreadID != ref.ThreadID {
 		t.Fatalf("FindMessage in an archived post = %+v, %v, %v; want %+v", got, found, err, ref)
 	}
@@ -314,10 +314,10 @@ func TestFindInArchivedForumPost(t *testing.T) {
 		t.Error("archived threads were not listed")
 	}
 	// Sending in the archived thread reopens it (Discord does).
-	if _, err := a.Send(ctx, forumID, bot.Message{ThreadID: ref.ThreadID, Text: "late summary", Key: "pb-d8-summary"}); err != nil {
+	if _, err := a.Send(ctx, outForumID, bot.Message{ThreadID: ref.ThreadID, Text: "late summary", Key: "pb-d8-summary"}); err != nil {
 		t.Fatal(err)
 	}
-	if th := f.Threads(forumID); th[0].Archived {
+	if th := f.Threads(outForumID); th[0].Archived {
 		t.Error("the thread stayed archived after a message")
 	}
 }
@@ -325,10 +325,10 @@ func TestFindInArchivedForumPost(t *testing.T) {
 // TestForumRequiresTag: a forum that requires a tag none of which matches fails
 // permanently, with the fix in the reason.
 func TestForumRequiresTag(t *testing.T) {
-	f := newFake(t)
-	f.AddChannel(discordfake.Channel{ID: "100000000000000030", GuildID: guildID, Type: discordfake.TypeForum, RequireTag: true,
+	f := newOutFake(t)
+	f.AddChannel(discordfake.Channel{ID: "100000000000000030", GuildID: outGuildID, Type: discordfake.TypeForum, RequireTag: true,
 		Tags: []discordfake.Tag{{ID: "801", Name: "biology"}}})
-	_, err := newAdapter(t, f, nil).Post(context.Background(), "100000000000000030", bot.Post{Paper: testPaper(), Key: "pb-d1"})
+	_, err := newOutAdapter(t, f, nil).Post(context.Background(), "100000000000000030", bot.Post{Paper: outPaper(), Key: "pb-d1"})
 	se := bot.ClassifySend(err)
 	if err == nil || !se.Permanent || !strings.Contains(se.Reason, "Require Tags") {
 		t.Errorf("got %v (%q), want a permanent error naming the fix", err, se.Reason)
@@ -338,11 +338,11 @@ func TestForumRequiresTag(t *testing.T) {
 // TestOversizedPostAccepted: the fake checks every limit as Discord does; the oversized
 // paper posts, its reply and a long digest go through without a failed call.
 func TestOversizedPostAccepted(t *testing.T) {
-	f := newFake(t)
-	a := newAdapter(t, f, nil)
+	f := newOutFake(t)
+	a := newOutAdapter(t, f, nil)
 	ctx := context.Background()
 	post := oversized()
-	for _, ch := range []string{textID, forumID} {
+	for _, ch := range []string{outTextID, outForumID} {
 		ref, err := a.Post(ctx, ch, post)
 		if err != nil {
 			t.Fatalf("%s: post: %v", ch, err)
@@ -355,11 +355,11 @@ func TestOversizedPostAccepted(t *testing.T) {
 		}
 	}
 	var se *bot.SendError
-	if err := a.Edit(ctx, textID, bot.PostRef{MessageID: f.Messages(textID)[0].ID}, post); errors.As(err, &se) || err != nil {
+	if err := a.Edit(ctx, outTextID, bot.PostRef{MessageID: f.Messages(outTextID)[0].ID}, post); errors.As(err, &se) || err != nil {
 		t.Fatalf("edit: %v", err)
 	}
 	var embeds []map[string]any
-	_ = json.Unmarshal(f.Messages(textID)[0].Embeds, &embeds)
+	_ = json.Unmarshal(f.Messages(outTextID)[0].Embeds, &embeds)
 	if len(embeds) != 1 {
 		t.Errorf("stored embeds = %d, want 1", len(embeds))
 	}

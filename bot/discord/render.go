@@ -131,16 +131,16 @@ func renderPost(p bot.Post) postMessage {
 		field("Updated", paper.Updated.UTC().Format("2006-01-02"), true)
 	}
 	if paper.Upvotes > 0 {
-		field("Hugging Face", link(plural(paper.Upvotes, "upvote"), paper.HFURL), true)
+		field("Hugging Face", mdLink(countNoun(paper.Upvotes, "upvote"), paper.HFURL), true)
 	} else if paper.HFURL != "" {
-		field("Hugging Face", link("paper page", paper.HFURL), true)
+		field("Hugging Face", mdLink("paper page", paper.HFURL), true)
 	}
 	if paper.RepoURL != "" {
 		name := "code"
 		if strings.Contains(paper.RepoURL, "github.com/") {
 			name = "GitHub"
 		}
-		field("Code", link(name, paper.RepoURL), true)
+		field("Code", mdLink(name, paper.RepoURL), true)
 	}
 	field("Votes", tallyLine(p.Tally), false)
 	if f := footerText(p.Reason, p.Key); f != "" {
@@ -234,7 +234,7 @@ func fitEmbed(e *discordgo.MessageEmbed) {
 }
 
 // postSnippet is the summary when there is one (neutral markup is Discord markdown
-// already), else the start of the abstract.
+// already), else the outStart of the abstract.
 func postSnippet(summary, abstract string) string {
 	if s := strings.TrimSpace(summary); s != "" {
 		return cutWords(s, maxEmbedDesc)
@@ -277,12 +277,12 @@ func tallyLine(t paperboy.Tally) string {
 	}
 	s := fmt.Sprintf("👍 %d · 👎 %d", t.Up, t.Down)
 	if t.Replies > 0 {
-		s += " · 💬 " + plural(t.Replies, "reply")
+		s += " · 💬 " + countNoun(t.Replies, "reply")
 	}
 	return s
 }
 
-func plural(n int, noun string) string {
+func countNoun(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
@@ -293,7 +293,7 @@ func plural(n int, noun string) string {
 }
 
 // link is a markdown link, or the bare text without a usable URL.
-func link(text, url string) string {
+func mdLink(text, url string) string {
 	if url == "" || strings.ContainsAny(url, " ()") {
 		return text
 	}
@@ -301,7 +301,8 @@ func link(text, url string) string {
 }
 
 // escapeMarkdown keeps plain text (titles, author names, abstracts) from turning into
-// markup: * _ ` ~ | > # and [ ] are escaped with a backslash.
+// markup: \ * _ ` ~ | [ ] are escaped with a backslash, and so is a leading # > or - (the
+// text is one line: headings, quotes and lists can only start there).
 func escapeMarkdown(s string) string {
 	var b strings.Builder
 	for _, r := range s {
@@ -311,7 +312,11 @@ func escapeMarkdown(s string) string {
 		}
 		b.WriteRune(r)
 	}
-	return b.String()
+	out := b.String()
+	if out != "" && strings.ContainsRune("#>-", rune(out[0])) {
+		out = "\\" + out
+	}
+	return out
 }
 
 // renderText is the content of a plain message: the text cut to fit with the key's

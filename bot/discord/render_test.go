@@ -12,8 +12,8 @@ import (
 	"github.com/paperboy-bot/paperboy/bot"
 )
 
-// assertJSON compares got (marshalled) with an expected JSON document, ignoring layout.
-func assertJSON(t *testing.T, got any, want string) {
+// assertOutJSON compares got (marshalled) with an expected JSON document, ignoring layout.
+func assertOutJSON(t *testing.T, got any, want string) {
 	t.Helper()
 	gb, err := json.Marshal(got)
 	if err != nil {
@@ -32,7 +32,7 @@ func assertJSON(t *testing.T, got any, want string) {
 	}
 }
 
-func testPaper() *paperboy.Paper {
+func outPaper() *paperboy.Paper {
 	return &paperboy.Paper{
 		ID: "2401.01234", ArxivID: "2401.01234", Title: "Sparse *Mixture* of   Experts @everyone",
 		Authors:    []string{"Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra"},
@@ -43,9 +43,9 @@ func testPaper() *paperboy.Paper {
 }
 
 func TestRenderPost(t *testing.T) {
-	msg := renderPost(bot.Post{Paper: testPaper(), Reason: "cs.LG · mixture of experts",
+	msg := renderPost(bot.Post{Paper: outPaper(), Reason: "cs.LG · mixture of experts",
 		Tally: paperboy.Tally{Up: 3, Down: 1, Replies: 2}, Key: "pb-d1"})
-	assertJSON(t, msg, `{
+	assertOutJSON(t, msg, `{
 	 "embeds":[{"type":"rich","title":"Sparse *Mixture* of Experts @everyone","url":"https://arxiv.org/abs/2401.01234","color":11737883,
 	  "description":"We study experts\\_in\\_routing.",
 	  "fields":[
@@ -65,7 +65,7 @@ func TestRenderPost(t *testing.T) {
 
 	// No authors, links, reason or votes; a summary in neutral markup wins over the abstract.
 	minimal := renderPost(bot.Post{Paper: &paperboy.Paper{ID: "title:abc", Title: "Only a title", Abstract: "ignored"}, Summary: "**TL;DR** it works"})
-	assertJSON(t, minimal.Embeds, `[{"type":"rich","title":"Only a title","color":11737883,"description":"**TL;DR** it works",
+	assertOutJSON(t, minimal.Embeds, `[{"type":"rich","title":"Only a title","color":11737883,"description":"**TL;DR** it works",
 	  "fields":[{"name":"Votes","value":"No votes yet: react 👍 / 👎, use the buttons, or reply +1 in the thread"}]}]`)
 	if m := renderPost(bot.Post{}); len(m.Embeds) != 1 || m.Embeds[0].Title == "" {
 		t.Errorf("renderPost(empty) = %+v; want a valid embed", m.Embeds)
@@ -89,6 +89,20 @@ func TestRenderText(t *testing.T) {
 	}
 	if got := footerKey("Posted for cs.LG"); got != "" {
 		t.Errorf("footerKey without key = %q, want none", got)
+	}
+}
+
+func TestEscapeMarkdown(t *testing.T) {
+	for in, want := range map[string]string{
+		"# Not a heading":     `\# Not a heading`,
+		"> not a quote":       `\> not a quote`,
+		"-# not small":        `\-# not small`,
+		"a*b*_c_ `d` [e](f)":  "a\\*b\\*\\_c\\_ \\`d\\` \\[e\\](f)",
+		"plain text, 50% off": "plain text, 50% off",
+	} {
+		if got := escapeMarkdown(in); got != want {
+			t.Errorf("escapeMarkdown(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 
@@ -202,7 +216,7 @@ func TestRenderLimits(t *testing.T) {
 	}
 }
 
-// atWord checks that cut is the start of full followed by "…", ending between words.
+// atWord checks that cut is the outStart of full followed by "…", ending between words.
 func atWord(t *testing.T, what, full, cut string) {
 	t.Helper()
 	prefix, ok := strings.CutSuffix(cut, "…")
@@ -216,7 +230,7 @@ func atWord(t *testing.T, what, full, cut string) {
 }
 
 func BenchmarkRenderPost(b *testing.B) {
-	post := bot.Post{Paper: testPaper(), Reason: "cs.LG · mixture of experts", Tally: paperboy.Tally{Up: 3}, Key: "pb-d1"}
+	post := bot.Post{Paper: outPaper(), Reason: "cs.LG · mixture of experts", Tally: paperboy.Tally{Up: 3}, Key: "pb-d1"}
 	b.ReportAllocs()
 	for b.Loop() {
 		if m := renderPost(post); len(m.Embeds) == 0 {

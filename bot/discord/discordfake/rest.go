@@ -365,17 +365,13 @@ func (s *Server) idTime(id string) time.Time {
 }
 
 func (s *Server) messageWire(m *Message, withNonce bool) map[string]any {
-	c := s.rest.channels[m.ChannelID]
 	out := map[string]any{"id": m.ID, "type": 0, "channel_id": m.ChannelID, "content": m.Content,
 		"author":    map[string]any{"id": m.AuthorID, "username": "user", "discriminator": "0", "avatar": nil, "bot": m.Bot},
 		"timestamp": m.At.UTC().Format("2006-01-02T15:04:05.000000+00:00"), "edited_timestamp": nil,
 		"tts": false, "mention_everyone": false, "mentions": []any{}, "mention_roles": []any{}, "attachments": []any{},
-		"pinned": false, "flags": 0, "embeds": json.RawMessage("[]"), "components": json.RawMessage("[]")}
+		"pinned": false, "flags": 0, "referenced_message": nil, "embeds": json.RawMessage("[]"), "components": json.RawMessage("[]")}
 	if m.Bot {
 		out["author"] = map[string]any{"id": BotUserID, "username": "paperboy", "discriminator": "0", "avatar": nil, "bot": true}
-	}
-	if c != nil && c.GuildID != "" {
-		out["guild_id"] = c.GuildID
 	}
 	if len(m.Embeds) > 0 {
 		out["embeds"] = m.Embeds
