@@ -210,6 +210,8 @@ func TestStormEveryPaperOnceInOrder(t *testing.T) {
 			}
 		}
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	if limited < 50 || lost < 3 {
 		t.Errorf("only %d 429s and %d lost answers: the storm did not happen", limited, lost)
 	}

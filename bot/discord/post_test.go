@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -176,10 +177,9 @@ func TestPermanentErrors(t *testing.T) {
 // window, returns the message created the first time.
 func TestNonceDedupesRetry(t *testing.T) {
 	f := newOutFake(t)
-	lose := true
+	var lost atomic.Bool
 	f.SetFaults(func(c discordfake.Call) discordfake.Fault {
-		if c.Route == "POST /channels/{id}/messages" && lose {
-			lose = false
+		if c.Route == "POST /channels/{id}/messages" && lost.CompareAndSwap(false, true) {
 			return discordfake.Fault{Lose: true}
 		}
 		return discordfake.Fault{}
@@ -244,20 +244,20 @@ func TestLostAnswerFound(t *testing.T) {
 			c.Advance(time.Minute)
 			since := c.Now()
 			c.Advance(time.Minute)
-			lost := 0
+			var lost atomic.Int32
 			f.SetFaults(func(call discordfake.Call) discordfake.Fault {
 				if call.Method == "POST" && !strings.HasSuffix(call.Route, "/threads") {
-					lost++
+					lost.Add(1)
 					return discordfake.Fault{Lose: true}
 				}
 				if call.Route == "POST /channels/{id}/threads" {
-					lost++
+					lost.Add(1)
 					return discordfake.Fault{Lose: true}
 				}
 				return discordfake.Fault{}
 			})
-			if err := k.send(newOutAdapter(t, f, c.Now), earlier.ThreadID); err == nil || lost != 1 {
-				t.Fatalf("send with a lost answer: err %v after %d lost calls; want an error after 1", err, lost)
+			if err := k.send(newOutAdapter(t, f, c.Now), earlier.ThreadID); err == nil || lost.Load() != 1 {
+				t.Fatalf("send with a lost answer: err %v after %d lost calls; want an error after 1", err, lost.Load())
 			}
 			f.SetFaults(nil)
 			c.Advance(10 * time.Minute) // past the nonce window
