@@ -292,7 +292,7 @@ func (a *Adapter) Send(ctx context.Context, channel string, m bot.Message) (stri
 	if strings.TrimSpace(m.Text) == "" {
 		return "", bot.Permanent("empty message", errors.New("discord: send: empty message"))
 	}
-	msg := postMessage{Content: renderText(m.Text, m.Key), AllowedMentions: noMentions}
+	msg := renderText(m.Text, m.Key)
 	target := channel
 	if m.ThreadID != "" {
 		target = m.ThreadID
@@ -376,7 +376,7 @@ func (a *Adapter) FindMessage(ctx context.Context, channel, threadID, key string
 	switch {
 	case m.Thread != nil:
 		ref.ThreadID = m.Thread.ID
-	case len(m.Embeds) > 0 && info.threadable():
+	case isPostKey(key) && info.threadable():
 		// A post whose thread was never started (the call failed): outStart it now.
 		th, err := a.startThread(ctx, channel, m.ID, threadNameOf(m))
 		if err != nil {
@@ -385,6 +385,13 @@ func (a *Adapter) FindMessage(ctx context.Context, channel, threadID, key string
 		ref.ThreadID = th
 	}
 	return ref, true, nil
+}
+
+// isPostKey tells a post's key ("pb-d12") from the keys of other messages.
+func isPostKey(key string) bool {
+	id, ok := strings.CutPrefix(key, "pb-d")
+	_, err := strconv.ParseUint(id, 10, 64)
+	return ok && err == nil
 }
 
 // threadNameOf names a thread after a post found by its key (its embed title).

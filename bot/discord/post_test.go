@@ -215,6 +215,9 @@ func TestLostAnswerFound(t *testing.T) {
 	msg := func(ch, key string, inThread bool) func(*Adapter, string) error {
 		return func(a *Adapter, thread string) error {
 			m := bot.Message{Text: "some text " + key, Key: key}
+			if strings.HasPrefix(key, "pb-g7") {
+				m.Text = "**Digest**\n" + strings.Repeat("- [A paper](https://arxiv.org/abs/2611.00001) — a line about it\n", 80)
+			}
 			if inThread {
 				m.ThreadID = thread
 			}
@@ -228,7 +231,8 @@ func TestLostAnswerFound(t *testing.T) {
 			kind{"post", ch, "pb-d5", post(ch)},
 			kind{"reply", ch, "pb-d4-abstract", msg(ch, "pb-d4-abstract", true)},
 			kind{"summary", ch, "pb-d4-summary", msg(ch, "pb-d4-summary", true)},
-			kind{"digest", ch, "pb-g6", msg(ch, "pb-g6", false)})
+			kind{"digest", ch, "pb-g6", msg(ch, "pb-g6", false)},
+			kind{"long digest", ch, "pb-g7", msg(ch, "pb-g7", false)})
 	}
 	for _, k := range kinds {
 		t.Run(k.channel+"/"+k.name, func(t *testing.T) {
@@ -278,6 +282,11 @@ func TestLostAnswerFound(t *testing.T) {
 				// The thread was never started (the lost answer stopped Post): the lookup starts it.
 				if ref.ThreadID != ref.MessageID || len(f.Threads(outTextID)) != 2 {
 					t.Errorf("found post %+v, threads %d: want its thread started", ref, len(f.Threads(outTextID)))
+				}
+			case strings.Contains(k.name, "digest") && k.channel == outTextID:
+				// A digest is no post: finding it starts no thread (a long one has embeds too).
+				if ref.ThreadID != "" || len(f.Threads(outTextID)) != 1 {
+					t.Errorf("found digest %+v; %d threads in the channel, want only the earlier post's", ref, len(f.Threads(outTextID)))
 				}
 			case k.channel == outForumID && thread == "":
 				if ref.ThreadID == "" || ref.ThreadID != ref.MessageID {

@@ -319,15 +319,72 @@ func escapeMarkdown(s string) string {
 	return out
 }
 
-// renderText is the content of a plain message: the text cut to fit with the key's
-// subtext line at the end.
-func renderText(text, key string) string {
+// maxTextEmbeds bounds the embeds a long text continues in (Discord allows 10 per message).
+const maxTextEmbeds = 10
+
+// renderText is a plain message. Text that fits is the content, with the key on a last
+// subtext line. Longer text (a digest of 20 papers, a long abstract with its links) is
+// not cut: its first 2000 characters are the content and the rest continues in embeds
+// below it (4096 characters each, 6000 in all), the key in the last one's footer, so one
+// message of up to 8000 characters carries it whole under one key. Only beyond that is
+// it cut, at a word, with "…".
+func renderText(text, key string) postMessage {
 	text = strings.TrimSpace(text)
-	if key == "" {
-		return cutWords(text, maxContent)
+	mark := ""
+	if key != "" {
+		mark = "\n" + keyMark + key
 	}
-	mark := "\n" + keyMark + key
-	return cutWords(text, maxContent-utf16Len(mark)) + mark
+	if utf16Len(text)+utf16Len(mark) <= maxContent {
+		return postMessage{Content: text + mark, AllowedMentions: noMentions}
+	}
+	head, rest := splitText(text, maxContent)
+	msg := postMessage{Content: head, AllowedMentions: noMentions}
+	budget := maxEmbedTotal - utf16Len(key)
+	for rest != "" && len(msg.Embeds) < maxTextEmbeds && (len(msg.Embeds) == 0 || budget >= 200) {
+		var part string
+		part, rest = splitText(rest, min(maxEmbedDesc, budget))
+		budget -= utf16Len(part)
+		msg.Embeds = append(msg.Embeds, &discordgo.MessageEmbed{Type: discordgo.EmbedTypeRich, Description: part})
+	}
+	last := msg.Embeds[len(msg.Embeds)-1]
+	if rest != "" {
+		last.Description = cutWords(last.Description+"\n"+rest, utf16Len(last.Description))
+	}
+	if key != "" {
+		last.Footer = &discordgo.MessageEmbedFooter{Text: key}
+	}
+	return msg
+}
+
+// splitText returns the longest head of s within max UTF-16 units that ends at a line
+// break (or else a space, or else anywhere between runes), and the rest. No text is lost
+// but the break itself.
+func splitText(s string, max int) (head, rest string) {
+	if utf16Len(s) <= max {
+		return s, ""
+	}
+	end, n := 0, 0
+	for i, r := range s {
+		w := runeUnits(r)
+		if n+w > max {
+			break
+		}
+		n += w
+		_, size := utf8.DecodeRuneInString(s[i:])
+		end = i + size
+	}
+	cut := end
+	if nl := strings.LastIndexByte(s[:end], '\n'); nl > 0 && nl >= end/2 {
+		cut = nl
+	} else if sp := strings.LastIndexByte(s[:end], ' '); sp > 0 && sp >= end/2 {
+		cut = sp
+	}
+	if cut == 0 {
+		cut = end
+	}
+	head = strings.TrimRight(s[:cut], " \n")
+	rest = strings.TrimLeft(s[cut:], " \n")
+	return head, rest
 }
 
 // contentKey returns the key on the last line of a message's content ("" when none).

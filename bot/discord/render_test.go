@@ -2,6 +2,7 @@ package discord
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -73,8 +74,32 @@ func TestRenderPost(t *testing.T) {
 }
 
 func TestRenderText(t *testing.T) {
-	if got, want := renderText("**Abstract.** We study experts.", "pb-d7-abstract"), "**Abstract.** We study experts.\n-# pb-d7-abstract"; got != want {
-		t.Errorf("renderText = %q, want %q", got, want)
+	assertOutJSON(t, renderText("**Abstract.** We study experts.", "pb-d7-abstract"),
+		`{"content":"**Abstract.** We study experts.\n-# pb-d7-abstract","allowed_mentions":{"parse":[]}}`)
+	// A long digest is not cut: it continues in embeds, the key in the last footer.
+	var lines []string
+	for i := 0; i < 30; i++ {
+		lines = append(lines, fmt.Sprintf("- [Paper number %d about sparse mixture of experts routing](https://arxiv.org/abs/2611.%05d) — %s", i, i, strings.Repeat("word ", 25)+"end"))
+	}
+	digest := "**Digest: 30 new papers**\n" + strings.Join(lines, "\n")
+	m := renderText(digest, "pb-g3")
+	parts := []string{m.Content}
+	total := 0
+	for _, e := range m.Embeds {
+		parts = append(parts, e.Description)
+		total += utf16Len(e.Description)
+		if utf16Len(e.Description) > maxEmbedDesc {
+			t.Errorf("embed description has %d characters", utf16Len(e.Description))
+		}
+	}
+	if utf16Len(m.Content) > maxContent || total+len("pb-g3") > maxEmbedTotal || len(m.Embeds) < 2 {
+		t.Errorf("long text: content %d, %d embeds of %d in all; want <= 2000, 2 or more, <= 6000", utf16Len(m.Content), len(m.Embeds), total)
+	}
+	if got := strings.Join(parts, "\n"); got != digest {
+		t.Errorf("long text lost or changed lines:\ngot  %.200q\nwant %.200q", got, digest)
+	}
+	if f := m.Embeds[len(m.Embeds)-1].Footer; f == nil || footerKey(f.Text) != "pb-g3" {
+		t.Errorf("long text: last footer %+v, want the key", f)
 	}
 	if got := contentKey("x\n-# pb-d7-abstract"); got != "pb-d7-abstract" {
 		t.Errorf("contentKey = %q, want pb-d7-abstract", got)
@@ -195,13 +220,24 @@ func TestRenderLimits(t *testing.T) {
 			check("label", utf16Len(c.Label), maxButtonLabel)
 		}
 	}
-	text := renderText(post.Summary, "pb-d123456789-abstract")
-	check("content", utf16Len(text), maxContent)
-	body, ok := strings.CutSuffix(text, "\n-# pb-d123456789-abstract")
-	if !ok {
-		t.Errorf("content lost its key: …%q", text[len(text)-60:])
+	long := renderText(post.Summary, "pb-d123456789-abstract")
+	check("content", utf16Len(long.Content), maxContent)
+	total := 0
+	for _, e := range long.Embeds {
+		check("text embed description", utf16Len(e.Description), maxEmbedDesc)
+		total += embedTotal(e)
 	}
-	atWord(t, "content", post.Summary, body)
+	check("text embeds", len(long.Embeds), maxTextEmbeds)
+	check("text embeds total", total, maxEmbedTotal)
+	last := long.Embeds[len(long.Embeds)-1]
+	if last.Footer == nil || last.Footer.Text != "pb-d123456789-abstract" {
+		t.Errorf("text beyond 8000 characters lost its key: %+v", last.Footer)
+	}
+	prefix, cut := strings.CutSuffix(last.Description, "…")
+	tail := prefix[len(prefix)-30:]
+	if !cut || !(strings.Contains(post.Summary, tail+" ") || strings.Contains(post.Summary, tail+"\n")) {
+		t.Errorf("text beyond 8000 characters not cut at a word: …%q", last.Description[len(last.Description)-40:])
+	}
 	atWord(t, "description", post.Summary, e.Description)
 	name := threadName(post.Paper.Title)
 	check("thread name", utf16Len(name), maxThreadName)
