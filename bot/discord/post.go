@@ -50,10 +50,13 @@ const (
 
 // Channel types (GET /channels/{id} "type").
 const (
-	chanText         = 0
-	chanAnnouncement = 5
-	chanForum        = 15
-	chanMedia        = 16
+	chanText               = 0
+	chanAnnouncement       = 5
+	chanAnnouncementThread = 10
+	chanPublicThread       = 11
+	chanPrivateThread      = 12
+	chanForum              = 15
+	chanMedia              = 16
 )
 
 // channelInfo is the part of a Discord channel object the adapter needs.
@@ -166,6 +169,24 @@ func (a *Adapter) channel(ctx context.Context, id string) (channelInfo, error) {
 	a.out.chans[id] = channelEntry{info: info, at: now}
 	a.out.mu.Unlock()
 	return info, nil
+}
+
+// eventChannel maps the channel an event arrived in (a reaction's or an interaction's
+// channel_id, a message's) to what the bot's post records use: in a thread (a text
+// channel post's thread, or a forum post) the parent channel and the thread's id, else
+// the channel itself and "". For the inbound half; answers are cached like channel's.
+func (a *Adapter) eventChannel(ctx context.Context, channelID string) (channel, threadID string, err error) {
+	info, err := a.channel(ctx, channelID)
+	if err != nil {
+		return "", "", err
+	}
+	switch info.Type {
+	case chanAnnouncementThread, chanPublicThread, chanPrivateThread:
+		if info.ParentID != "" {
+			return info.ParentID, channelID, nil
+		}
+	}
+	return channelID, "", nil
 }
 
 // PostInterval implements bot.RateLimiter: Discord allows 5 messages per 5 seconds per

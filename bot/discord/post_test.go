@@ -373,3 +373,29 @@ func TestOversizedPostAccepted(t *testing.T) {
 		t.Errorf("stored embeds = %d, want 1", len(embeds))
 	}
 }
+
+// TestEventChannel: events in a post's thread (text channel) or in a forum post belong to
+// the parent channel's post; events in the channel itself stay there.
+func TestEventChannel(t *testing.T) {
+	f := newOutFake(t)
+	a := newOutAdapter(t, f, nil)
+	ctx := context.Background()
+	textPost, err := a.Post(ctx, outTextID, bot.Post{Paper: outPaper(), Key: "pb-d1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forumPost, err := a.Post(ctx, outForumID, bot.Post{Paper: outPaper(), Key: "pb-d2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ in, channel, thread string }{
+		{outTextID, outTextID, ""},
+		{textPost.ThreadID, outTextID, textPost.ThreadID},
+		{forumPost.ThreadID, outForumID, forumPost.ThreadID},
+	} {
+		ch, th, err := a.eventChannel(ctx, c.in)
+		if err != nil || ch != c.channel || th != c.thread {
+			t.Errorf("eventChannel(%s) = %s, %s, %v; want %s, %s", c.in, ch, th, err, c.channel, c.thread)
+		}
+	}
+}
