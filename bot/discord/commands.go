@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -13,6 +14,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/paperboy-bot/paperboy"
+	"github.com/paperboy-bot/paperboy/bot"
 )
 
 // CommandName is the one application command paperboy registers: /papers with a
@@ -106,7 +108,7 @@ func commandText(d ixData) (string, error) {
 	}
 	if spec == nil {
 		return "", paperboy.Errorf(paperboy.EINVALID, "paperboy has no /papers %s (its commands may have changed: run `paperboy discord register`); try `/papers help`.",
-			clipText(sub.Name, 32))
+			cutWords(sub.Name, 32))
 	}
 	parts := []string{spec.name}
 	for _, o := range spec.opts {
@@ -204,18 +206,21 @@ func (a *Adapter) Register(ctx context.Context, guildID string) (changed bool, e
 }
 
 func registerError(op, guildID string, err error) error {
-	se := ixClassify(err)
+	se := classifyREST(err)
 	hint := ""
+	var re *discordgo.RESTError
 	switch {
-	case strings.HasPrefix(se.Reason, "http 401"):
+	case se.Reason == bot.ReasonUnauthorized:
 		hint = ": check discord.token"
-	case strings.HasPrefix(se.Reason, "http 403"), strings.HasPrefix(se.Reason, "http 404"):
+	case errors.As(err, &re) && re.Response != nil && (re.Response.StatusCode == 403 || re.Response.StatusCode == 404):
 		hint = ": check discord.application_id"
 		if guildID != "" {
 			hint += " and that the bot was invited to guild " + guildID + " with the applications.commands scope"
 		}
 	}
-	return fmt.Errorf("discord: %s (%s)%s: %w", op, se.Reason, hint, err)
+	// The SendError stays in the chain: run stops on a rejected token (bot.ReasonUnauthorized).
+	return &bot.SendError{Permanent: se.Permanent, RetryAfter: se.RetryAfter, Reason: se.Reason,
+		Err: fmt.Errorf("discord: %s (%s)%s: %w", op, se.Reason, hint, safeErr(se.Err))}
 }
 
 // canonCmd and canonOpt hold the fields of a command that registration sets, so that

@@ -20,6 +20,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/paperboy-bot/paperboy"
+	"github.com/paperboy-bot/paperboy/bot"
 )
 
 // DefaultAPIURL is Discord's REST base URL for the API version discordgo speaks.
@@ -57,8 +58,7 @@ type Adapter struct {
 	in      inbound  // gateway.go
 }
 
-// The halves assert their capabilities; together they make a bot.Adapter:
-// var _ bot.Adapter = (*Adapter)(nil)  (enabled once both halves are in)
+var _ bot.Adapter = (*Adapter)(nil)
 
 // New checks the options and returns an Adapter. Errors never contain the token.
 func New(o Options) (*Adapter, error) {

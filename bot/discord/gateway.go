@@ -27,7 +27,6 @@ type inbound struct {
 	self    string  // the bot's user id, from READY: its own reactions and messages are ignored
 	session string  // the Gateway session id, from READY (with the sequence number, the id of a reaction)
 	run     *runner // the running Run, nil outside it
-	parents map[string]channelInfo
 	seen    *dedupe
 	// ackBudget is how long a command may run before it is answered "thinking…"
 	// (defaultAckBudget; tests shorten it).
@@ -55,7 +54,6 @@ func (a *Adapter) intents() discordgo.Intent {
 // initInbound prepares the inbound half; New calls it. It binds the HTTP interactions
 // endpoint when Options.Listen is set (see Addr; Run serves it, Close releases it).
 func (a *Adapter) initInbound() error {
-	a.in.parents = map[string]channelInfo{}
 	a.in.seen = newDedupe(20000, time.Hour)
 	a.in.ackBudget = defaultAckBudget
 	if k := strings.TrimSpace(a.opts.PublicKey); k != "" {
@@ -183,7 +181,7 @@ func gatewayError(err error) error {
 		}
 		return fmt.Errorf("discord: the Gateway closed the connection (close %d %s)", ce.Code, ce.Text)
 	}
-	if se := ixClassify(err); strings.HasPrefix(se.Reason, "http 401") {
+	if se := classifyREST(err); strings.HasPrefix(se.Reason, "http 401") {
 		return errors.New("discord: Discord refused the bot token (401): put the current token in discord.token " +
 			"(Developer Portal → your application → Bot → Reset Token)")
 	}
@@ -276,7 +274,7 @@ func (a *Adapter) onGatewayEvent(_ *discordgo.Session, e *discordgo.Event) {
 					resp, discordgo.WithContext(ctx))
 			})
 			if err != nil && !errors.Is(err, errDuplicate) {
-				a.log.Warn("discord interaction answer failed", slog.String("interaction_id", in.ID), slog.String("reason", ixClassify(err).Reason))
+				a.log.Warn("discord interaction answer failed", slog.String("interaction_id", in.ID), slog.String("reason", classifyREST(err).Reason))
 			}
 		})
 	}
@@ -333,7 +331,7 @@ func (r *runner) deliverOne(ctx context.Context, e bot.Event) {
 // reply arrives with the thread as channel and becomes a reply in ThreadID of the parent.
 // A message outside a thread is not a reply and is dropped (false).
 func (a *Adapter) placeEvent(ctx context.Context, e *bot.Event) bool {
-	info, ok := a.channelInfo(ctx, e.Channel)
+	info, ok := a.threadInfo(ctx, e.Channel)
 	if e.Kind == bot.EventThreadReply {
 		if !ok || !info.thread {
 			return false
@@ -347,42 +345,30 @@ func (a *Adapter) placeEvent(ctx context.Context, e *bot.Event) bool {
 	return true
 }
 
-// channelInfo says whether a channel is a thread and of which channel.
-type channelInfo struct {
+// threadInfo says whether a channel is a thread and of which channel.
+type threadInfo struct {
 	thread bool
 	parent string
 }
 
-// channelInfo looks a channel up in the Gateway state (GUILD_CREATE, THREAD_CREATE ...),
-// then in its cache, then over REST. ok is false when it cannot be found.
-func (a *Adapter) channelInfo(ctx context.Context, id string) (channelInfo, bool) {
+// threadInfo looks a channel up in the Gateway state (GUILD_CREATE, THREAD_CREATE ...),
+// then through the outbound half's cached REST lookup (channel). ok is false when it
+// cannot be found.
+func (a *Adapter) threadInfo(ctx context.Context, id string) (threadInfo, bool) {
 	if id == "" {
-		return channelInfo{}, false
+		return threadInfo{}, false
 	}
 	if ch, err := a.session.State.Channel(id); err == nil {
-		return channelInfo{thread: ch.IsThread(), parent: ch.ParentID}, true
-	}
-	a.in.mu.Lock()
-	info, ok := a.in.parents[id]
-	a.in.mu.Unlock()
-	if ok {
-		return info, true
+		return threadInfo{thread: ch.IsThread(), parent: ch.ParentID}, true
 	}
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	ch, err := a.session.Channel(id, discordgo.WithContext(cctx))
+	info, err := a.channel(cctx, id)
 	if err != nil {
-		a.log.Debug("discord channel lookup failed", slog.String("channel", id), slog.String("reason", ixClassify(err).Reason))
-		return channelInfo{}, false
+		a.log.Debug("discord channel lookup failed", slog.String("channel", id), slog.String("reason", classifyREST(err).Reason))
+		return threadInfo{}, false
 	}
-	info = channelInfo{thread: ch.IsThread(), parent: ch.ParentID}
-	a.in.mu.Lock()
-	if len(a.in.parents) >= 10000 {
-		clear(a.in.parents) // a thread's channel never changes: refetching is the only cost
-	}
-	a.in.parents[id] = info
-	a.in.mu.Unlock()
-	return info, true
+	return threadInfo{thread: info.isThread(), parent: info.ParentID}, true
 }
 
 // reactionPayload is MESSAGE_REACTION_ADD / MESSAGE_REACTION_REMOVE's data.

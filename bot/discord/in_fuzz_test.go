@@ -34,7 +34,7 @@ func FuzzInbound(f *testing.F) {
 		translateReaction("MESSAGE_REACTION_ADD", raw, "1")
 		translateMessage(raw, "1")
 		_ = keyedValue(string(raw))
-		_ = clipText(string(raw), 5)
+		_ = cutWords(string(raw), 5)
 	})
 }
 

@@ -147,10 +147,10 @@ func (r *running) stop(t *testing.T) {
 
 // Test channels: a text channel with a post's thread, and a forum with a post.
 var (
-	textChannel = discordfake.Channel{ID: "2000000000000000001", Type: discordfake.ChannelText, Name: "papers"}
-	postThread  = discordfake.Channel{ID: "2000000000000000002", Type: discordfake.ChannelPublicThread, Name: "A paper", ParentID: textChannel.ID}
-	forum       = discordfake.Channel{ID: "2000000000000000003", Type: discordfake.ChannelForum, Name: "paper-forum"}
-	forumPost   = discordfake.Channel{ID: "2000000000000000004", Type: discordfake.ChannelPublicThread, Name: "Forum paper", ParentID: forum.ID}
+	textChannel = discordfake.Channel{ID: "2000000000000000001", Type: discordfake.TypeText, Name: "papers"}
+	postThread  = discordfake.Channel{ID: "2000000000000000002", Type: discordfake.TypeThread, Name: "A paper", ParentID: textChannel.ID}
+	forum       = discordfake.Channel{ID: "2000000000000000003", Type: discordfake.TypeForum, Name: "paper-forum"}
+	forumPost   = discordfake.Channel{ID: "2000000000000000004", Type: discordfake.TypeThread, Name: "Forum paper", ParentID: forum.ID}
 
 	alice = discordfake.User{ID: "3000000000000000001", Username: "alice", Permissions: "68608"} // view, send, read history: no admin bits
 	admin = discordfake.User{ID: "3000000000000000002", Username: "root", Permissions: "32"}     // Manage Server

@@ -6,13 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -39,13 +37,10 @@ const (
 	permManageGuild   = 1 << 5
 )
 
-// Discord's limits on what paperboy sends in interaction answers.
+// Discord's limits on interaction answers, beyond those in render.go.
 const (
-	maxContent     = 2000
-	maxButtonLabel = 80
-	maxCustomID    = 100
-	maxChoiceName  = 100
-	maxButtons     = 25 // 5 rows of 5
+	maxChoiceName = 100
+	maxButtons    = 25 // 5 rows of 5
 )
 
 // defaultAckBudget is how long a command may run before it is answered "thinking…"
@@ -137,7 +132,7 @@ func (a *Adapter) interactionChannel(ctx context.Context, in *interaction) strin
 	if c := in.Channel; c != nil && c.ID == in.ChannelID && c.ParentID != "" && c.Type >= 10 && c.Type <= 12 {
 		return c.ParentID
 	}
-	if info, ok := a.channelInfo(ctx, in.ChannelID); ok && info.thread && info.parent != "" {
+	if info, ok := a.threadInfo(ctx, in.ChannelID); ok && info.thread && info.parent != "" {
 		return info.parent
 	}
 	return in.ChannelID
@@ -249,8 +244,8 @@ func (r *runner) click(in interaction, send sendFunc) error {
 	if in.GuildID == "" || u.ID == "" {
 		return nil
 	}
-	action, value := parseCustomID(in.Data.CustomID)
-	if action == "" {
+	action, value, ok := parseCustomID(in.Data.CustomID)
+	if !ok {
 		return nil
 	}
 	msgID := ""
@@ -301,7 +296,7 @@ func (r *runner) complete(in interaction) []*discordgo.ApplicationCommandOptionC
 		if len(out) == bot.MaxChoices {
 			break
 		}
-		var v any = clipText(ch.Value, 100)
+		var v any = cutWords(ch.Value, 100)
 		if integer {
 			n, err := strconv.ParseInt(ch.Value, 10, 64)
 			if err != nil {
@@ -309,7 +304,7 @@ func (r *runner) complete(in interaction) []*discordgo.ApplicationCommandOptionC
 			}
 			v = n
 		}
-		name := clipText(strings.TrimSpace(ch.Name), maxChoiceName)
+		name := cutWords(strings.TrimSpace(ch.Name), maxChoiceName)
 		if name == "" {
 			continue
 		}
@@ -318,29 +313,18 @@ func (r *runner) complete(in interaction) []*discordgo.ApplicationCommandOptionC
 	return out
 }
 
-// parseCustomID splits a button's custom_id into the bot's action and value:
-// "upvote" → ("upvote", ""), "share:2401.01234" → ("share", "2401.01234").
-//
-// The lead must align it with the custom ids render.go gives the post buttons.
-func parseCustomID(id string) (action, value string) {
-	action, value, _ = strings.Cut(strings.TrimSpace(id), ":")
-	return action, value
-}
-
-// shareCustomID is the custom_id of a "Share in channel" button for a listed paper.
-func shareCustomID(paperID string) string { return "share:" + paperID }
-
 func ephemeral(text string) *discordgo.InteractionResponse {
 	return &discordgo.InteractionResponse{Type: respMessage, Data: &discordgo.InteractionResponseData{
-		Content: clipText(text, maxContent), Flags: flagEphemeral, AllowedMentions: noMentions(), Components: []discordgo.MessageComponent{}}}
+		Content: cutWords(text, maxContent), Flags: flagEphemeral, AllowedMentions: noPings(), Components: []discordgo.MessageComponent{}}}
 }
 
 func deferredResponse() *discordgo.InteractionResponse {
 	return &discordgo.InteractionResponse{Type: respDeferred, Data: &discordgo.InteractionResponseData{Flags: flagEphemeral}}
 }
 
-// noMentions keeps titles and user text from pinging anyone (@everyone in a search).
-func noMentions() *discordgo.MessageAllowedMentions {
+// noPings keeps titles and user text from pinging anyone (@everyone in a search), in
+// discordgo's type for interaction answers (render.go's noMentions is the REST body's).
+func noPings() *discordgo.MessageAllowedMentions {
 	return &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
 }
 
@@ -351,7 +335,7 @@ func renderReply(r bot.Reply) *discordgo.InteractionResponseData {
 	if strings.TrimSpace(text) == "" {
 		text = "Working on it…"
 	}
-	d := &discordgo.InteractionResponseData{Content: clipText(text, maxContent), AllowedMentions: noMentions(),
+	d := &discordgo.InteractionResponseData{Content: cutWords(text, maxContent), AllowedMentions: noPings(),
 		Components: shareButtons(r.Papers)}
 	if !r.InChannel {
 		d.Flags = flagEphemeral
@@ -364,11 +348,11 @@ func shareButtons(papers []*paperboy.Paper) []discordgo.MessageComponent {
 	var row []discordgo.MessageComponent
 	n := 0
 	for i, p := range papers {
-		if p == nil || p.ID == "" || len(shareCustomID(p.ID)) > maxCustomID || n == maxButtons {
+		if p == nil || p.ID == "" || customID(actionShare, p.ID) == actionShare+":" || n == maxButtons {
 			continue
 		}
-		label := clipText(fmt.Sprintf("Share %d in channel: %s", i+1, paperboy.CollapseSpace(p.Title)), maxButtonLabel)
-		row = append(row, discordgo.Button{Label: label, Style: discordgo.SecondaryButton, CustomID: shareCustomID(p.ID)})
+		label := cutWords(fmt.Sprintf("Share %d in channel: %s", i+1, paperboy.CollapseSpace(p.Title)), maxButtonLabel)
+		row = append(row, discordgo.Button{Label: label, Style: discordgo.SecondaryButton, CustomID: customID(actionShare, p.ID)})
 		n++
 		if len(row) == 5 {
 			rows = append(rows, discordgo.ActionsRow{Components: row})
@@ -379,23 +363,6 @@ func shareButtons(papers []*paperboy.Paper) []discordgo.MessageComponent {
 		rows = append(rows, discordgo.ActionsRow{Components: row})
 	}
 	return rows
-}
-
-// clipText cuts s to at most n characters, at a line or word boundary when one is near,
-// marking the cut with "…".
-func clipText(s string, n int) string {
-	if n < 1 {
-		return ""
-	}
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)[:n-1]
-	cut := string(r)
-	if i := strings.LastIndexAny(cut, "\n "); i > len(cut)*3/4 {
-		cut = cut[:i]
-	}
-	return strings.TrimRight(cut, " \n") + "…"
 }
 
 // followup sends the later answers of one interaction through its webhook (valid 15
@@ -468,7 +435,7 @@ func (f *followup) followup(ctx context.Context, r bot.Reply) error {
 		Content: d.Content, Components: d.Components, AllowedMentions: d.AllowedMentions, Flags: d.Flags,
 	}, discordgo.WithContext(ctx))
 	if err != nil {
-		return ixClassify(fmt.Errorf("discord: interaction follow-up: %w", redactURL(err)))
+		return classifyREST(fmt.Errorf("discord: interaction follow-up: %w", redactURL(err)))
 	}
 	return nil
 }
@@ -480,7 +447,7 @@ func (f *followup) editOriginal(ctx context.Context, r bot.Reply) error {
 		Content: &d.Content, Components: &d.Components, AllowedMentions: d.AllowedMentions,
 	}, discordgo.WithContext(ctx))
 	if err != nil {
-		return ixClassify(fmt.Errorf("discord: edit interaction response: %w", redactURL(err)))
+		return classifyREST(fmt.Errorf("discord: edit interaction response: %w", redactURL(err)))
 	}
 	return nil
 }
@@ -493,35 +460,4 @@ func redactURL(err error) error {
 		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
 	}
 	return err
-}
-
-// ixClassify maps a discordgo REST error to a bot.SendError: 401, 403 and 404 (an
-// interaction token past its 15 minutes, a missing permission) are permanent; 429, 5xx
-// and network trouble temporary.
-func ixClassify(err error) *bot.SendError {
-	var se *bot.SendError
-	if errors.As(err, &se) {
-		return se
-	}
-	var re *discordgo.RESTError
-	if errors.As(err, &re) && re.Response != nil {
-		code := re.Response.StatusCode
-		reason := "http " + strconv.Itoa(code)
-		if re.Message != nil && re.Message.Code != 0 {
-			reason += " (code " + strconv.Itoa(re.Message.Code) + ")"
-		}
-		switch {
-		case code == http.StatusUnauthorized, code == http.StatusForbidden, code == http.StatusNotFound, code == http.StatusBadRequest:
-			return &bot.SendError{Permanent: true, Reason: reason, Err: err}
-		}
-		return &bot.SendError{Reason: reason, Err: err}
-	}
-	var rl *discordgo.RateLimitError
-	if errors.As(err, &rl) && rl.RateLimit != nil {
-		return &bot.SendError{Reason: "rate limited", RetryAfter: rl.RetryAfter, Err: err}
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return &bot.SendError{Reason: "timeout", Err: err}
-	}
-	return &bot.SendError{Reason: "network", Err: err}
 }

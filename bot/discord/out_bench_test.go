@@ -63,7 +63,7 @@ func BenchmarkDispatcherThroughput20Channels(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		d, err := bot.NewDispatcher(bot.DispatcherConfig{Store: db, Papers: db, Adapter: runnable{a}, Workers: channels})
+		d, err := bot.NewDispatcher(bot.DispatcherConfig{Store: db, Papers: db, Adapter: a, Workers: channels})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -66,7 +66,7 @@ func shownIn(f *discordfake.Server, channel string) map[string]int {
 // outCrashAfter wraps the adapter: the first message of one kind goes through on Discord,
 // and then the process "dies" before anything is recorded.
 type outCrashAfter struct {
-	runnable
+	*Adapter
 	kind  string
 	crash context.CancelFunc
 	mu    sync.Mutex
@@ -85,7 +85,7 @@ func (c *outCrashAfter) hit(ctx context.Context, key string) error {
 }
 
 func (c *outCrashAfter) Post(ctx context.Context, channel string, p bot.Post) (bot.PostRef, error) {
-	ref, err := c.runnable.Post(ctx, channel, p)
+	ref, err := c.Adapter.Post(ctx, channel, p)
 	if err == nil {
 		if err := c.hit(ctx, p.Key); err != nil {
 			return bot.PostRef{}, err
@@ -95,7 +95,7 @@ func (c *outCrashAfter) Post(ctx context.Context, channel string, p bot.Post) (b
 }
 
 func (c *outCrashAfter) Send(ctx context.Context, channel string, m bot.Message) (string, error) {
-	id, err := c.runnable.Send(ctx, channel, m)
+	id, err := c.Adapter.Send(ctx, channel, m)
 	if err == nil {
 		if err := c.hit(ctx, m.Key); err != nil {
 			return "", err
@@ -127,7 +127,7 @@ func TestCrashWindowEveryMessageOnce(t *testing.T) {
 				cfg := bot.DispatcherConfig{Quick: outLLM{"extractive"}, Summarizer: outLLM{"gpt-test"}}
 
 				ctx, crash := context.WithCancel(h.ctx)
-				d1 := h.dispatcher(&outCrashAfter{runnable: runnable{newOutAdapter(t, f, h.clock.Now)}, kind: kind, crash: crash}, cfg)
+				d1 := h.dispatcher(&outCrashAfter{Adapter: newOutAdapter(t, f, h.clock.Now), kind: kind, crash: crash}, cfg)
 				for i := 0; ctx.Err() == nil; i++ {
 					if i == 500 {
 						t.Fatalf("no %s was sent in 500 steps", kind)
@@ -140,7 +140,7 @@ func TestCrashWindowEveryMessageOnce(t *testing.T) {
 					t.Fatalf("got %d %s messages at the crash, want the 1 accepted", got, kind)
 				}
 				h.clock.Advance(10 * time.Minute) // past Discord's nonce window: only the lookup can tell
-				d2 := h.dispatcher(runnable{newOutAdapter(t, f, h.clock.Now)}, cfg)
+				d2 := h.dispatcher(newOutAdapter(t, f, h.clock.Now), cfg)
 				h.drain(d2, time.Second, 300)
 				if got := shownIn(f, ch); fmt.Sprint(got) != fmt.Sprint(want) {
 					t.Errorf("got messages %v, want %v (each exactly once)", got, want)
@@ -179,7 +179,7 @@ func TestStormEveryPaperOnceInOrder(t *testing.T) {
 		h.subscribe("discord:"+ch, "experts", paperboy.Digest{})
 	}
 	papers := h.addPapers(12, "Sparse experts")
-	d := h.dispatcher(runnable{newOutAdapter(t, f, h.clock.Now)}, bot.DispatcherConfig{Workers: 4})
+	d := h.dispatcher(newOutAdapter(t, f, h.clock.Now), bot.DispatcherConfig{Workers: 4})
 	h.drain(d, time.Second, 2000)
 
 	var want []string

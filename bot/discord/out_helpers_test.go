@@ -16,7 +16,7 @@ import (
 
 // Channels of the fake the outbound tests use.
 const (
-	outGuildID  = "100000000000000001"
+	outGuildID  = discordfake.GuildID
 	outTextID   = "100000000000000010"
 	outForumID  = "100000000000000020"
 	outText2ID  = "100000000000000011"
@@ -46,17 +46,6 @@ func newOutAdapter(t testing.TB, f *discordfake.Server, now func() time.Time) *A
 	}
 	return a
 }
-
-// runnable completes the outbound half into a bot.Adapter for the dispatcher tests (the
-// inbound half's Run is not needed to deliver).
-type runnable struct{ *Adapter }
-
-func (runnable) Run(ctx context.Context, h bot.Handler) error {
-	<-ctx.Done()
-	return nil
-}
-
-var _ bot.Adapter = runnable{}
 
 // clock is an injected clock the test moves by hand.
 type outClock struct {

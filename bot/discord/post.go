@@ -76,6 +76,11 @@ type channelInfo struct {
 // isForum: posts become forum posts (a thread per paper).
 func (c channelInfo) isForum() bool { return c.Type == chanForum || c.Type == chanMedia }
 
+// isThread: a thread of a text channel, or a forum post.
+func (c channelInfo) isThread() bool {
+	return c.Type == chanAnnouncementThread || c.Type == chanPublicThread || c.Type == chanPrivateThread
+}
+
 // threadable: posts get a thread started from the message.
 func (c channelInfo) threadable() bool { return c.Type == chanText || c.Type == chanAnnouncement }
 
@@ -163,30 +168,14 @@ func (a *Adapter) channel(ctx context.Context, id string) (channelInfo, error) {
 		return channelInfo{}, err
 	}
 	a.out.mu.Lock()
-	if a.out.chans == nil {
+	if a.out.chans == nil || len(a.out.chans) >= 10000 {
+		// Events name every thread they arrive in: the cache stays bounded, and a
+		// dropped entry costs one more lookup.
 		a.out.chans = map[string]channelEntry{}
 	}
 	a.out.chans[id] = channelEntry{info: info, at: now}
 	a.out.mu.Unlock()
 	return info, nil
-}
-
-// eventChannel maps the channel an event arrived in (a reaction's or an interaction's
-// channel_id, a message's) to what the bot's post records use: in a thread (a text
-// channel post's thread, or a forum post) the parent channel and the thread's id, else
-// the channel itself and "". For the inbound half; answers are cached like channel's.
-func (a *Adapter) eventChannel(ctx context.Context, channelID string) (channel, threadID string, err error) {
-	info, err := a.channel(ctx, channelID)
-	if err != nil {
-		return "", "", err
-	}
-	switch info.Type {
-	case chanAnnouncementThread, chanPublicThread, chanPrivateThread:
-		if info.ParentID != "" {
-			return info.ParentID, channelID, nil
-		}
-	}
-	return channelID, "", nil
 }
 
 // PostInterval implements bot.RateLimiter: Discord allows 5 messages per 5 seconds per
@@ -612,7 +601,8 @@ func classifyREST(err error) *bot.SendError {
 		case status >= 500, status == 408:
 			return &bot.SendError{Reason: "http " + strconv.Itoa(status), Err: err}
 		case status == 401:
-			return &bot.SendError{Permanent: true, Reason: "Unauthorized (401): the bot token is wrong or was reset; set discord.token again", Err: err}
+			// run stops on this reason (bot.ReasonUnauthorized): nothing on Discord can work.
+			return &bot.SendError{Permanent: true, Reason: bot.ReasonUnauthorized, Err: err}
 		case reasons[code] != "":
 			return &bot.SendError{Permanent: true, Reason: reasons[code], Err: err}
 		case status == 403:
@@ -641,8 +631,12 @@ func (a *Adapter) outErr(op, channel string, err error) error {
 		return nil
 	}
 	se := classifyREST(err)
+	hint := ""
+	if se.Reason == bot.ReasonUnauthorized {
+		hint = " (the bot token is wrong or was reset: Developer Portal → Bot → Reset Token, then set discord.token)"
+	}
 	out := &bot.SendError{Permanent: se.Permanent, RetryAfter: se.RetryAfter, Reason: se.Reason,
-		Err: fmt.Errorf("discord: %s %s: %w", op, channel, safeErr(se.Err))}
+		Err: fmt.Errorf("discord: %s %s%s: %w", op, channel, hint, safeErr(se.Err))}
 	lvl := slog.LevelInfo
 	if out.Permanent {
 		lvl = slog.LevelWarn

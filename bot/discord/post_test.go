@@ -138,7 +138,7 @@ func TestPermanentErrors(t *testing.T) {
 		"missing access":      {fault: discordfake.Fault{Status: 403, Code: 50001, Message: "Missing Access"}, permanent: true, reason: "View Channel"},
 		"missing permissions": {fault: discordfake.Fault{Status: 403, Code: 50013, Message: "Missing Permissions"}, permanent: true, reason: "Send Messages in Threads"},
 		"unknown channel":     {channel: "199999999999999999", permanent: true, reason: "Unknown Channel (10003)"},
-		"unauthorized":        {token: "other-token", permanent: true, reason: "discord.token"},
+		"unauthorized":        {token: "other-token", permanent: true, reason: "then set discord.token"},
 		"server error":        {fault: discordfake.Fault{Status: 502, Message: "Bad Gateway"}, reason: "http 502"},
 		"lost answer":         {fault: discordfake.Fault{Lose: true}, reason: "network"},
 	} {
@@ -160,8 +160,11 @@ func TestPermanentErrors(t *testing.T) {
 			}
 			_, err := a.Post(context.Background(), ch, bot.Post{Paper: outPaper(), Key: "pb-d1"})
 			se := bot.ClassifySend(err)
-			if err == nil || se.Permanent != c.permanent || !strings.Contains(se.Reason, c.reason) {
+			if err == nil || se.Permanent != c.permanent || !strings.Contains(se.Reason+" "+err.Error(), c.reason) {
 				t.Fatalf("got %v (permanent %v, reason %q); want permanent %v with a reason naming %q", err, se.Permanent, se.Reason, c.permanent, c.reason)
+			}
+			if name == "unauthorized" && se.Reason != bot.ReasonUnauthorized {
+				t.Errorf("reason %q, want bot.ReasonUnauthorized (run stops on it)", se.Reason)
 			}
 			if strings.Contains(err.Error(), "fake-token") {
 				t.Errorf("the error shows the token: %v", err)
@@ -393,9 +396,13 @@ func TestEventChannel(t *testing.T) {
 		{textPost.ThreadID, outTextID, textPost.ThreadID},
 		{forumPost.ThreadID, outForumID, forumPost.ThreadID},
 	} {
-		ch, th, err := a.eventChannel(ctx, c.in)
-		if err != nil || ch != c.channel || th != c.thread {
-			t.Errorf("eventChannel(%s) = %s, %s, %v; want %s, %s", c.in, ch, th, err, c.channel, c.thread)
+		info, ok := a.threadInfo(ctx, c.in)
+		ch, th := c.in, ""
+		if info.thread {
+			ch, th = info.parent, c.in
+		}
+		if !ok || ch != c.channel || th != c.thread {
+			t.Errorf("threadInfo(%s) = %+v, %v; want channel %s, thread %s", c.in, info, ok, c.channel, c.thread)
 		}
 	}
 }

@@ -59,12 +59,12 @@ func customID(action, paperID string) string {
 }
 
 // parseCustomID splits a custom_id built by customID into the bot action and the paper
-// id ("" when absent). Other custom_ids come back with ok false.
+// id ("" when absent). Custom ids of other actions come back with ok false.
 func parseCustomID(id string) (action, paperID string, ok bool) {
-	action, paperID, found := strings.Cut(id, ":")
+	action, paperID, _ = strings.Cut(strings.TrimSpace(id), ":")
 	switch action {
 	case actionUpvote, actionReadLater, actionNotRelevant, actionShare, "downvote":
-		return action, paperID, found
+		return action, paperID, true // "upvote" alone counts too: the paper id is optional
 	}
 	return "", "", false
 }

@@ -20,8 +20,7 @@ type commandRegistrar interface {
 	Register(ctx context.Context, guildID string) (changed bool, err error)
 }
 
-// errNoDiscordAdapter says that bot/discord in this build cannot serve chat yet.
-var errNoDiscordAdapter = errors.New("discord.token is set, but this build has no Discord adapter (bot/discord does not implement the chat adapter yet); unset discord.token / PAPERBOY_DISCORD_TOKEN / DISCORD_TOKEN")
+var _ commandRegistrar = (*discord.Adapter)(nil)
 
 // discordAdapter builds the Discord adapter from [discord]. Errors never contain the token.
 func discordAdapter(cfg config.Config, log *slog.Logger) (*discord.Adapter, error) {
@@ -43,13 +42,7 @@ func newDiscord(cfg config.Config, log *slog.Logger) (bot.Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
-	// TODO(lead): once bot/discord asserts `var _ bot.Adapter = (*Adapter)(nil)`, return a
-	// itself and drop errNoDiscordAdapter.
-	ba, ok := any(a).(bot.Adapter)
-	if !ok {
-		return nil, errNoDiscordAdapter
-	}
-	return ba, nil
+	return a, nil
 }
 
 // registerAtStart registers /papers when `run` starts on Discord (the adapter leaves an
@@ -141,11 +134,7 @@ func (m *Main) runDiscord(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	r, ok := any(a).(commandRegistrar)
-	if !ok {
-		return errors.New("this build has no Discord adapter: bot/discord cannot register commands yet")
-	}
-	return registerCommands(ctx, m.Stdout, r, cfg.Discord.Guild)
+	return registerCommands(ctx, m.Stdout, a, cfg.Discord.Guild)
 }
 
 // registerCommands registers /papers through r in guild ("" = globally) and says on w

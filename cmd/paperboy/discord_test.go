@@ -5,13 +5,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/paperboy-bot/paperboy/bot"
 	"github.com/paperboy-bot/paperboy/bot/bottest"
-	"github.com/paperboy-bot/paperboy/bot/discord"
 )
 
 // fakeRegistrar is a chat adapter with Discord's command registration.
@@ -109,21 +107,5 @@ func TestDiscordRegisterChecksItsSettings(t *testing.T) {
 	}
 	if err := run("discord"); !errors.Is(err, errUsage) {
 		t.Errorf("discord without a subcommand: got %v, want usage", err)
-	}
-}
-
-// TestRunWithoutDiscordAdapter: until bot/discord implements bot.Adapter, `run` with
-// discord.token set stops with a clear error instead of running without Discord.
-// TODO(lead): replace with a run against discordfake once the adapter has landed.
-func TestRunWithoutDiscordAdapter(t *testing.T) {
-	if _, ok := any(&discord.Adapter{}).(bot.Adapter); ok {
-		t.Skip("bot/discord implements bot.Adapter: this build has a Discord adapter")
-	}
-	db := filepath.Join(t.TempDir(), "p.db")
-	m := &Main{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{},
-		Getenv: func(k string) string { return map[string]string{"DISCORD_TOKEN": "MTA1.SECRET.xyz"}[k] }}
-	err := m.Run(context.Background(), []string{"run", "--db", db})
-	if err == nil || !strings.Contains(err.Error(), "this build has no Discord adapter") || strings.Contains(err.Error(), "SECRET") {
-		t.Errorf("run with discord.token: got %v, want the no-adapter error without the token", err)
 	}
 }

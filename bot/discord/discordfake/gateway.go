@@ -26,22 +26,6 @@ const (
 	CloseDisallowedIntents    = 4014
 )
 
-// Channel types (Discord's values).
-const (
-	ChannelText         = 0
-	ChannelPublicThread = 11
-	ChannelForum        = 15
-)
-
-// Channel is a guild channel or thread the Gateway announces in GUILD_CREATE (and
-// CHANNEL_CREATE / THREAD_CREATE when added while connected).
-type Channel struct {
-	ID       string `json:"id"`
-	Type     int    `json:"type"`
-	Name     string `json:"name"`
-	ParentID string `json:"parent_id,omitempty"`
-}
-
 // Identify is an op 2 Identify as the fake received it.
 type Identify struct {
 	Token   string `json:"token"`
@@ -119,9 +103,10 @@ func (s *Server) DisallowIntents(bits int) {
 	s.gw.disallowed = bits
 }
 
-// AddChannel adds a guild channel or thread: sent in GUILD_CREATE after READY, and as
-// CHANNEL_CREATE / THREAD_CREATE at once when a session is open.
-func (s *Server) AddChannel(c Channel) {
+// announceChannel records a channel for GUILD_CREATE and, when a session is open, sends
+// CHANNEL_CREATE or THREAD_CREATE. The REST half calls it with s.mu held: the Gateway
+// half never takes s.mu, so the lock order is s.mu, then gw.mu.
+func (s *Server) announceChannel(c Channel) {
 	s.gw.mu.Lock()
 	s.gw.channels = append(s.gw.channels, c)
 	open := s.gw.cur != nil
@@ -388,7 +373,7 @@ func closeWith(ws *websocket.Conn, code int, text string) {
 }
 
 func channelObject(c Channel) map[string]any {
-	m := map[string]any{"id": c.ID, "type": c.Type, "name": c.Name, "guild_id": GuildID, "position": 0, "permission_overwrites": []any{}}
+	m := map[string]any{"id": c.ID, "type": c.Type, "name": c.Name, "guild_id": c.GuildID, "position": 0, "permission_overwrites": []any{}}
 	if c.ParentID != "" {
 		m["parent_id"] = c.ParentID
 	}

@@ -20,9 +20,6 @@ const (
 	TypeForum  = 15
 )
 
-// BotUserID is the id of the bot user the fake answers as.
-const BotUserID = "900000000000000001"
-
 // Channel is a channel, forum or thread of the fake.
 type Channel struct {
 	ID, GuildID, ParentID, Name string
@@ -235,12 +232,18 @@ func (s *Server) SetMessageBucket(n int, window time.Duration) {
 	s.rest.bucketN, s.rest.bucketWin = n, window
 }
 
-// AddChannel adds a channel, forum or thread.
+// AddChannel adds a channel, forum or thread (GuildID defaults to the fake's guild). The
+// Gateway announces it: in GUILD_CREATE after READY, or at once as CHANNEL_CREATE /
+// THREAD_CREATE when a session is open.
 func (s *Server) AddChannel(c Channel) {
+	if c.GuildID == "" {
+		c.GuildID = GuildID
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cc := c
 	s.rest.channels[c.ID] = &cc
+	s.announceChannel(c)
 }
 
 // AddUserMessage stores a message by a user (a thread reply) and returns it.
@@ -709,6 +712,7 @@ func (s *Server) startThread(w http.ResponseWriter, r *http.Request) answer {
 	th := &Channel{ID: m.ID, GuildID: c.GuildID, ParentID: id, Name: body.Name, Type: TypeThread}
 	s.rest.channels[th.ID] = th
 	m.ThreadID = th.ID
+	s.announceChannel(*th) // THREAD_CREATE, as Discord sends it
 	return answer{status: 201, body: s.channelWire(th)}
 }
 
@@ -753,6 +757,7 @@ func (s *Server) forumPost(w http.ResponseWriter, r *http.Request) answer {
 	tid := s.nextID()
 	th := &Channel{ID: tid, GuildID: c.GuildID, ParentID: id, Name: body.Name, Type: TypeThread, AppliedTags: body.AppliedTags}
 	s.rest.channels[tid] = th
+	s.announceChannel(*th)   // THREAD_CREATE, as Discord sends it
 	body.Message.Nonce = nil // forum posts take no nonce
 	m := s.store(tid, tid, body.Message)
 	out := s.channelWire(th)
