@@ -149,8 +149,23 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		r.wg.Wait()
 		return err
 	}
-	if err := a.session.Open(); err != nil {
-		return finish(gatewayError(err), false)
+	// A refusal (bad token, intents) ends Run; trouble that can pass (network, 5xx, a
+	// rate limit on /gateway/bot) is retried with a growing wait, so one platform's outage
+	// does not stop the others (the bot.Adapter.Run contract).
+	for wait := time.Second; ; wait = min(2*wait, 5*time.Minute) {
+		err := a.session.Open()
+		if err == nil {
+			break
+		}
+		if gatewayRefused(err) {
+			return finish(gatewayError(err), false)
+		}
+		a.log.Warn("discord gateway connection failed; retrying", slog.String("error", gatewayError(err).Error()), slog.Duration("backoff", wait))
+		select {
+		case <-ctx.Done():
+			return finish(nil, false)
+		case <-time.After(wait):
+		}
 	}
 	a.log.Info("discord gateway connected", slog.Int("intents", int(a.intents())), slog.Bool("message_content", a.opts.MessageContent))
 	var err error
@@ -162,6 +177,18 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	}
 	_ = a.session.Close()
 	return finish(err, httpEnded)
+}
+
+// gatewayRefused reports whether opening the Gateway failed for a reason that trying
+// again cannot fix: a close code for a bad token, shard or intents (4004, 4010-4014), or a
+// permanent REST answer (401, 403, 404) to GET /gateway/bot.
+func gatewayRefused(err error) bool {
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) {
+		return ce.Code == 4004 || (ce.Code >= 4010 && ce.Code <= 4014)
+	}
+	var re *discordgo.RESTError
+	return errors.As(err, &re) && classifyREST(err).Permanent
 }
 
 // gatewayError turns the Gateway's refusals into errors that say what to change.
@@ -181,7 +208,7 @@ func gatewayError(err error) error {
 		}
 		return fmt.Errorf("discord: the Gateway closed the connection (close %d %s)", ce.Code, ce.Text)
 	}
-	if se := classifyREST(err); strings.HasPrefix(se.Reason, "http 401") {
+	if se := classifyREST(err); se.Reason == bot.ReasonUnauthorized {
 		return errors.New("discord: Discord refused the bot token (401): put the current token in discord.token " +
 			"(Developer Portal → your application → Bot → Reset Token)")
 	}

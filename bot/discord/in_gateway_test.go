@@ -266,3 +266,31 @@ func TestDedupe(t *testing.T) {
 		t.Error("c: want remembered within the hour, forgotten after")
 	}
 }
+
+// TestRunRetriesOutage: an outage when Run starts (GET /gateway/bot answers 503) is
+// retried, not returned: Run's error would stop every platform of `paperboy run`.
+func TestRunRetriesOutage(t *testing.T) {
+	fake := discordfake.New(t)
+	fake.FailGatewayBot(1)
+	a := newAdapter(t, fake)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, newRecorder()) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(fake.Identifies()) == 0 {
+		select {
+		case err := <-done:
+			t.Fatalf("Run = %v during an outage, want it to retry", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no Identify 10 s after a one-call outage")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run after cancel = %v, want nil", err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -18,6 +19,8 @@ const APIPath = "/api/v9"
 type Server struct {
 	URL string
 	srv *httptest.Server
+
+	gatewayFails atomic.Int32 // GET /gateway/bot answers 503 while positive (FailGatewayBot)
 
 	mu   sync.Mutex
 	rest restState    // rest.go

@@ -56,6 +56,10 @@ func (s *Server) routesInteractions(mux *http.ServeMux) {
 		writeJSON(w, http.StatusOK, map[string]any{"url": s.GatewayURL()})
 	})
 	mux.HandleFunc("GET "+APIPath+"/gateway/bot", s.authed(func(w http.ResponseWriter, r *http.Request) {
+		if s.gatewayFails.Add(-1) >= 0 {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"message": "upstream connect error", "code": 0})
+			return
+		}
 		writeJSON(w, http.StatusOK, map[string]any{"url": s.GatewayURL(), "shards": 1,
 			"session_start_limit": map[string]int{"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}})
 	}))
@@ -70,6 +74,9 @@ func (s *Server) routesInteractions(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+APIPath+"/webhooks/{app}/{token}", s.webhook)
 	mux.HandleFunc("PATCH "+APIPath+"/webhooks/{app}/{token}/messages/@original", s.webhook)
 }
+
+// FailGatewayBot makes the next n GET /gateway/bot answer 503, as during an outage.
+func (s *Server) FailGatewayBot(n int) { s.gatewayFails.Store(int32(n)) }
 
 // authed checks the bot token: 401 as Discord answers it otherwise.
 func (s *Server) authed(next http.HandlerFunc) http.HandlerFunc {
