@@ -267,11 +267,11 @@ func TestDedupe(t *testing.T) {
 	}
 }
 
-// TestRunRetriesOutage: an outage when Run starts (GET /gateway/bot answers 503) is
+// TestRunRetriesOutage: an outage when Run starts (GET /gateway answers 503) is
 // retried, not returned: Run's error would stop every platform of `paperboy run`.
 func TestRunRetriesOutage(t *testing.T) {
 	fake := discordfake.New(t)
-	fake.FailGatewayBot(1)
+	fake.FailGateway(1)
 	a := newAdapter(t, fake)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

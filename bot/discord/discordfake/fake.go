@@ -20,7 +20,7 @@ type Server struct {
 	URL string
 	srv *httptest.Server
 
-	gatewayFails atomic.Int32 // GET /gateway/bot answers 503 while positive (FailGatewayBot)
+	gatewayFails atomic.Int32 // GET /gateway[/bot] answers 503 while positive (FailGateway)
 
 	mu   sync.Mutex
 	rest restState    // rest.go

@@ -53,6 +53,10 @@ func (s *Server) routesInteractions(mux *http.ServeMux) {
 	s.ix.nextID = 1200000000000000000
 	// GET /gateway needs no token (as on Discord); /gateway/bot does.
 	mux.HandleFunc("GET "+APIPath+"/gateway", func(w http.ResponseWriter, r *http.Request) {
+		if s.gatewayFails.Add(-1) >= 0 {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"message": "upstream connect error", "code": 0})
+			return
+		}
 		writeJSON(w, http.StatusOK, map[string]any{"url": s.GatewayURL()})
 	})
 	mux.HandleFunc("GET "+APIPath+"/gateway/bot", s.authed(func(w http.ResponseWriter, r *http.Request) {
@@ -75,8 +79,9 @@ func (s *Server) routesInteractions(mux *http.ServeMux) {
 	mux.HandleFunc("PATCH "+APIPath+"/webhooks/{app}/{token}/messages/@original", s.webhook)
 }
 
-// FailGatewayBot makes the next n GET /gateway/bot answer 503, as during an outage.
-func (s *Server) FailGatewayBot(n int) { s.gatewayFails.Store(int32(n)) }
+// FailGateway makes the next n GET /gateway or /gateway/bot (where discordgo finds the
+// websocket URL) answer 503, as during an outage.
+func (s *Server) FailGateway(n int) { s.gatewayFails.Store(int32(n)) }
 
 // authed checks the bot token: 401 as Discord answers it otherwise.
 func (s *Server) authed(next http.HandlerFunc) http.HandlerFunc {
