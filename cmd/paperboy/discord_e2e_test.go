@@ -175,7 +175,7 @@ func TestSlackAndDiscordEndToEnd(t *testing.T) {
 	 "description":"We propose StepSched, a learned step schedule for diffusion models that halves sampling cost.","color":11737883,
 	 "footer":{"text":"Posted for cs.LG papers · pb-d2"},
 	 "fields":[{"name":"Authors","value":"Ann Author, Bob Builder, Carla Coder"},
-	  {"name":"Categories","value":"`+"`cs.LG` `cs.CV`"+`","inline":true},{"name":"Published","value":"2026-11-23","inline":true},
+	  {"name":"Categories","value":"` + "`cs.LG` `cs.CV`" + `","inline":true},{"name":"Published","value":"2026-11-23","inline":true},
 	  {"name":"Votes","value":"No votes yet: react 👍 / 👎, use the buttons, or reply +1 in the thread"}]}]`
 	jsonEqual(t, "discord embed", post.Embeds, embed)
 	const buttons = `[{"type":1,"components":[
@@ -234,7 +234,9 @@ func TestSlackAndDiscordEndToEnd(t *testing.T) {
 	waitUntil(t, "the forum survey's count", func() bool {
 		return strings.Contains(string(dfake.Messages(graphPost.ID)[0].Embeds), `👍 2 · 👎 0`)
 	})
-	if !sfake.Wait(10*time.Second, func(s *slackfake.Server) bool { return strings.Contains(string(s.Posts()[0].Blocks), `:+1: 2 · :-1: 0`) }) {
+	if !sfake.Wait(10*time.Second, func(s *slackfake.Server) bool {
+		return strings.Contains(string(s.Posts()[0].Blocks), `:+1: 2 · :-1: 0`)
+	}) {
 		t.Errorf("slack post blocks %s, want the tally 2/0", sfake.Posts()[0].Blocks)
 	}
 
