@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -21,7 +22,7 @@ import (
 // TestDiscordCrashStormDeliversEachPaperOnce runs the real binary against the Discord
 // fake (which lives in this process and outlives every kill) while 30 % of the calls
 // that create something (messages, threads, forum posts) answer 429 with retry_after and
-// 3 % are processed but lose their answer. This process writes papers into the shared
+// about 3 % more are processed but lose their answer. This process writes papers into the shared
 // database like a cron ingest, SIGKILLs the bot at random points and restarts it. In two
 // text channels and a forum, every paper must be posted exactly once, in order, each post
 // with exactly one thread (named after the paper) holding exactly one abstract.
@@ -48,17 +49,18 @@ func TestDiscordCrashStormDeliversEachPaperOnce(t *testing.T) {
 	for _, c := range chans {
 		fake.AddChannel(c)
 	}
-	var storm, lost int
-	fake.SetFaults(func(c discordfake.Call) discordfake.Fault { // called under the fake's lock
+	var storm, lost atomic.Int32
+	fr := rand.New(rand.NewPCG(seed, 19)) // the hook's own: it runs under the fake's lock
+	fake.SetFaults(func(c discordfake.Call) discordfake.Fault {
 		if c.Method != "POST" || !strings.HasPrefix(c.Route, "POST /channels/") {
 			return discordfake.Fault{}
 		}
-		switch x := r.Float64(); {
+		switch x := fr.Float64(); {
 		case x < 0.30:
-			storm++
-			return discordfake.Fault{Status: 429, RetryAfter: 0.05 + r.Float64()/10}
-		case x < 0.33:
-			lost++
+			storm.Add(1)
+			return discordfake.Fault{Status: 429, RetryAfter: 0.05 + fr.Float64()/10}
+		case x < 0.33 || c.N%17 == 5: // some at random, and surely a few
+			lost.Add(1)
 			return discordfake.Fault{Lose: true}
 		}
 		return discordfake.Fault{}
@@ -170,6 +172,9 @@ func TestDiscordCrashStormDeliversEachPaperOnce(t *testing.T) {
 	}
 	time.Sleep(300 * time.Millisecond) // a late duplicate would show up now
 
+	if storm.Load() == 0 || lost.Load() == 0 {
+		t.Fatalf("the storm hit %d calls and lost %d answers; the test needs both", storm.Load(), lost.Load())
+	}
 	var wantTitles []string
 	for j := 1; j <= nPapers; j++ {
 		wantTitles = append(wantTitles, fmt.Sprintf("Mixture of experts, study %d", j))
@@ -223,5 +228,5 @@ func TestDiscordCrashStormDeliversEachPaperOnce(t *testing.T) {
 			t.Errorf("%s: posts in order\ngot  %q\nwant %q (each once, in order)", c.Name, got, wantTitles)
 		}
 	}
-	t.Logf("%d deliveries after %d SIGKILLs, %d 429s and %d lost answers", want, kills, storm, lost)
+	t.Logf("%d deliveries after %d SIGKILLs, %d 429s and %d lost answers", want, kills, storm.Load(), lost.Load())
 }
