@@ -220,7 +220,7 @@ func (a *Adapter) Post(ctx context.Context, channel string, p bot.Post) (bot.Pos
 	thread, err := a.startThread(ctx, channel, m.ID, name)
 	if err != nil {
 		// The message stands; the retry finds it by its key and starts the thread.
-		return bot.PostRef{}, a.outErr("outStart thread", channel, err)
+		return bot.PostRef{}, a.outErr("start thread", channel, err)
 	}
 	return bot.PostRef{MessageID: m.ID, ThreadID: thread}, nil
 }
@@ -298,17 +298,20 @@ func matchTags(info channelInfo, categories []string, reason string) []string {
 // characters, the key on a last subtext line), in the thread when m.ThreadID is set
 // (threads are channels). In a forum, where messages need a post, a message without a
 // thread (a digest, a notice) becomes a forum post of its own named after its first line.
+// In a text channel a digest (key "pb-g…") gets a thread ("Digest · 2026-12-04") for the
+// discussion, as a post does; the core never replies in it, so Send returns the message.
 func (a *Adapter) Send(ctx context.Context, channel string, m bot.Message) (string, error) {
 	if strings.TrimSpace(m.Text) == "" {
 		return "", bot.Permanent("empty message", errors.New("discord: send: empty message"))
 	}
 	msg := renderText(m.Text, m.Key)
 	target := channel
+	var info channelInfo
 	if m.ThreadID != "" {
 		target = m.ThreadID
 	} else {
-		info, err := a.channel(ctx, channel)
-		if err != nil {
+		var err error
+		if info, err = a.channel(ctx, channel); err != nil {
 			return "", a.outErr("get channel", channel, err)
 		}
 		if info.isForum() {
@@ -324,7 +327,31 @@ func (a *Adapter) Send(ctx context.Context, channel string, m bot.Message) (stri
 	if err := a.call(ctx, "POST", discordgo.EndpointChannelMessages(target), msg, &out); err != nil {
 		return "", a.outErr("create message", target, err)
 	}
+	if m.ThreadID == "" && isDigestKey(m.Key) && info.threadable() {
+		if _, err := a.startThread(ctx, channel, out.ID, digestThreadName(out.ID)); err != nil {
+			// The digest stands; the retry finds it by its key and starts the thread.
+			return "", a.outErr("start digest thread", channel, err)
+		}
+	}
 	return out.ID, nil
+}
+
+// isDigestKey tells a digest's key ("pb-g12") from the keys of other messages.
+func isDigestKey(key string) bool {
+	id, ok := strings.CutPrefix(key, "pb-g")
+	_, err := strconv.ParseUint(id, 10, 64)
+	return ok && err == nil
+}
+
+// digestThreadName names the thread of a digest message after the message's own date
+// (its snowflake, UTC), so the send and a later lookup that starts the thread agree.
+func digestThreadName(msgID string) string {
+	n, err := strconv.ParseUint(msgID, 10, 64)
+	if err != nil {
+		return "Digest"
+	}
+	at := time.UnixMilli(int64(n>>22) + discordEpochMillis).UTC()
+	return "Digest · " + at.Format("2006-01-02")
 }
 
 // Edit implements bot.Editor: the post's embed and buttons re-rendered (vote counts, a
@@ -386,11 +413,15 @@ func (a *Adapter) FindMessage(ctx context.Context, channel, threadID, key string
 	switch {
 	case m.Thread != nil:
 		ref.ThreadID = m.Thread.ID
-	case isPostKey(key) && info.threadable():
-		// A post whose thread was never started (the call failed): outStart it now.
-		th, err := a.startThread(ctx, channel, m.ID, threadNameOf(m))
+	case (isPostKey(key) || isDigestKey(key)) && info.threadable():
+		// A post or digest whose thread was never started (the call failed): start it now.
+		name := threadNameOf(m)
+		if isDigestKey(key) {
+			name = digestThreadName(m.ID)
+		}
+		th, err := a.startThread(ctx, channel, m.ID, name)
 		if err != nil {
-			return bot.PostRef{}, false, a.outErr("outStart thread", channel, err)
+			return bot.PostRef{}, false, a.outErr("start thread", channel, err)
 		}
 		ref.ThreadID = th
 	}

@@ -52,12 +52,12 @@ func TestPostInTextChannel(t *testing.T) {
 	if m.Edits != 1 || !strings.Contains(string(m.Embeds), `👍 2 · 👎 0`) || !strings.Contains(string(m.Embeds), "pb-d1") {
 		t.Errorf("after edit: %d edits, embeds %s", m.Edits, m.Embeds)
 	}
-	// A digest is one message in the channel (no thread, as on Slack).
+	// A digest is one message in the channel with a thread of its own (TestDigestThread).
 	if _, err := a.Send(ctx, outTextID, bot.Message{Text: "**Digest: 2 new papers**\n- a\n- b", Key: "pb-g9"}); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(f.Messages(outTextID)); n != 2 || len(f.Threads(outTextID)) != 1 {
-		t.Errorf("got %d messages and %d threads after the digest, want 2 and 1", n, len(f.Threads(outTextID)))
+	if n := len(f.Messages(outTextID)); n != 2 || len(f.Threads(outTextID)) != 2 {
+		t.Errorf("got %d messages and %d threads after the digest, want 2 and 2", n, len(f.Threads(outTextID)))
 	}
 	if n := f.Calls("GET /channels/{id}"); n != 1 {
 		t.Errorf("GET /channels/{id}: %d calls, want 1 (cached)", n)
@@ -287,9 +287,11 @@ func TestLostAnswerFound(t *testing.T) {
 					t.Errorf("found post %+v, threads %d: want its thread started", ref, len(f.Threads(outTextID)))
 				}
 			case strings.Contains(k.name, "digest") && k.channel == outTextID:
-				// A digest is no post: finding it starts no thread (a long one has embeds too).
-				if ref.ThreadID != "" || len(f.Threads(outTextID)) != 1 {
-					t.Errorf("found digest %+v; %d threads in the channel, want only the earlier post's", ref, len(f.Threads(outTextID)))
+				// The digest's thread was never started (the lost answer stopped Send): the
+				// lookup starts it, named after the digest's date (a long one has embeds too).
+				th := f.Threads(outTextID)
+				if ref.ThreadID != ref.MessageID || len(th) != 2 || th[1].Name != "Digest · 2026-11-25" {
+					t.Errorf("found digest %+v, threads %+v: want its thread \"Digest · 2026-11-25\" started", ref, th)
 				}
 			case k.channel == outForumID && thread == "":
 				if ref.ThreadID == "" || ref.ThreadID != ref.MessageID {
@@ -305,7 +307,7 @@ func TestLostAnswerFound(t *testing.T) {
 }
 
 // TestFindInArchivedForumPost: a forum post archived since is found among the forum's
-// archived threads; one archived before the lookup's outStart is not read.
+// archived threads; one archived before the lookup's start is not read.
 func TestFindInArchivedForumPost(t *testing.T) {
 	f := newOutFake(t)
 	c := &outClock{t: outStart}
@@ -404,5 +406,57 @@ func TestEventChannel(t *testing.T) {
 		if !ok || ch != c.channel || th != c.thread {
 			t.Errorf("threadInfo(%s) = %+v, %v; want channel %s, thread %s", c.in, info, ok, c.channel, c.thread)
 		}
+	}
+}
+
+// TestDigestThread: in a text channel a digest is one message with a thread named after
+// its date; starting it again (a retry whose thread exists, Discord's 160004) is fine and
+// makes no second one. In a forum the digest is its own forum post, with no extra thread.
+func TestDigestThread(t *testing.T) {
+	f := newOutFake(t)
+	c := &outClock{t: outStart}
+	f.SetNow(c.Now)
+	ctx := context.Background()
+	a := newOutAdapter(t, f, c.Now)
+	text := "**Digest: 2 new papers**\n- [A](https://arxiv.org/abs/2611.00001)\n- [B](https://arxiv.org/abs/2611.00002)"
+	id, err := a.Send(ctx, outTextID, bot.Message{Text: text, Key: "pb-g3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	th := f.Threads(outTextID)
+	if len(th) != 1 || th[0].ID != id || th[0].Name != "Digest · 2026-11-25" {
+		t.Fatalf("threads after a digest: %+v, want one named \"Digest · 2026-11-25\" on message %s", th, id)
+	}
+	if ms := f.Messages(outTextID); len(ms) != 1 || ms[0].ThreadID != id {
+		t.Errorf("channel messages %+v, want the digest alone with its thread", ms)
+	}
+	// A restarted process finds the digest by its key: the thread exists (160004), no error.
+	ref, found, err := newOutAdapter(t, f, c.Now).FindMessage(ctx, outTextID, "", "pb-g3", outStart.Add(-time.Minute))
+	if err != nil || !found || ref.MessageID != id || ref.ThreadID != id {
+		t.Errorf("FindMessage(pb-g3) = %+v, %v, %v; want message and thread %s", ref, found, err, id)
+	}
+	if _, err := a.startThread(ctx, outTextID, id, "Digest · 2026-11-25"); err != nil {
+		t.Errorf("starting the digest's thread again: %v, want nil (it exists)", err)
+	}
+	if n := len(f.Threads(outTextID)); n != 1 {
+		t.Errorf("%d threads, want 1", n)
+	}
+	// A notice (no key) and a thread reply get no thread.
+	if _, err := a.Send(ctx, outTextID, bot.Message{Text: "Subscribed."}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Send(ctx, outTextID, bot.Message{Text: "in the thread", ThreadID: id, Key: "pb-g4"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.Threads(outTextID)); n != 1 {
+		t.Errorf("%d threads after a notice and a thread message, want 1", n)
+	}
+	// In a forum the digest is a forum post named after its first line.
+	fid, err := a.Send(ctx, outForumID, bot.Message{Text: text, Key: "pb-g5"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if th := f.Threads(outForumID); len(th) != 1 || th[0].ID != fid || th[0].Name != "Digest: 2 new papers" {
+		t.Errorf("forum threads %+v, want one post \"Digest: 2 new papers\"", th)
 	}
 }

@@ -234,7 +234,7 @@ func fitEmbed(e *discordgo.MessageEmbed) {
 }
 
 // postSnippet is the summary when there is one (neutral markup is Discord markdown
-// already), else the outStart of the abstract.
+// already), else the start of the abstract.
 func postSnippet(summary, abstract string) string {
 	if s := strings.TrimSpace(summary); s != "" {
 		return cutWords(s, maxEmbedDesc)

@@ -252,7 +252,7 @@ func TestRenderLimits(t *testing.T) {
 	}
 }
 
-// atWord checks that cut is the outStart of full followed by "…", ending between words.
+// atWord checks that cut is the start of full followed by "…", ending between words.
 func atWord(t *testing.T, what, full, cut string) {
 	t.Helper()
 	prefix, ok := strings.CutSuffix(cut, "…")

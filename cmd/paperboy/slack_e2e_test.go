@@ -22,11 +22,20 @@ import (
 // address passed to Main.Ready.
 func slackRun(t *testing.T, fake *slackfake.Server, extra string) (db, addr string) {
 	t.Helper()
+	return runConfig(t, func(db string) string {
+		return fmt.Sprintf("db = %q\n[bot]\nbackfill = 0\n[slack]\nbot_token = %q\napi_url = %q\n%s", db, fake.BotToken, fake.URL, extra)
+	})
+}
+
+// runConfig starts `paperboy run` in-process with the configuration conf(database path)
+// written to paperboy.toml beside the database, and stops it when the test ends. It
+// returns the database path and the address passed to Main.Ready, once the watcher runs.
+func runConfig(t *testing.T, conf func(db string) string) (db, addr string) {
+	t.Helper()
 	dir := t.TempDir()
 	db = filepath.Join(dir, "p.db")
 	cfg := filepath.Join(dir, "paperboy.toml")
-	conf := fmt.Sprintf("db = %q\n[bot]\nbackfill = 0\n[slack]\nbot_token = %q\napi_url = %q\n%s", db, fake.BotToken, fake.URL, extra)
-	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte(conf(db)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out := &bottest.Buffer{}
