@@ -224,6 +224,9 @@ func TestButtonClick(t *testing.T) {
 	if cb.Type != 6 {
 		t.Errorf("click answer type = %d, want 6", cb.Type)
 	}
+	// Interactions run concurrently: the first click's event must arrive before the
+	// second click is sent for the order checked below to be defined.
+	waitEvents(t, rec, 1)
 	share, _ := fake.Interaction(3, textChannel, alice, discordfake.ButtonData("share:2401.01234"), map[string]any{"id": "5000000000000000099", "flags": 64})
 	waitCallback(t, fake, share)
 	got := waitEvents(t, rec, 2)
