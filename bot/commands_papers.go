@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/paperboy-bot/paperboy"
+	"github.com/paperboy-bot/paperboy/cite"
 )
 
 // searchLimit is how many results a search shows; chat replies stay compact.
@@ -305,16 +306,54 @@ func containsString(list []string, s string) bool {
 	return false
 }
 
-func (b *Bot) readlist(ctx context.Context, c Command, args string) (Reply, error) {
-	if strings.TrimSpace(args) != "" {
-		return Reply{}, b.commands["readlist"].usageError("readlist takes no arguments.")
+// bib answers a paper's BibTeX entry in a code block (cite.BibTeX: arXiv's @misc style).
+func (b *Bot) bib(ctx context.Context, c Command, args string) (Reply, error) {
+	p, err := b.paperArg(ctx, b.commands["bib"], args)
+	if err != nil {
+		return Reply{}, err
 	}
-	papers, err := b.cfg.Social.ReadingList(ctx, paperboy.ChannelKey(c.Platform, c.User), 20)
+	return Reply{Text: CodeBlock(cite.BibTeX(p))}, nil
+}
+
+// maxBibPapers bounds the entries `readlist bib` puts in one reply: at about 400
+// characters each, five keep the code block within one Slack section (3000) and one
+// Discord message body (2000), so no platform splits it and breaks the block.
+// `paperboy export --format bibtex --readlist USER` writes the whole list.
+const maxBibPapers = 5
+
+func (b *Bot) readlist(ctx context.Context, c Command, args string) (Reply, error) {
+	asBib := false
+	switch strings.ToLower(strings.TrimSpace(args)) {
+	case "":
+	case "bib", "bibtex":
+		asBib = true
+	default:
+		return Reply{}, b.commands["readlist"].usageError("readlist takes no arguments but %s.", Code("bib"))
+	}
+	limit := 20
+	if asBib {
+		limit = maxBibPapers + 1
+	}
+	papers, err := b.cfg.Social.ReadingList(ctx, paperboy.ChannelKey(c.Platform, c.User), limit)
 	if err != nil {
 		return Reply{}, err
 	}
 	if len(papers) == 0 {
 		return Reply{Text: "Your read-later list is empty. Click " + Bold("Read later") + " on a post to add one."}, nil
+	}
+	if asBib {
+		more := ""
+		if len(papers) > maxBibPapers {
+			papers = papers[:maxBibPapers]
+			more = fmt.Sprintf("\nThe newest %d are here; %s writes the whole list.", maxBibPapers,
+				Code("paperboy export --format bibtex --readlist "+paperboy.ChannelKey(c.Platform, c.User)))
+		}
+		var s strings.Builder
+		w := cite.NewBibWriter(&s)
+		for _, p := range papers {
+			_ = w.Write(p) // a strings.Builder does not fail
+		}
+		return Reply{Text: Bold("Your read-later list") + " as BibTeX:\n" + CodeBlock(s.String()) + more}, nil
 	}
 	var s strings.Builder
 	s.WriteString(Bold("Your read-later list") + ":")
