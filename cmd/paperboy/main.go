@@ -62,7 +62,7 @@ Commands:
   ingest hf [--date DATE]
   ingest rss URL
   search [--json] [--limit N] WORDS...   words, "phrases", -excluded, author: cat: since: sort: upvotes:
-  export                      write every paper as JSONL to stdout (lossless)
+  export [--format jsonl|bibtex|ris] [--channel KEY] [--readlist USER]   papers to stdout (jsonl: lossless)
   status                      papers, deliveries, failures, summaries
   summarize [--since 1d] [--limit N]     fill LLM (or extractive) summaries in bulk
   discord register [--guild ID]          register the /papers command on Discord (a guild: at once; global: up to an hour)
