@@ -63,6 +63,7 @@ Commands:
   ingest rss URL
   search [--json] [--limit N] WORDS...   words, "phrases", -excluded, author: cat: since: sort: upvotes:
   export [--format jsonl|bibtex|ris] [--channel KEY] [--readlist USER]   papers to stdout (jsonl: lossless)
+  show [--json] [--channel KEY] ID|URL   a paper's full record with its summary (and votes in a channel)
   status                      papers, deliveries, failures, summaries
   summarize [--since 1d] [--limit N]     fill LLM (or extractive) summaries in bulk
   discord register [--guild ID]          register the /papers command on Discord (a guild: at once; global: up to an hour)
@@ -106,6 +107,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runSearch(ctx, rest)
 	case "export":
 		return m.runExport(ctx, rest)
+	case "show":
+		return m.runShow(ctx, rest)
 	case "status":
 		return m.runStatus(ctx, rest)
 	case "summarize":
