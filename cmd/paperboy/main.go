@@ -65,6 +65,7 @@ Commands:
   export [--format jsonl|bibtex|ris] [--channel KEY] [--readlist USER]   papers to stdout (jsonl: lossless)
   show [--json] [--channel KEY] ID|URL   a paper's full record with its summary (and votes in a channel)
   status                      papers, deliveries, failures, summaries
+  backup [--force] FILE       a consistent copy of the database, safe while run is writing
   summarize [--since 1d] [--limit N]     fill LLM (or extractive) summaries in bulk
   discord register [--guild ID]          register the /papers command on Discord (a guild: at once; global: up to an hour)
 
@@ -109,6 +110,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runExport(ctx, rest)
 	case "show":
 		return m.runShow(ctx, rest)
+	case "backup":
+		return m.runBackup(ctx, rest)
 	case "status":
 		return m.runStatus(ctx, rest)
 	case "summarize":
