@@ -2,11 +2,14 @@ package store
 
 import (
 	"context"
+	"errors"
 	"database/sql"
 	sqldriver "database/sql/driver"
 	"fmt"
 	"net/url"
 	"os"
+
+	"github.com/paperboy-bot/paperboy"
 )
 
 // BackupTo writes a consistent copy of the database to dst with VACUUM INTO: one read
@@ -37,42 +40,65 @@ func (db *DB) BackupTo(ctx context.Context, dst string) error {
 	return nil
 }
 
-// BackupInfo describes a database file checked by CheckBackup.
+// BackupInfo describes a database file checked by CheckBackup or Inspect.
 type BackupInfo struct {
 	Papers int   // rows in papers
 	Schema int   // highest migration applied
+	Latest int   // highest migration this binary has
 	Bytes  int64 // file size
 }
 
 // CheckBackup opens the database file at path read-only, checks its structure (PRAGMA
 // quick_check) and that it is a paperboy database, and reports what it holds.
 func CheckBackup(ctx context.Context, path string) (BackupInfo, error) {
+	return inspect(ctx, path, true)
+}
+
+// Inspect reports what the database file at path holds and its schema version, opening
+// it read-only: unlike Open it never migrates or writes (`paperboy doctor`). Errors:
+// ENOTFOUND when the file does not exist.
+func Inspect(ctx context.Context, path string) (BackupInfo, error) {
+	return inspect(ctx, path, false)
+}
+
+func inspect(ctx context.Context, path string, check bool) (BackupInfo, error) {
 	var info BackupInfo
-	st, err := os.Stat(path)
+	migs, err := migrations()
 	if err != nil {
-		return info, fmt.Errorf("store: check backup: %w", err)
+		return info, err
+	}
+	info.Latest = migs[len(migs)-1].version
+	st, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return info, paperboy.Errorf(paperboy.ENOTFOUND, "%s does not exist", path)
+	}
+	if err != nil {
+		return info, fmt.Errorf("store: inspect: %w", err)
 	}
 	info.Bytes = st.Size()
 	v := url.Values{}
 	v.Set("mode", "ro")
 	v.Set("_query_only", "1")
+	v.Set("_busy_timeout", "10000")
 	conn, err := sql.Open(driver, "file:"+path+"?"+v.Encode())
 	if err != nil {
-		return info, fmt.Errorf("store: check backup %s: %w", path, err)
+		return info, fmt.Errorf("store: inspect %s: %w", path, err)
 	}
 	defer conn.Close()
-	var check string
-	if err := conn.QueryRowContext(ctx, `PRAGMA quick_check`).Scan(&check); err != nil {
-		return info, fmt.Errorf("store: check backup %s: %w", path, err)
-	}
-	if check != "ok" {
-		return info, fmt.Errorf("store: check backup %s: quick_check: %s", path, check)
+	if check {
+		var res string
+		if err := conn.QueryRowContext(ctx, `PRAGMA quick_check`).Scan(&res); err != nil {
+			return info, fmt.Errorf("store: inspect %s: %w", path, err)
+		}
+		if res != "ok" {
+			return info, fmt.Errorf("store: inspect %s: quick_check: %s", path, res)
+		}
 	}
 	if err := conn.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&info.Schema); err != nil {
-		return info, fmt.Errorf("store: check backup %s: not a paperboy database: %w", path, err)
+		return info, fmt.Errorf("store: inspect %s: not a paperboy database: %w", path, err)
 	}
 	if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM papers`).Scan(&info.Papers); err != nil {
-		return info, fmt.Errorf("store: check backup %s: %w", path, err)
+		return info, fmt.Errorf("store: inspect %s: %w", path, err)
 	}
 	return info, nil
 }

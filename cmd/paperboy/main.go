@@ -66,6 +66,7 @@ Commands:
   show [--json] [--channel KEY] ID|URL   a paper's full record with its summary (and votes in a channel)
   status                      papers, deliveries, failures, summaries
   backup [--force] FILE       a consistent copy of the database, safe while run is writing
+  doctor [--timeout 10s]      check config, database, disk, tokens, channels, model, sources before going live
   summarize [--since 1d] [--limit N]     fill LLM (or extractive) summaries in bulk
   discord register [--guild ID]          register the /papers command on Discord (a guild: at once; global: up to an hour)
 
@@ -112,6 +113,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runShow(ctx, rest)
 	case "backup":
 		return m.runBackup(ctx, rest)
+	case "doctor":
+		return m.runDoctor(ctx, rest)
 	case "status":
 		return m.runStatus(ctx, rest)
 	case "summarize":
