@@ -2,9 +2,9 @@ package store
 
 import (
 	"context"
-	"errors"
 	"database/sql"
 	sqldriver "database/sql/driver"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"

@@ -62,9 +62,9 @@ func TestDoctor(t *testing.T) {
 			fix:      "/papers unsubscribe",
 		},
 		"missing scopes": {
-			setup:    func(f *slackfake.Server, o *Options) { f.Scopes = []string{"chat:write", "commands"} },
-			want:     []string{"ok   slack bot token", "FAIL slack scopes: missing reactions:read, channels:history, groups:history, users:read", "ok   slack socket mode"},
-			fix:      "reinstall the app",
+			setup: func(f *slackfake.Server, o *Options) { f.Scopes = []string{"chat:write", "commands"} },
+			want:  []string{"ok   slack bot token", "FAIL slack scopes: missing reactions:read, channels:history, groups:history, users:read", "ok   slack socket mode"},
+			fix:   "reinstall the app",
 		},
 		"revoked bot token": {
 			setup: func(f *slackfake.Server, o *Options) { o.BotToken = "xoxb-revoked" },
@@ -77,8 +77,10 @@ func TestDoctor(t *testing.T) {
 			fix:   "connections:write",
 		},
 		"http mode": {
-			setup: func(f *slackfake.Server, o *Options) { o.Mode, o.AppToken, o.SigningSecret, o.Listen = ModeHTTP, "", "s3cret", ":3000" },
-			want:  []string{"ok   slack bot token", "ok   slack scopes", "ok   slack http mode"},
+			setup: func(f *slackfake.Server, o *Options) {
+				o.Mode, o.AppToken, o.SigningSecret, o.Listen = ModeHTTP, "", "s3cret", ":3000"
+			},
+			want: []string{"ok   slack bot token", "ok   slack scopes", "ok   slack http mode"},
 		},
 		"unreachable": {
 			setup: func(f *slackfake.Server, o *Options) { f.Close() },
