@@ -29,8 +29,9 @@ func TestBibCommand(t *testing.T) {
 	}
 }
 
-// TestReadlistBib: `readlist bib` gives the list as BibTeX, newest first, at most five
-// entries with a pointer to the export for the rest; other arguments are a usage error.
+// TestReadlistBib: `readlist bib` gives the newest papers of the list as BibTeX, as
+// many as one message holds whole (a split code block loses its fences), with a pointer
+// to the export for the rest; other arguments are a usage error.
 func TestReadlistBib(t *testing.T) {
 	ctx := context.Background()
 	at := time.Date(2025, 3, 5, 12, 0, 0, 0, time.UTC)
@@ -43,8 +44,9 @@ func TestReadlistBib(t *testing.T) {
 	if got := cmd("readlist bib"); !strings.Contains(got, "empty") {
 		t.Errorf("empty list: got %q", got)
 	}
+	long := strings.Repeat("Scaling Laws for Sparse Mixture of Experts Language Models ", 4)
 	for i := range 7 {
-		p := paperboy.Paper{ArxivID: fmt.Sprintf("2402.0000%d", i), Title: fmt.Sprintf("Paper_%d & more", i), Authors: []string{"Ann Lee"}, Published: at}
+		p := paperboy.Paper{ArxivID: fmt.Sprintf("2402.0000%d", i), Title: fmt.Sprintf("Paper_%d & %s", i, long), Authors: []string{"Ann Lee"}, Published: at}
 		if err := p.Normalize(); err != nil {
 			t.Fatal(err)
 		}
@@ -57,22 +59,55 @@ func TestReadlistBib(t *testing.T) {
 		}
 	}
 	got := cmd("readlist bib")
-	if n := strings.Count(got, "@misc{"); n != 5 {
-		t.Errorf("entries: got %d, want 5:\n%s", n, got)
+	n := strings.Count(got, "@misc{")
+	if n < 2 || n >= 7 {
+		t.Errorf("entries: got %d, want some but not all 7 (they do not fit one message):\n%s", n, got)
 	}
-	for _, want := range []string{"@misc{lee2025paper6,", `title = {Paper\_6 \& more}`, "@misc{lee2025paper2,", "export --format bibtex --readlist test:u"} {
+	block := got[strings.Index(got, "```"):strings.LastIndex(got, "```")]
+	if len(block) > 1800+8 {
+		t.Errorf("code block of %d bytes, want at most 1800", len(block))
+	}
+	for _, want := range []string{"@misc{lee2025paper6,", `title = {Paper\_6 \& Scaling`, fmt.Sprintf("The newest %d are here", n), "export --format bibtex --readlist test:u"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in\n%s", want, got)
 		}
 	}
-	if strings.Contains(got, "Paper\\_1") {
-		t.Errorf("the sixth newest paper is in the reply:\n%s", got)
+	if strings.Contains(got, "Paper\\_0") {
+		t.Errorf("the oldest paper is in the reply:\n%s", got)
 	}
 	if got := cmd("readlist csv"); !strings.Contains(got, "Usage") {
 		t.Errorf("readlist csv: got %q, want a usage error", got)
 	}
 	if got := cmd("readlist"); !strings.Contains(got, "1. ") || strings.Contains(got, "@misc") {
 		t.Errorf("plain readlist changed: %q", got)
+	}
+}
+
+// TestBibManyAuthors: a collaboration paper's entry in chat names ten authors and
+// "others" (BibTeX's et al.) so it fits one message; a short entry keeps them all.
+func TestBibManyAuthors(t *testing.T) {
+	ctx := context.Background()
+	now := func() time.Time { return time.Date(2025, 3, 5, 12, 0, 0, 0, time.UTC) }
+	db := socialStore(t, now)
+	var authors []string
+	for i := range 300 {
+		authors = append(authors, fmt.Sprintf("Author Number%d", i))
+	}
+	p := paperboy.Paper{ArxivID: "1207.7214", Title: "Observation of a new particle", Authors: authors, Published: now()}
+	if err := p.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.UpsertPapers(ctx, []paperboy.Paper{p}); err != nil {
+		t.Fatal(err)
+	}
+	b := bot.New(bot.Config{Papers: db, Subs: db, Social: db, Outbox: db, Now: now})
+	got := b.HandleCommand(ctx, bot.Command{Platform: "test", Channel: "c", User: "u", Text: "bib 1207.7214"}).Text
+	if !strings.Contains(got, "Author Number9 and others},") || strings.Contains(got, "Number10 ") || len(got) > 1800 {
+		t.Errorf("got %d bytes:\n%s\nwant ten authors and others", len(got), got)
+	}
+	got = b.HandleCommand(ctx, bot.Command{Platform: "test", Channel: "c", User: "u", Text: "bib 2401.04088"}).Text
+	if !strings.Contains(got, "author = {Albert Q. Jiang},") {
+		t.Errorf("short entry changed:\n%s", got)
 	}
 }
 

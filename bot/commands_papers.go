@@ -312,14 +312,28 @@ func (b *Bot) bib(ctx context.Context, c Command, args string) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	return Reply{Text: CodeBlock(cite.BibTeX(p))}, nil
+	return Reply{Text: CodeBlock(cite.BibTeX(forChat(p, maxBibReply)))}, nil
 }
 
-// maxBibPapers bounds the entries `readlist bib` puts in one reply: at about 400
-// characters each, five keep the code block within one Slack section (3000) and one
-// Discord message body (2000), so no platform splits it and breaks the block.
-// `paperboy export --format bibtex --readlist USER` writes the whole list.
-const maxBibPapers = 5
+// maxBibReply bounds the BibTeX one reply carries, so that one Discord message (2000
+// characters) or one Slack section (3000) holds the whole code block and no platform
+// splits it (a split block loses its fences). `paperboy export --format bibtex` has no
+// such bound.
+const maxBibReply = 1800
+
+// maxBibListEntry is the length beyond which `readlist bib` shortens an entry's authors.
+const maxBibListEntry = 600
+
+// forChat returns p, or, when its entry is longer than limit (a collaboration's hundreds
+// of authors), a copy naming the first ten authors and "others", BibTeX's "et al.".
+func forChat(p *paperboy.Paper, limit int) *paperboy.Paper {
+	if len(p.Authors) <= 10 || len(cite.BibTeX(p)) <= limit {
+		return p
+	}
+	q := *p
+	q.Authors = append(p.Authors[:10:10], "others")
+	return &q
+}
 
 func (b *Bot) readlist(ctx context.Context, c Command, args string) (Reply, error) {
 	asBib := false
@@ -332,7 +346,7 @@ func (b *Bot) readlist(ctx context.Context, c Command, args string) (Reply, erro
 	}
 	limit := 20
 	if asBib {
-		limit = maxBibPapers + 1
+		limit = 21 // one more than a reply shows: to know that there are more
 	}
 	papers, err := b.cfg.Social.ReadingList(ctx, paperboy.ChannelKey(c.Platform, c.User), limit)
 	if err != nil {
@@ -342,16 +356,21 @@ func (b *Bot) readlist(ctx context.Context, c Command, args string) (Reply, erro
 		return Reply{Text: "Your read-later list is empty. Click " + Bold("Read later") + " on a post to add one."}, nil
 	}
 	if asBib {
-		more := ""
-		if len(papers) > maxBibPapers {
-			papers = papers[:maxBibPapers]
-			more = fmt.Sprintf("\nThe newest %d are here; %s writes the whole list.", maxBibPapers,
-				Code("paperboy export --format bibtex --readlist "+paperboy.ChannelKey(c.Platform, c.User)))
-		}
 		var s strings.Builder
 		w := cite.NewBibWriter(&s)
-		for _, p := range papers {
+		n := 0
+		for _, p := range papers[:min(len(papers), 20)] {
+			p = forChat(p, maxBibListEntry)
+			if n > 0 && s.Len()+len(cite.BibTeX(p))+8 > maxBibReply {
+				break
+			}
 			_ = w.Write(p) // a strings.Builder does not fail
+			n++
+		}
+		more := ""
+		if n < len(papers) {
+			more = fmt.Sprintf("\nThe newest %d are here; %s writes the whole list.", n,
+				Code("paperboy export --format bibtex --readlist "+paperboy.ChannelKey(c.Platform, c.User)))
 		}
 		return Reply{Text: Bold("Your read-later list") + " as BibTeX:\n" + CodeBlock(s.String()) + more}, nil
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -170,5 +171,14 @@ func TestDoctorNoDatabaseYet(t *testing.T) {
 	out, _, err = runMain(t, "", "doctor", "--db", filepath.Join(dir, "missing", "new.db"))
 	if err == nil {
 		t.Errorf("doctor with a database in a missing directory: got nil\n%s", out)
+	}
+}
+
+func TestDoctorUsage(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"extra"}} {
+		_, errOut, err := runMain(t, "", append([]string{"doctor"}, args...)...)
+		if !errors.Is(err, errUsage) || !strings.Contains(errOut, "Usage: paperboy doctor") {
+			t.Errorf("doctor %v: got %v, %q; want usage", args, err, errOut)
+		}
 	}
 }

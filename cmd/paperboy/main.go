@@ -1,5 +1,6 @@
 // Command paperboy is the paperboy chat bot and its tools: `run` (the bot), `import`,
-// `ingest`, `search`, `export`, `status`, `summarize` and `discord register`. main only
+// `ingest`, `search`, `export`, `show`, `status`, `backup`, `doctor`, `summarize` and
+// `discord register`. main only
 // sets up the signal context and calls Main.Run, so end-to-end tests can run the whole
 // program in-process.
 package main
