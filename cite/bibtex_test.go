@@ -209,7 +209,7 @@ TI  - Über die Sprachmodelle
 AU  - Schmidhuber, Jürgen
 AU  - Kaiser, Łukasz
 AU  - 李飞飞
-AU  - Team, Google and DeepMind
+AU  - Google and DeepMind Team
 PY  - 2024
 DA  - 2024/02/01
 DB  - arXiv

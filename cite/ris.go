@@ -54,10 +54,11 @@ func risValue(v string) string {
 }
 
 // risName turns "First Middle Last" into "Last, First Middle"; a name already with a
-// comma, or of one word, is kept as it is.
+// comma, of one word, or with " and " in it (a collaboration: Zotero keeps a name without
+// a comma as one field) is kept as it is.
 func risName(name string) string {
 	name = risValue(name)
-	if strings.Contains(name, ",") {
+	if strings.Contains(name, ",") || strings.Contains(" "+strings.ToLower(name)+" ", " and ") {
 		return name
 	}
 	i := strings.LastIndexByte(name, ' ')

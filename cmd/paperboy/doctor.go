@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -82,6 +83,13 @@ func (m *Main) runDoctor(ctx context.Context, args []string) error {
 		cctx, cancel := context.WithTimeout(ctx, *timeout)
 		defer cancel()
 		report(f(cctx)...)
+	}
+	// Subscriptions of a chat platform `run` will not serve are never delivered.
+	for _, p := range []string{"slack", "discord"} {
+		if n := len(channels[p]); n > 0 && !slices.Contains(cfg.Platforms(), p) {
+			report(bot.Check{Name: p + " subscriptions", Detail: fmt.Sprintf("%d channels subscribe on %s, which is not configured: nothing is posted there", n, p),
+				Fix: fmt.Sprintf("set the %s token (README: %s), or remove those subscriptions", p, map[string]string{"slack": "Slack", "discord": "Discord"}[p])})
+		}
 	}
 	for _, p := range cfg.Platforms() {
 		switch p {

@@ -182,3 +182,15 @@ func TestDoctorUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestDoctorOrphanSubscriptions: subscriptions on a platform that is not configured
+// fail, since `run` never delivers them.
+func TestDoctorOrphanSubscriptions(t *testing.T) {
+	w := newDoctorWorld(t)
+	delete(w.env, "PAPERBOY_DISCORD_TOKEN")
+	out, err := w.run(t)
+	if err == nil || !strings.Contains(err.Error(), "1 of 11 checks failed") {
+		t.Fatalf("doctor: got %v, want 1 of 11 checks failed\n%s", err, out)
+	}
+	wantLines(t, out, "FAIL  discord subscriptions: 1 channels subscribe on discord, which is not configured", "      fix: set the discord token")
+}
