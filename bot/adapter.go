@@ -11,8 +11,8 @@ import (
 
 // Adapter connects the bot to one chat platform. Implementations: bot/shell (terminal),
 // bot/slack, and the fault-injecting test adapter. Messages use a small neutral markup
-// (CommonMark subset: **bold**, _italic_, `code`, [text](url), "- " bullets); each
-// adapter converts it (Slack mrkdwn, Discord markdown, plain text).
+// (CommonMark subset: **bold**, _italic_, `code`, ``` blocks (CodeBlock), [text](url),
+// "- " bullets); each adapter converts it (Slack mrkdwn, Discord markdown, plain text).
 //
 // Errors returned by Post, Reply and the optional capabilities are classified with
 // Temporary (retry, optionally after a platform-given delay) and Permanent (never retry:

@@ -52,6 +52,7 @@ func commandTable(b *Bot) (map[string]*command, []string) {
 		{name: "search", args: "<words> [author:NAME] [cat:cs.LG] [since:7d|2024-01-01] [sort:relevance|new|votes]",
 			summary: "search the stored papers", example: []string{`speculative decoding since:1y`, `author:"Tri Dao" cat:cs.LG sort:new`}, run: b.search},
 		{name: "show", args: "<arxiv-id|url>", summary: "a paper's full record, votes and links", example: []string{"2401.01234"}, run: b.show},
+		{name: "bib", args: "<arxiv-id|url>", summary: "a paper's BibTeX entry, to paste into a .bib file", example: []string{"2401.01234"}, run: b.bib},
 		{name: "summary", args: "<arxiv-id|url>", summary: "a short summary of a paper", example: []string{"https://arxiv.org/abs/2401.01234"}, run: b.summary},
 		{name: "similar", args: "<arxiv-id|url>", summary: "papers like this one", example: []string{"2401.01234"}, run: b.similar},
 		{name: "top", args: "[day|week|month]", summary: "this channel's most voted papers", example: []string{"week"}, run: b.top},
@@ -62,7 +63,7 @@ func commandTable(b *Bot) (map[string]*command, []string) {
 		{name: "subscriptions", summary: "list this channel's subscriptions", run: b.subscriptions},
 		{name: "status", summary: "deliveries, failures and the last ingest", run: b.status},
 		{name: "timezone", args: "[IANA name]", summary: "show or set this channel's time zone for digests", manage: true, example: []string{"Europe/Berlin"}, run: b.timezone},
-		{name: "readlist", summary: "your read-later list", run: b.readlist},
+		{name: "readlist", args: "[bib]", summary: "your read-later list (bib: as BibTeX)", example: []string{"bib"}, run: b.readlist},
 		{name: "help", args: "[command]", summary: "this help, or one command's", example: []string{"subscribe"}, run: b.help},
 	}
 	m := make(map[string]*command, len(list))
@@ -76,7 +77,7 @@ func commandTable(b *Bot) (map[string]*command, []string) {
 		"find": "search", "s": "search", "info": "show", "tldr": "summary", "summarize": "summary",
 		"related": "similar", "share": "add", "sub": "subscribe", "unsub": "unsubscribe",
 		"subs": "subscriptions", "list": "subscriptions", "tz": "timezone", "readinglist": "readlist",
-		"reading": "readlist", "later": "readlist", "?": "help",
+		"reading": "readlist", "later": "readlist", "?": "help", "bibtex": "bib", "cite": "bib",
 	} {
 		m[alias] = m[name]
 	}

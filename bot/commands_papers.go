@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/paperboy-bot/paperboy"
+	"github.com/paperboy-bot/paperboy/cite"
 )
 
 // searchLimit is how many results a search shows; chat replies stay compact.
@@ -305,16 +306,73 @@ func containsString(list []string, s string) bool {
 	return false
 }
 
-func (b *Bot) readlist(ctx context.Context, c Command, args string) (Reply, error) {
-	if strings.TrimSpace(args) != "" {
-		return Reply{}, b.commands["readlist"].usageError("readlist takes no arguments.")
+// bib answers a paper's BibTeX entry in a code block (cite.BibTeX: arXiv's @misc style).
+func (b *Bot) bib(ctx context.Context, c Command, args string) (Reply, error) {
+	p, err := b.paperArg(ctx, b.commands["bib"], args)
+	if err != nil {
+		return Reply{}, err
 	}
-	papers, err := b.cfg.Social.ReadingList(ctx, paperboy.ChannelKey(c.Platform, c.User), 20)
+	return Reply{Text: CodeBlock(cite.BibTeX(forChat(p, maxBibReply)))}, nil
+}
+
+// maxBibReply bounds the BibTeX one reply carries, so that one Discord message (2000
+// characters) or one Slack section (3000) holds the whole code block and no platform
+// splits it (a split block loses its fences). `paperboy export --format bibtex` has no
+// such bound.
+const maxBibReply = 1800
+
+// maxBibListEntry is the length beyond which `readlist bib` shortens an entry's authors.
+const maxBibListEntry = 600
+
+// forChat returns p, or, when its entry is longer than limit (a collaboration's hundreds
+// of authors), a copy naming the first ten authors and "others", BibTeX's "et al.".
+func forChat(p *paperboy.Paper, limit int) *paperboy.Paper {
+	if len(p.Authors) <= 10 || len(cite.BibTeX(p)) <= limit {
+		return p
+	}
+	q := *p
+	q.Authors = append(p.Authors[:10:10], "others")
+	return &q
+}
+
+func (b *Bot) readlist(ctx context.Context, c Command, args string) (Reply, error) {
+	asBib := false
+	switch strings.ToLower(strings.TrimSpace(args)) {
+	case "":
+	case "bib", "bibtex":
+		asBib = true
+	default:
+		return Reply{}, b.commands["readlist"].usageError("readlist takes no arguments but %s.", Code("bib"))
+	}
+	limit := 20
+	if asBib {
+		limit = 21 // one more than a reply shows: to know that there are more
+	}
+	papers, err := b.cfg.Social.ReadingList(ctx, paperboy.ChannelKey(c.Platform, c.User), limit)
 	if err != nil {
 		return Reply{}, err
 	}
 	if len(papers) == 0 {
 		return Reply{Text: "Your read-later list is empty. Click " + Bold("Read later") + " on a post to add one."}, nil
+	}
+	if asBib {
+		var s strings.Builder
+		w := cite.NewBibWriter(&s)
+		n := 0
+		for _, p := range papers[:min(len(papers), 20)] {
+			p = forChat(p, maxBibListEntry)
+			if n > 0 && s.Len()+len(cite.BibTeX(p))+8 > maxBibReply {
+				break
+			}
+			_ = w.Write(p) // a strings.Builder does not fail
+			n++
+		}
+		more := ""
+		if n < len(papers) {
+			more = fmt.Sprintf("\nThe newest %d are here; %s writes the whole list.", n,
+				Code("paperboy export --format bibtex --readlist "+paperboy.ChannelKey(c.Platform, c.User)))
+		}
+		return Reply{Text: Bold("Your read-later list") + " as BibTeX:\n" + CodeBlock(s.String()) + more}, nil
 	}
 	var s strings.Builder
 	s.WriteString(Bold("Your read-later list") + ":")

@@ -35,6 +35,13 @@ func Bold(text string) string {
 // Code renders `text`.
 func Code(text string) string { return "`" + strings.ReplaceAll(text, "`", "'") + "`" }
 
+// CodeBlock renders text as a fenced block ("```" lines around it), shown verbatim in a
+// fixed-width font: adapters convert no markup inside it. A "```" in text is broken up
+// so it cannot end the block early.
+func CodeBlock(text string) string {
+	return "```\n" + strings.ReplaceAll(strings.TrimRight(text, "\n"), "```", "`\u200b``") + "\n```"
+}
+
 // Truncate cuts s to at most n runes, ending with "…" when it cut.
 func Truncate(s string, n int) string {
 	if n <= 0 {
@@ -206,6 +213,12 @@ func PlainText(s string) string {
 	b.Grow(len(s))
 	for i := 0; i < len(s); {
 		switch {
+		case strings.HasPrefix(s[i:], "```\n") && (i == 0 || s[i-1] == '\n'):
+			// A code block: its text as it is, without the fences.
+			body, _, _ := strings.Cut(s[i+4:], "\n```")
+			b.WriteString(body)
+			i += 4 + len(body) + 4
+			i = min(i, len(s))
 		case strings.HasPrefix(s[i:], "**"):
 			i += 2
 		case s[i] == '`':

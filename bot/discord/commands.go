@@ -59,6 +59,7 @@ var subcommands = []subSpec{
 			choices: []string{"relevance", "new", "votes"}},
 	}},
 	{name: "show", desc: "A paper's full record, votes and links", opts: []optSpec{paperOpt()}},
+	{name: "bib", desc: "A paper's BibTeX entry", opts: []optSpec{paperOpt()}},
 	{name: "summary", desc: "A short summary of a paper", opts: []optSpec{paperOpt()}},
 	{name: "similar", desc: "Papers like this one", opts: []optSpec{paperOpt()}},
 	{name: "top", desc: "This channel's most voted papers", opts: []optSpec{
@@ -83,10 +84,12 @@ var subcommands = []subSpec{
 		{name: "name", desc: "IANA time zone, e.g. Europe/Berlin (empty: show the current one)",
 			typ: discordgo.ApplicationCommandOptionString, autocomplete: true},
 	}},
-	{name: "readlist", desc: "Your read-later list"},
+	{name: "readlist", desc: "Your read-later list", opts: []optSpec{
+		{name: "format", desc: "bib: as BibTeX entries", typ: discordgo.ApplicationCommandOptionString, choices: []string{"bib"}},
+	}},
 	{name: "help", desc: "The commands, or one command's help", opts: []optSpec{
 		{name: "command", desc: "A command", typ: discordgo.ApplicationCommandOptionString,
-			choices: []string{"search", "show", "summary", "similar", "top", "add", "subscribe", "unsubscribe",
+			choices: []string{"search", "show", "bib", "summary", "similar", "top", "add", "subscribe", "unsubscribe",
 				"subscriptions", "status", "timezone", "readlist"}},
 	}},
 }

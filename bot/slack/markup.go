@@ -47,15 +47,27 @@ func link(url, text string) string {
 }
 
 // Mrkdwn converts the bot's neutral markup (CommonMark subset: **bold**, _italic_,
-// `code`, [text](url), "- " bullets) into Slack mrkdwn, escaping &, < and > everywhere
+// `code`, ``` blocks, [text](url), "- " bullets) into Slack mrkdwn, escaping &, < and > everywhere
 // else. Unbalanced markup is kept as literal text.
 func Mrkdwn(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/8)
 	lines := strings.Split(s, "\n")
+	fenced := false
 	for i, line := range lines {
 		if i > 0 {
 			b.WriteByte('\n')
+		}
+		// A ``` block (bot.CodeBlock) is kept as Slack's own code block: its lines
+		// are only escaped, never read as markup.
+		if line == "```" {
+			fenced = !fenced
+			b.WriteString(line)
+			continue
+		}
+		if fenced {
+			b.WriteString(escapeText(line))
+			continue
 		}
 		rest, indent := line, ""
 		if t := strings.TrimLeft(line, " "); strings.HasPrefix(t, "- ") || strings.HasPrefix(t, "* ") {

@@ -23,6 +23,7 @@ func TestMrkdwn(t *testing.T) {
 		"unbalanced":       {"**bold and `code", "**bold and `code"},
 		"invalid utf8":     {"a\xffb", "a\uFFFDb"},
 		"user mention-ish": {"<!channel> hi", "&lt;!channel&gt; hi"},
+		"code block":       {"**bib:**\n```\n- title = {**a** [b](https://x.org) & c}\n```\n**x**", "*bib:*\n```\n- title = {**a** [b](https://x.org) &amp; c}\n```\n*x*"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -1,5 +1,6 @@
 // Command paperboy is the paperboy chat bot and its tools: `run` (the bot), `import`,
-// `ingest`, `search`, `export`, `status`, `summarize` and `discord register`. main only
+// `ingest`, `search`, `export`, `show`, `status`, `backup`, `doctor`, `summarize` and
+// `discord register`. main only
 // sets up the signal context and calls Main.Run, so end-to-end tests can run the whole
 // program in-process.
 package main
@@ -62,8 +63,11 @@ Commands:
   ingest hf [--date DATE]
   ingest rss URL
   search [--json] [--limit N] WORDS...   words, "phrases", -excluded, author: cat: since: sort: upvotes:
-  export                      write every paper as JSONL to stdout (lossless)
+  export [--format jsonl|bibtex|ris] [--channel KEY] [--readlist USER]   papers to stdout (jsonl: lossless)
+  show [--json] [--channel KEY] ID|URL   a paper's full record with its summary (and votes in a channel)
   status                      papers, deliveries, failures, summaries
+  backup [--force] FILE       a consistent copy of the database, safe while run is writing
+  doctor [--timeout 10s]      check config, database, disk, tokens, channels, model, sources before going live
   summarize [--since 1d] [--limit N]     fill LLM (or extractive) summaries in bulk
   discord register [--guild ID]          register the /papers command on Discord (a guild: at once; global: up to an hour)
 
@@ -106,6 +110,12 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runSearch(ctx, rest)
 	case "export":
 		return m.runExport(ctx, rest)
+	case "show":
+		return m.runShow(ctx, rest)
+	case "backup":
+		return m.runBackup(ctx, rest)
+	case "doctor":
+		return m.runDoctor(ctx, rest)
 	case "status":
 		return m.runStatus(ctx, rest)
 	case "summarize":

@@ -1,6 +1,6 @@
 // Package slackfake is a loopback fake of the parts of Slack that paperboy uses: the Web
 // API methods (auth.test, chat.postMessage, chat.update, conversations.history,
-// conversations.replies, users.info, apps.connections.open), a Socket Mode websocket, and response_url
+// conversations.replies, conversations.info, users.info, apps.connections.open), a Socket Mode websocket, and response_url
 // endpoints. It speaks the real wire formats so that tests exercise slack-go unchanged,
 // captures what the bot sends, and injects failures (429 with Retry-After, error codes).
 // It is for tests only and imports no Slack SDK.
@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -62,6 +63,10 @@ type Server struct {
 	AppToken string // the xapp- token it accepts on apps.connections.open
 	// Now is the clock message timestamps (ts) follow (default time.Now); set it before use.
 	Now func() time.Time
+	// Scopes are the bot token's scopes, sent in auth.test's X-OAuth-Scopes header as
+	// Slack does (default: those of slack/manifest.yaml). conversations.info answers
+	// missing_scope without channels:read, as Slack does. Set before use.
+	Scopes []string
 
 	srv *httptest.Server
 
@@ -92,6 +97,7 @@ func New(tb testing.TB) *Server {
 	tb.Helper()
 	s := &Server{
 		BotToken: "xoxb-fake-bot-token",
+		Scopes:   []string{"chat:write", "commands", "reactions:read", "channels:history", "groups:history", "users:read"},
 		AppToken: "xapp-fake-app-token",
 		attempts: map[string]int{},
 		chanErr:  map[string]string{},
@@ -107,6 +113,7 @@ func New(tb testing.TB) *Server {
 	mux.HandleFunc("POST /api/conversations.history", s.history)
 	mux.HandleFunc("POST /api/conversations.replies", s.replies)
 	mux.HandleFunc("POST /api/users.info", s.usersInfo)
+	mux.HandleFunc("POST /api/conversations.info", s.conversationsInfo)
 	mux.HandleFunc("POST /api/apps.connections.open", s.connectionsOpen)
 	mux.HandleFunc("GET /socket", s.socket)
 	mux.HandleFunc("POST /response/{id}", s.response)
@@ -277,6 +284,7 @@ func (s *Server) authTest(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.form(w, r, "auth.test"); !ok {
 		return
 	}
+	w.Header().Set("X-OAuth-Scopes", strings.Join(s.Scopes, ","))
 	writeJSON(w, map[string]any{"ok": true, "url": "https://fake.slack.com/", "team": "Fake Team", "user": "paperboy",
 		"team_id": TeamID, "user_id": BotUserID, "bot_id": BotID})
 }
@@ -386,6 +394,28 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 	}
 	sort.SliceStable(msgs, func(i, j int) bool { return msgs[i]["ts"].(string) > msgs[j]["ts"].(string) }) // newest first
 	writeJSON(w, map[string]any{"ok": true, "messages": msgs, "has_more": false})
+}
+
+// conversationsInfo answers is_member false for a channel whose error (SetChannelError)
+// is not_in_channel, the error code for another error code, and is_member true otherwise.
+func (s *Server) conversationsInfo(w http.ResponseWriter, r *http.Request) {
+	v, ok := s.form(w, r, "conversations.info")
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !slices.Contains(s.Scopes, "channels:read") {
+		writeJSON(w, map[string]any{"ok": false, "error": "missing_scope", "needed": "channels:read"})
+		return
+	}
+	ch := v.Get("channel")
+	code := s.chanErr[ch]
+	if code != "" && code != "not_in_channel" {
+		writeJSON(w, map[string]any{"ok": false, "error": code})
+		return
+	}
+	writeJSON(w, map[string]any{"ok": true, "channel": map[string]any{"id": ch, "name": strings.ToLower(ch), "is_member": code == ""}})
 }
 
 // wire renders a message as conversations.history and conversations.replies return it;
