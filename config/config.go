@@ -30,6 +30,7 @@ type Config struct {
 	Discord   Discord   `toml:"discord"`
 	Summarize Summarize `toml:"summarize"`
 	Ingest    Ingest    `toml:"ingest"`
+	Ops       Ops       `toml:"ops"`
 	Sources   []Source  `toml:"sources"`
 	Test      Test      `toml:"test"`
 }
@@ -86,6 +87,16 @@ type Ingest struct {
 	ArxivAPIURL     string `toml:"arxiv_api_url"`
 	ArxivListingURL string `toml:"arxiv_listing_url"`
 	HFURL           string `toml:"hf_url"`
+}
+
+// Ops configures the ops listener of `paperboy run`: /healthz, /readyz and /metrics.
+type Ops struct {
+	// Listen is the listener's address ("" = off, the default). 127.0.0.1:9090 keeps it
+	// on this machine; another address is the user's choice to expose it.
+	Listen string `toml:"listen"`
+	// StuckAfter is how old the oldest due delivery of a platform may be before /readyz
+	// calls its dispatcher stuck (default 15m).
+	StuckAfter Duration `toml:"stuck_after"`
 }
 
 // Source is one scheduled ingestion inside `paperboy run`.
@@ -145,6 +156,7 @@ func Default() Config {
 			Timeout:       Duration{30 * time.Second},
 			MaxConcurrent: 4,
 		},
+		Ops: Ops{StuckAfter: Duration{15 * time.Minute}},
 		Ingest: Ingest{
 			ArxivAPIURL:     "https://export.arxiv.org/api/query",
 			ArxivListingURL: "https://rss.arxiv.org",
@@ -211,6 +223,7 @@ var Env = []struct{ Name, Field string }{
 	{"PAPERBOY_SUMMARIZE_API_KEY", "summarize.api_key"},
 	{"OPENAI_API_KEY", "summarize.api_key"},
 	{"PAPERBOY_TEST_CHAT_URL", "test.chat_url"},
+	{"PAPERBOY_OPS_LISTEN", "ops.listen"},
 }
 
 func (c *Config) applyEnv(getenv func(string) string) error {
@@ -226,6 +239,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		"discord.public_key": &c.Discord.PublicKey, "discord.api_url": &c.Discord.APIURL,
 		"discord.listen": &c.Discord.Listen, "discord.guild": &c.Discord.Guild,
 		"discord.message_content": &messageContent,
+		"ops.listen":              &c.Ops.Listen,
 	}
 	seen := map[string]bool{}
 	// Earlier names win over later aliases (PAPERBOY_X over X).
@@ -274,7 +288,7 @@ func (c *Config) Platforms() []string {
 type Part int
 
 const (
-	// Chat is bot.*, slack.*, discord.*, test.* and [[sources]]: what `paperboy run` alone
+	// Chat is bot.*, slack.*, discord.*, test.*, ops.* and [[sources]]: what `paperboy run` alone
 	// uses.
 	Chat Part = iota
 	// Fetching is ingest.*: the sources' base URLs (`run` and `ingest`).
@@ -318,6 +332,7 @@ func (c *Config) ValidateParts(parts ...Part) error {
 	}
 	if uses(Chat) {
 		c.validateChat(bad)
+		c.validateOps(bad)
 	}
 	if uses(Summaries) {
 		c.validateSummaries(bad)
@@ -442,6 +457,17 @@ func isSnowflake(s string) bool {
 	}
 	_, err := strconv.ParseUint(s, 10, 64)
 	return err == nil
+}
+
+func (c *Config) validateOps(bad func(field, format string, args ...any)) {
+	if c.Ops.Listen != "" {
+		if _, port, err := net.SplitHostPort(c.Ops.Listen); err != nil || port == "" {
+			bad("ops.listen", "%q must be a listen address such as 127.0.0.1:9090", c.Ops.Listen)
+		}
+	}
+	if c.Ops.StuckAfter.Duration < time.Second {
+		bad("ops.stuck_after", "must be at least 1s (got %s)", c.Ops.StuckAfter.Duration)
+	}
 }
 
 func (c *Config) validateSummaries(bad func(field, format string, args ...any)) {

@@ -61,11 +61,19 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	// A dispatcher per platform: each has its own rate limits and workers and delivers
 	// only its platform's channels ("slack:C1", "discord:123"), so a slow or rate-limited
 	// platform never holds up another.
+	platforms := make([]string, len(adapters))
+	for i, a := range adapters {
+		platforms[i] = a.Platform()
+	}
+	var metrics *opsMetrics // nil: no ops listener, no counting
+	if cfg.Ops.Listen != "" {
+		metrics = newOpsMetrics(db, platforms, cfg)
+	}
 	disps := make([]*bot.Dispatcher, len(adapters))
 	for i, a := range adapters {
 		disps[i], err = bot.NewDispatcher(bot.DispatcherConfig{
 			Store: db, Papers: db, Adapter: a, Quick: quick, Summarizer: full,
-			Log: log, Now: time.Now, Rand: rand.Float64,
+			Log: log, Now: time.Now, Rand: rand.Float64, OnCall: metrics.onCall(a.Platform()),
 		})
 		if err != nil {
 			return err
@@ -84,17 +92,13 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	jobs, err := ingestJobs(cfg, srcs, db, log)
+	jobs, err := ingestJobs(cfg, srcs, db, log, metrics)
 	if err != nil {
 		return err
 	}
 	sched, err := bot.NewScheduler(bot.SchedulerConfig{Jobs: jobs, Log: log, Now: time.Now, Rand: rand.Float64})
 	if err != nil {
 		return err
-	}
-	platforms := make([]string, len(adapters))
-	for i, a := range adapters {
-		platforms[i] = a.Platform()
 	}
 	// One bot for every platform: commands and events carry their platform, so channel
 	// keys, subscriptions and votes stay per channel.
@@ -141,13 +145,25 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	start("lease", func(ctx context.Context) error { return keepLease(ctx, lease, log) })
 	start("watcher", watcher.Run)
 	start("scheduler", sched.Run)
+	var h bot.Handler = b
+	if metrics != nil {
+		h = newObservedBot(b, metrics)
+		ready := &readiness{db: db, adapters: adapters, stuckAfter: cfg.Ops.StuckAfter.Duration, now: time.Now}
+		serve, err := serveOps(ctx, cfg.Ops.Listen, opsHandler(metrics, ready), log, m.OpsReady)
+		if err != nil {
+			cancel()
+			wg.Wait()
+			return err
+		}
+		start("ops listener", serve)
+	}
 	// Each platform's adapter retries what can pass (the network, the platform's own
 	// trouble) inside Run; an error it returns is permanent (a rejected token, a listen
 	// address in use) and stops the process, naming the platform.
 	for i, a := range adapters {
 		p := a.Platform()
 		start("dispatcher "+p, disps[i].Run)
-		start(p+" platform", func(ctx context.Context) error { return a.Run(ctx, b) })
+		start(p+" platform", func(ctx context.Context) error { return a.Run(ctx, h) })
 		if p == "discord" {
 			// Beside Run, so a slow registration does not hold up the Gateway.
 			start("discord commands", func(ctx context.Context) error { return registerAtStart(ctx, a, cfg.Discord.Guild, log) })
@@ -239,7 +255,7 @@ func summarizeConfig(cfg config.Config) summarize.Config {
 }
 
 // ingestJobs turns [[sources]] into scheduler jobs that fetch and store.
-func ingestJobs(cfg config.Config, srcs *sources, db *store.DB, log *slog.Logger) ([]bot.Job, error) {
+func ingestJobs(cfg config.Config, srcs *sources, db *store.DB, log *slog.Logger, metrics *opsMetrics) ([]bot.Job, error) {
 	var jobs []bot.Job
 	for _, sc := range cfg.Sources {
 		src, err := srcs.source(sc)
@@ -250,15 +266,16 @@ func ingestJobs(cfg config.Config, srcs *sources, db *store.DB, log *slog.Logger
 			Name:  src.Name(),
 			Every: sc.Every.Duration,
 			Arxiv: strings.HasPrefix(sc.Kind, "arxiv"),
-			Run:   ingestJob(src, db, log),
+			Run:   ingestJob(src, db, log, metrics),
 		})
 	}
 	return jobs, nil
 }
 
-func ingestJob(src ingest.Source, db *store.DB, log *slog.Logger) func(context.Context) error {
+func ingestJob(src ingest.Source, db *store.DB, log *slog.Logger, metrics *opsMetrics) func(context.Context) error {
 	return func(ctx context.Context) error {
 		st, read, err := fetchInto(ctx, db, src.Fetch)
+		metrics.ingested(src.Name(), st, err)
 		log.Info("ingest", slog.String("source", src.Name()), slog.Int("fetched", read),
 			slog.Int("new", st.New), slog.Int("updated", st.Updated), slog.Int("duplicates", st.Duplicates))
 		return err

@@ -1,0 +1,75 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"strconv"
+	"time"
+)
+
+// probeKey is the store_state row CheckWritable rewrites.
+const probeKey = "ready_probe"
+
+// CheckWritable commits a tiny write (one store_state row), as the ops listener's
+// readiness check: it fails, with the store's usual error (EUNAVAILABLE "disk is full"
+// on a full disk), when a write cannot be committed now.
+func (db *DB) CheckWritable(ctx context.Context) error {
+	err := db.update(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO store_state (k, v) VALUES (?, ?)
+			ON CONFLICT (k) DO UPDATE SET v = excluded.v`, probeKey, strconv.FormatInt(time.Now().Unix(), 10))
+		return err
+	})
+	return wrapErr("write check", err)
+}
+
+// PendingDeliveries counts the deliveries of one platform that are due and not yet on
+// it (pending or sending; digest rows before their time are not due), with the creation
+// time of the oldest.
+type PendingDeliveries struct {
+	Platform string
+	Pending  int
+	Oldest   time.Time // zero when none is pending
+}
+
+// PendingByPlatform returns the due, undelivered deliveries per platform (in name order)
+// at now. It reads only the outbox's queue index (rows pending or sending), so it stays
+// cheap however many deliveries were sent.
+func (db *DB) PendingByPlatform(ctx context.Context, now time.Time) ([]PendingDeliveries, error) {
+	var out []PendingDeliveries
+	err := db.view(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT substr(channel, 1, instr(channel, ':') - 1) AS platform,
+			COUNT(*), MIN(created_at) FROM deliveries INDEXED BY deliveries_queue
+			WHERE state IN ('pending', 'sending') AND digest_at <= ?
+			GROUP BY platform ORDER BY platform`, now.Unix())
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var p PendingDeliveries
+			var oldest int64
+			if err := rows.Scan(&p.Platform, &p.Pending, &oldest); err != nil {
+				return err
+			}
+			p.Oldest = unixTime(oldest)
+			out = append(out, p)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, wrapErr("pending deliveries", err)
+	}
+	return out, nil
+}
+
+// SizeBytes is the size of the database on disk: the file and its write-ahead log.
+func (db *DB) SizeBytes() int64 {
+	var n int64
+	for _, p := range []string{db.Path, db.Path + "-wal"} {
+		if st, err := os.Stat(p); err == nil {
+			n += st.Size()
+		}
+	}
+	return n
+}
