@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -77,5 +78,105 @@ func TestPendingByPlatform(t *testing.T) {
 	}
 	if len(got) != 1 || got[0].Platform != "slack" || got[0].Pending != 2 || got[0].Oldest.Unix() != 50 {
 		t.Fatalf("got %+v, want slack with 2 pending, oldest at 50", got)
+	}
+}
+
+// TestDeliveryCountsExact: the counters DeliveryStatus reads (delivery_counts, kept by
+// triggers) equal a count of the outbox's rows through inserts, state changes of the
+// dispatcher's kinds, a channel rename and deletes.
+func TestDeliveryCountsExact(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	ps := make([]paperboy.Paper, 6)
+	for i := range ps {
+		ps[i] = paperboy.Paper{Title: fmt.Sprintf("Counting paper %d", i)}
+		if err := ps[i].Normalize(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.UpsertPapers(ctx, ps); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for i, p := range ps {
+		d, err := db.EnqueueDelivery(ctx, paperboy.Delivery{PaperID: p.ID, Channel: []string{"slack:C1", "test:C2", "discord:9"}[i%3]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, d.ID)
+	}
+	check := func(step string) {
+		t.Helper()
+		want := map[string]int{}
+		rows, err := db.read.QueryContext(ctx, `SELECT channel, state, COUNT(*) FROM deliveries GROUP BY channel, state`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var ch, state string
+			var n int
+			if err := rows.Scan(&ch, &state, &n); err != nil {
+				t.Fatal(err)
+			}
+			want[ch+"/"+state] = n
+		}
+		rows.Close()
+		got := map[string]int{}
+		rows, err = db.read.QueryContext(ctx, `SELECT channel, state, n FROM delivery_counts WHERE n != 0`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var ch, state string
+			var n int
+			if err := rows.Scan(&ch, &state, &n); err != nil {
+				t.Fatal(err)
+			}
+			got[ch+"/"+state] = n
+		}
+		rows.Close()
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("%s: counters %v, want %v", step, got, want)
+		}
+		st, err := db.DeliveryStatus(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := 0
+		for _, n := range want {
+			total += n
+		}
+		if st.Total() != total {
+			t.Fatalf("%s: DeliveryStatus total %d, want %d", step, st.Total(), total)
+		}
+	}
+	check("enqueued")
+	if err := db.MarkSending(ctx, ids[0], ids[1], ids[2]); err != nil {
+		t.Fatal(err)
+	}
+	check("sending")
+	if err := db.MarkSent(ctx, ids[0], paperboy.PostRecord{Channel: "slack:C1", MessageID: "m1", PaperID: ps[0].ID, DeliveryID: ids[0], PostedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkFailed(ctx, []int64{ids[1]}, "channel_not_found"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkRetry(ctx, []int64{ids[2]}, time.Now(), "rate limited"); err != nil {
+		t.Fatal(err)
+	}
+	check("sent, failed, retried")
+	if _, err := db.write.ExecContext(ctx, `UPDATE deliveries SET channel = 'slack:C9' WHERE id = ?`, ids[3]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.write.ExecContext(ctx, `DELETE FROM deliveries WHERE id IN (?, ?)`, ids[4], ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	check("renamed and deleted")
+	st, err := db.DeliveryStatus(ctx, "test:C2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Failed != 1 || st.Total() != 1 || len(st.RecentFailures) != 1 || st.RecentFailures[0].ID != ids[1] {
+		t.Fatalf("test:C2: got %+v, want its one failed delivery", st)
 	}
 }
