@@ -33,6 +33,17 @@ type Config struct {
 	Ops       Ops       `toml:"ops"`
 	Sources   []Source  `toml:"sources"`
 	Test      Test      `toml:"test"`
+
+	// SourcesDefault is set by Load when the configuration has no sources key: Sources
+	// is then DefaultSources(). `sources = []` turns ingestion off.
+	SourcesDefault bool `toml:"-"`
+}
+
+// DefaultSources is what `paperboy run` ingests when the configuration says nothing about
+// sources: Hugging Face Daily Papers (the trending list) every 3 hours, which catches a
+// day's list as it fills without asking more than eight times a day.
+func DefaultSources() []Source {
+	return []Source{{Kind: "hf", Every: Duration{3 * time.Hour}}}
 }
 
 // Bot configures the platform-neutral bot.
@@ -173,6 +184,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
+	sourcesSet := false
 	if path != "" {
 		md, err := toml.DecodeFile(path, &cfg)
 		if err != nil {
@@ -190,6 +202,10 @@ func Load(path string, getenv func(string) string) (Config, error) {
 			sort.Strings(keys)
 			return cfg, fmt.Errorf("config %s: unknown key(s): %s", filepath.Base(path), strings.Join(keys, ", "))
 		}
+		sourcesSet = md.IsDefined("sources")
+	}
+	if !sourcesSet {
+		cfg.Sources, cfg.SourcesDefault = DefaultSources(), true
 	}
 	return cfg, cfg.applyEnv(getenv)
 }

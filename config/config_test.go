@@ -261,3 +261,43 @@ func TestValidateDiscord(t *testing.T) {
 		t.Errorf("ValidateParts without Chat or DiscordApp: got %v, want no error", err)
 	}
 }
+
+// TestSourcesAbsentOrEmpty: no sources key means the default source (Hugging Face Daily
+// Papers), `sources = []` means none, and any [[sources]] replaces the default.
+func TestSourcesAbsentOrEmpty(t *testing.T) {
+	dir := t.TempDir()
+	for name, tc := range map[string]struct {
+		file        string // "" = no config file
+		wantKinds   string
+		wantDefault bool
+	}{
+		"no file":       {"", "hf", true},
+		"no sources":    {"log_level = \"info\"\n", "hf", true},
+		"empty sources": {"sources = []\n", "", false},
+		"own sources":   {"[[sources]]\nkind = \"rss\"\nurl = \"https://example.org/feed.xml\"\nevery = \"1h\"\n", "rss", false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := ""
+			if tc.file != "" {
+				path = filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".toml")
+				if err := os.WriteFile(path, []byte(tc.file), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cfg, err := Load(path, func(string) string { return "" })
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kinds []string
+			for _, s := range cfg.Sources {
+				kinds = append(kinds, s.Kind)
+			}
+			if got := strings.Join(kinds, ","); got != tc.wantKinds || cfg.SourcesDefault != tc.wantDefault {
+				t.Fatalf("got sources %q (default %v), want %q (default %v)", got, cfg.SourcesDefault, tc.wantKinds, tc.wantDefault)
+			}
+			if err := cfg.Validate(); err != nil {
+				t.Fatalf("validate: %v", err)
+			}
+		})
+	}
+}

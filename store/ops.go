@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -72,4 +75,61 @@ func (db *DB) SizeBytes() int64 {
 		}
 	}
 	return n
+}
+
+// sourceRunPrefix keeps the scheduled sources' last runs apart from the other
+// store_state keys.
+const sourceRunPrefix = "source_run:"
+
+// SourceRun is the last scheduled run of one ingest source, kept so that `paperboy
+// status`, another process, can show it.
+type SourceRun struct {
+	Name string    `json:"-"`
+	At   time.Time `json:"at"`
+	New  int       `json:"new"`
+	Err  string    `json:"err,omitempty"` // "" when the run succeeded
+}
+
+// RecordSourceRun keeps r as its source's last run.
+func (db *DB) RecordSourceRun(ctx context.Context, r SourceRun) error {
+	v, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("store: source run: %w", err)
+	}
+	err = db.update(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO store_state (k, v) VALUES (?, ?)
+			ON CONFLICT (k) DO UPDATE SET v = excluded.v`, sourceRunPrefix+r.Name, string(v))
+		return err
+	})
+	return wrapErr("record source run "+r.Name, err)
+}
+
+// SourceRuns returns every source's last recorded run, by name.
+func (db *DB) SourceRuns(ctx context.Context) ([]SourceRun, error) {
+	var out []SourceRun
+	err := db.view(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT k, v FROM store_state WHERE k >= ? AND k < ? ORDER BY k`,
+			sourceRunPrefix, sourceRunPrefix+"\xff")
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k, v string
+			if err := rows.Scan(&k, &v); err != nil {
+				return err
+			}
+			var r SourceRun
+			if json.Unmarshal([]byte(v), &r) != nil {
+				continue // written by another version: not worth failing status over
+			}
+			r.Name = strings.TrimPrefix(k, sourceRunPrefix)
+			out = append(out, r)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, wrapErr("source runs", err)
+	}
+	return out, nil
 }
