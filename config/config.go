@@ -24,6 +24,8 @@ type Config struct {
 	DB       string `toml:"db"`        // SQLite file; default paperboy.db in the working directory
 	TimeZone string `toml:"time_zone"` // default IANA zone for digests
 	LogLevel string `toml:"log_level"` // debug | info | warn | error
+	// LogFormat is text (logfmt-style key=value lines) or json (one object a line).
+	LogFormat string `toml:"log_format"`
 
 	Bot       Bot       `toml:"bot"`
 	Slack     Slack     `toml:"slack"`
@@ -151,9 +153,10 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.Strin
 // Default returns the configuration used with no file and no environment.
 func Default() Config {
 	return Config{
-		DB:       "paperboy.db",
-		TimeZone: "UTC",
-		LogLevel: "info",
+		DB:        "paperboy.db",
+		TimeZone:  "UTC",
+		LogLevel:  "info",
+		LogFormat: "text",
 		Bot: Bot{
 			SubscribePolicy: "everyone",
 			Backfill:        5,
@@ -215,6 +218,7 @@ var Env = []struct{ Name, Field string }{
 	{"PAPERBOY_DB", "db"},
 	{"PAPERBOY_TIME_ZONE", "time_zone"},
 	{"PAPERBOY_LOG_LEVEL", "log_level"},
+	{"PAPERBOY_LOG_FORMAT", "log_format"},
 	{"PAPERBOY_SLACK_BOT_TOKEN", "slack.bot_token"},
 	{"SLACK_BOT_TOKEN", "slack.bot_token"},
 	{"PAPERBOY_SLACK_APP_TOKEN", "slack.app_token"},
@@ -245,7 +249,7 @@ var Env = []struct{ Name, Field string }{
 func (c *Config) applyEnv(getenv func(string) string) error {
 	var messageContent string
 	set := map[string]*string{
-		"db": &c.DB, "time_zone": &c.TimeZone, "log_level": &c.LogLevel,
+		"db": &c.DB, "time_zone": &c.TimeZone, "log_level": &c.LogLevel, "log_format": &c.LogFormat,
 		"slack.bot_token": &c.Slack.BotToken, "slack.app_token": &c.Slack.AppToken,
 		"slack.signing_secret": &c.Slack.SigningSecret, "slack.mode": &c.Slack.Mode,
 		"slack.listen": &c.Slack.Listen, "slack.api_url": &c.Slack.APIURL,
@@ -319,9 +323,9 @@ const (
 // every part.
 func (c *Config) Validate() error { return c.ValidateParts(Chat, Fetching, Summaries) }
 
-// ValidateParts checks the settings every command uses (db, time_zone, log_level) and
-// those of the given parts; each problem names its field. Secrets never appear in the
-// messages.
+// ValidateParts checks the settings every command uses (db, time_zone, log_level,
+// log_format) and those of the given parts; each problem names its field. Secrets never
+// appear in the messages.
 func (c *Config) ValidateParts(parts ...Part) error {
 	uses := func(p Part) bool {
 		for _, q := range parts {
@@ -345,6 +349,11 @@ func (c *Config) ValidateParts(parts ...Part) error {
 	case "debug", "info", "warn", "error":
 	default:
 		bad("log_level", "%q must be debug, info, warn or error", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		bad("log_format", "%q must be \"text\" or \"json\"", c.LogFormat)
 	}
 	if uses(Chat) {
 		c.validateChat(bad)

@@ -255,12 +255,14 @@ func TestOpsReadyzDispatcherStalled(t *testing.T) {
 func TestOpsTerminalCommands(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "p.db")
-	logs := &bottest.Buffer{}
-	say, out := startBot(t, map[string]string{"PAPERBOY_OPS_LISTEN": "127.0.0.1:0"}, logs, "run", "--db", db)
-	waitFor(t, logs, "ops listener")
-	addr := regexp.MustCompile(`addr=(\S+)`).FindStringSubmatch(logs.String())
-	if addr == nil {
-		t.Fatalf("no listener address in the log:\n%s", logs.String())
+	say, out := startBot(t, map[string]string{"PAPERBOY_OPS_LISTEN": "127.0.0.1:0"}, nil, "run", "--db", db)
+	var addr []string
+	for deadline := time.Now().Add(10 * time.Second); addr == nil; time.Sleep(20 * time.Millisecond) {
+		b, _ := os.ReadFile(db + ".log") // the terminal's log file
+		addr = regexp.MustCompile(`msg="ops listener" addr=(\S+)`).FindStringSubmatch(string(b))
+		if addr == nil && time.Now().After(deadline) {
+			t.Fatalf("no listener address in the log:\n%s", b)
+		}
 	}
 	base := "http://" + addr[1]
 	say("/papers help")

@@ -57,7 +57,9 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	if cfg.SourcesDefault && testOffline && !loopbackURL(cfg.Ingest.HFURL) {
 		cfg.Sources = nil // tests stay offline: the default source only against a fake
 	}
-	log := m.logger(cfg)
+	terminal := len(cfg.Platforms()) == 1 && cfg.Platforms()[0] == shell.Platform
+	log, logPath, closeLog := m.runLogger(cfg, terminal)
+	defer closeLog()
 	db, err := m.openDB(ctx, cfg)
 	if err != nil {
 		return err
@@ -137,7 +139,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	})
 
 	if len(adapters) == 1 && adapters[0].Platform() == shell.Platform {
-		m.welcome(ctx, db, cfg, len(jobs))
+		m.welcome(ctx, db, cfg, len(jobs), logPath)
 	}
 	log.Info("paperboy running", slog.String("platforms", strings.Join(platforms, ",")), slog.String("db", cfg.DB), slog.Int("sources", len(jobs)))
 	if cfg.SourcesDefault {
@@ -349,12 +351,15 @@ func statusLines(ctx context.Context, db *store.DB, platforms []string, runs []b
 const defaultSourcesNote = "Hugging Face Daily Papers every 3h (the default with no [[sources]] in the configuration; sources = [] turns it off)"
 
 // welcome tells a person at the terminal where they are and how papers get in.
-func (m *Main) welcome(ctx context.Context, db *store.DB, cfg config.Config, sources int) {
+func (m *Main) welcome(ctx context.Context, db *store.DB, cfg config.Config, sources int, logPath string) {
 	n := 0
 	if st, err := db.DeliveryStatus(ctx, ""); err == nil {
 		n = st.Papers
 	}
 	fmt.Fprintf(m.Stdout, "paperboy %s: this terminal is channel #%s (%s, %d papers stored). Type /papers help.\n", version, cfg.Bot.Channel, cfg.DB, n)
+	if logPath != "" {
+		fmt.Fprintf(m.Stdout, "The log is in %s (warnings and errors also show here).\n", logPath)
+	}
 	if cfg.SourcesDefault {
 		fmt.Fprintln(m.Stdout, "Ingesting "+defaultSourcesNote+".")
 	} else if sources == 0 {

@@ -59,12 +59,7 @@ func TestRunDefaultSource(t *testing.T) {
 // address) the bot keeps running and `status` shows the source's last error, once.
 func TestRunSourceUnreachable(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dead := "http://" + ln.Addr().String()
-	ln.Close()
+	dead := deadURL(t)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "p.db")
 	cfg := filepath.Join(dir, "paperboy.toml")
@@ -116,4 +111,15 @@ func waitStatus(t *testing.T, cfg, want string) string {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// deadURL is an http URL on a loopback port where nothing listens.
+func deadURL(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return "http://" + ln.Addr().String()
 }
