@@ -18,12 +18,12 @@ const probeKey = "ready_probe"
 // readiness check: it fails, with the store's usual error (EUNAVAILABLE "disk is full"
 // on a full disk), when a write cannot be committed now.
 func (db *DB) CheckWritable(ctx context.Context) error {
-	err := db.update(ctx, func(tx *sql.Tx) error {
+	// update wraps its own begin and commit errors; the write's is wrapped here.
+	return db.update(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO store_state (k, v) VALUES (?, ?)
 			ON CONFLICT (k) DO UPDATE SET v = excluded.v`, probeKey, strconv.FormatInt(time.Now().Unix(), 10))
-		return err
+		return wrapErr("write check", err)
 	})
-	return wrapErr("write check", err)
 }
 
 // PendingDeliveries counts the deliveries of one platform that are due and not yet on

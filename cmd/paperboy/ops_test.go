@@ -8,10 +8,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -290,4 +292,57 @@ func TestOpsTerminalCommands(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	waitReady(t, base, http.StatusOK)
+}
+
+// TestOpsReadyzDiskFull runs the real binary and takes its disk away: prlimit sets the
+// process's file size limit (RLIMIT_FSIZE) to one byte, so every write to the database
+// and its log fails at the system call, as on a full disk (EFBIG instead of ENOSPC;
+// SQLite reports a disk I/O error). /readyz must fail naming the database.
+func TestOpsReadyzDiskFull(t *testing.T) {
+	prlimit, err := exec.LookPath("prlimit")
+	if err != nil {
+		t.Skip("needs prlimit (util-linux) to limit the process's file size")
+	}
+	bin := testBinary(t)
+	chat := bottest.NewServer(1)
+	ts := httptest.NewServer(chat)
+	defer ts.Close()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "paperboy.toml")
+	conf := fmt.Sprintf("db = %q\nsources = []\n[test]\nchat_url = %q\n[ops]\nlisten = \"127.0.0.1:0\"\n", filepath.Join(dir, "p.db"), ts.URL)
+	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logs := &bottest.Buffer{}
+	cmd := exec.Command(bin, "run", "--config", cfg)
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("paperboy log:\n%s", logs.String())
+		}
+	}()
+	waitFor(t, logs, `msg="ops listener"`)
+	addr := regexp.MustCompile(`msg="ops listener" addr=(\S+)`).FindStringSubmatch(logs.String())
+	if addr == nil {
+		t.Fatalf("no listener address in the log:\n%s", logs.String())
+	}
+	base := "http://" + addr[1]
+	waitReady(t, base, http.StatusOK)
+	if out, err := exec.Command(prlimit, "--pid", strconv.Itoa(cmd.Process.Pid), "--fsize=1").CombinedOutput(); err != nil {
+		t.Skipf("prlimit refused: %v %s", err, out)
+	}
+	b := waitReady(t, base, http.StatusServiceUnavailable, "database")
+	for _, c := range b.Checks {
+		if c.Name == "database" {
+			t.Logf("database check: %s", c.Error)
+			if c.Error == "" {
+				t.Error("the database check failed without a reason")
+			}
+		}
+	}
 }
