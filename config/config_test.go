@@ -95,6 +95,9 @@ func TestValidateNamesFields(t *testing.T) {
 		field  string
 	}{
 		"time zone":      {func(c *Config) { c.TimeZone = "Mars/Olympus" }, "time_zone:"},
+		"log format":     {func(c *Config) { c.LogFormat = "xml" }, "log_format:"},
+		"ops listen":     {func(c *Config) { c.Ops.Listen = "9090" }, "ops.listen:"},
+		"stuck after":    {func(c *Config) { c.Ops.StuckAfter.Duration = 0 }, "ops.stuck_after:"},
 		"policy":         {func(c *Config) { c.Bot.SubscribePolicy = "some" }, "bot.subscribe_policy:"},
 		"slack token":    {func(c *Config) { c.Slack.BotToken = "xoxp-user-token-secret" }, "slack.bot_token:"},
 		"socket app tok": {func(c *Config) { c.Slack.BotToken = "xoxb-1" }, "slack.app_token:"},
