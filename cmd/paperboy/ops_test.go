@@ -19,6 +19,7 @@ import (
 
 	"github.com/paperboy-bot/paperboy"
 	"github.com/paperboy-bot/paperboy/bot/bottest"
+	"github.com/paperboy-bot/paperboy/bot/slack/slackfake"
 	"github.com/paperboy-bot/paperboy/store"
 )
 
@@ -345,4 +346,27 @@ func TestOpsReadyzDiskFull(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestOpsSeveralPlatforms: with Slack (Socket Mode, the fake) and the test platform in
+// one run, /readyz checks each platform's connection and each dispatcher.
+func TestOpsSeveralPlatforms(t *testing.T) {
+	t.Parallel()
+	fake := slackfake.New(t)
+	chat := bottest.NewServer(1)
+	ts := httptest.NewServer(chat)
+	defer ts.Close()
+	opsAddr := strings.TrimPrefix(deadURL(t), "http://") // free a moment ago
+	slackRun(t, fake, fmt.Sprintf("app_token = %q\nmode = \"socket\"\n[test]\nchat_url = %q\n[ops]\nlisten = %q\n", fake.AppToken, ts.URL, opsAddr))
+	fake.WaitConnected(t, 10*time.Second)
+	b := waitReady(t, "http://"+opsAddr, http.StatusOK)
+	var names []string
+	for _, c := range b.Checks {
+		names = append(names, c.Name)
+	}
+	if got := strings.Join(names, ","); got != "database,platform slack,platform test,dispatcher slack,dispatcher test" {
+		t.Fatalf("checks: got %s", got)
+	}
+	ts.Close()
+	waitReady(t, "http://"+opsAddr, http.StatusServiceUnavailable, "platform test")
 }
