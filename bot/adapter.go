@@ -65,6 +65,14 @@ type PostRef struct {
 	ThreadID  string // "" when the platform has no threads; replies then go to the channel
 }
 
+// Connector is an optional capability of adapters that hold a connection to their
+// platform (a websocket, a listener): Connected returns nil while it is up, else why
+// not. The ops listener's readiness check asks it; it must be cheap (no platform call
+// beyond a loopback ping).
+type Connector interface {
+	Connected(ctx context.Context) error
+}
+
 // Handler receives what users do. The bot implements it.
 type Handler interface {
 	// HandleCommand answers a slash command. It returns within the platform's

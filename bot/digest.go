@@ -68,6 +68,7 @@ func (d *Dispatcher) digest(ctx context.Context, channel string, ds []paperboy.D
 	}
 	if err == nil && !found {
 		msgID, err = d.cfg.Adapter.Send(ctx, chID, Message{Text: text, Key: key})
+		d.called(err)
 	}
 	if err != nil {
 		if ctx.Err() != nil {

@@ -50,6 +50,10 @@ type DispatcherConfig struct {
 	BaseBackoff, MaxBackoff time.Duration
 	// DigestMax is the most papers listed in one digest message (default 20).
 	DigestMax int
+	// OnCall, when set, is told the outcome of every call the dispatcher makes to the
+	// platform (post, send, edit, lookup): nil or the error. The ops listener counts
+	// calls and 429s with it.
+	OnCall func(err error)
 }
 
 // Dispatcher delivers the outbox to one chat platform: per-channel FIFO, channels in
@@ -433,6 +437,7 @@ func (d *Dispatcher) post(ctx context.Context, del paperboy.Delivery) time.Durat
 	ref, found, err := d.lookup(ctx, chID, del)
 	if err == nil && !found {
 		ref, err = d.cfg.Adapter.Post(ctx, chID, p)
+		d.called(err)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -456,7 +461,16 @@ func (d *Dispatcher) lookup(ctx context.Context, chID string, del paperboy.Deliv
 	if !ok || del.Attempts == 0 {
 		return PostRef{}, false, nil
 	}
-	return finder.FindMessage(ctx, chID, "", DeliveryKey(del.ID), del.CreatedAt.Add(-time.Minute))
+	ref, found, err := finder.FindMessage(ctx, chID, "", DeliveryKey(del.ID), del.CreatedAt.Add(-time.Minute))
+	d.called(err)
+	return ref, found, err
+}
+
+// called reports a platform call's outcome to OnCall.
+func (d *Dispatcher) called(err error) {
+	if d.cfg.OnCall != nil {
+		d.cfg.OnCall(err)
+	}
 }
 
 // recordSent commits a post's result, retrying store errors: the post exists, so losing
@@ -614,7 +628,9 @@ func (d *Dispatcher) sendOwed(ctx context.Context, log *slog.Logger, chID string
 		log.Error("recording the intent to send failed; retrying", slog.Any("error", err))
 		return false, d.backoff(1, 0)
 	}
-	if _, err := d.cfg.Adapter.Send(ctx, chID, m); err != nil {
+	_, err := d.cfg.Adapter.Send(ctx, chID, m)
+	d.called(err)
+	if err != nil {
 		return d.owedFailed(ctx, log, del.ID, err)
 	}
 	return true, 0
@@ -756,7 +772,9 @@ func (d *Dispatcher) summary(ctx context.Context, del paperboy.Delivery) time.Du
 		}
 		if ed, ok := d.cfg.Adapter.(Editor); ok {
 			p := Post{Paper: s.paper, Summary: s.Text, Reason: d.reason(ctx, del.SubscriptionID), Key: DeliveryKey(del.ID)}
-			if err := ed.Edit(ctx, chID, PostRef{MessageID: del.MessageID, ThreadID: del.ThreadID}, p); err != nil {
+			err := ed.Edit(ctx, chID, PostRef{MessageID: del.MessageID, ThreadID: del.ThreadID}, p)
+			d.called(err)
+			if err != nil {
 				log.Warn("editing the post with the summary failed", slog.Any("error", err))
 			}
 		}

@@ -175,6 +175,7 @@ func (s *Scheduler) run(ctx context.Context, j Job, started time.Time) {
 	st.Duration = d
 	st.Runs++
 	st.Note = note
+	prevErr := st.Err
 	st.Err = ""
 	if err != nil {
 		st.Err = err.Error()
@@ -185,8 +186,14 @@ func (s *Scheduler) run(ctx context.Context, j Job, started time.Time) {
 	switch {
 	case err != nil && ctx.Err() != nil:
 		log.Info("job stopped by shutdown")
+	case err != nil && err.Error() == prevErr:
+		// The same failure again (no network, a source down for days) is reported once,
+		// when it starts; LastRuns and status keep showing it.
+		log.Debug("job failed again with the same error", slog.Any("error", err))
 	case err != nil:
 		log.Error("job failed; it runs again at its next tick", slog.Any("error", err))
+	case prevErr != "":
+		log.Info("job done; it had failed before", slog.String("previous_error", prevErr))
 	case note != "":
 		log.Info("job done (arXiv weekend: no announcements expected)", slog.String("note", note))
 	default:

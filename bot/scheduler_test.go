@@ -3,7 +3,10 @@ package bot_test
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -115,4 +118,54 @@ func TestSchedulerValidates(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSchedulerReportsAFailureOnce: a source that keeps failing the same way (no
+// network) is logged once at error level, not at every run; LastRuns keeps the error;
+// a different error is logged again, and so is the recovery.
+func TestSchedulerReportsAFailureOnce(t *testing.T) {
+	c := &clock{t: start}
+	ctx := context.Background()
+	var runs atomic.Int32
+	errs := []error{errors.New("dial tcp: lookup huggingface.co: no such host"), errors.New("dial tcp: lookup huggingface.co: no such host"),
+		errors.New("dial tcp: lookup huggingface.co: no such host"), errors.New("HTTP 503"), nil}
+	var logs strings.Builder
+	var mu sync.Mutex
+	log := slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	s, err := bot.NewScheduler(bot.SchedulerConfig{Now: c.Now, Rand: func() float64 { return 0.5 }, Log: log, Jobs: []bot.Job{
+		{Name: "hf", Every: time.Minute, Run: func(ctx context.Context) error { return errs[runs.Add(1)-1] }},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range errs {
+		c.Advance(61 * time.Second)
+		s.RunDue(ctx)
+		s.Wait()
+		if i == 2 {
+			if got := s.LastRuns()[0].Err; !strings.Contains(got, "no such host") {
+				t.Fatalf("LastRuns after three failures: got %q, want the error", got)
+			}
+		}
+	}
+	mu.Lock()
+	out := logs.String()
+	mu.Unlock()
+	if n := strings.Count(out, "no such host"); n != 1 {
+		t.Errorf("the same failure logged %d times, want once:\n%s", n, out)
+	}
+	if !strings.Contains(out, "HTTP 503") || !strings.Contains(out, "it had failed before") {
+		t.Errorf("a new error and the recovery must be logged:\n%s", out)
+	}
+}
+
+type lockedWriter struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

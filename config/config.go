@@ -24,14 +24,28 @@ type Config struct {
 	DB       string `toml:"db"`        // SQLite file; default paperboy.db in the working directory
 	TimeZone string `toml:"time_zone"` // default IANA zone for digests
 	LogLevel string `toml:"log_level"` // debug | info | warn | error
+	// LogFormat is text (logfmt-style key=value lines) or json (one object a line).
+	LogFormat string `toml:"log_format"`
 
 	Bot       Bot       `toml:"bot"`
 	Slack     Slack     `toml:"slack"`
 	Discord   Discord   `toml:"discord"`
 	Summarize Summarize `toml:"summarize"`
 	Ingest    Ingest    `toml:"ingest"`
+	Ops       Ops       `toml:"ops"`
 	Sources   []Source  `toml:"sources"`
 	Test      Test      `toml:"test"`
+
+	// SourcesDefault is set by Load when the configuration has no sources key: Sources
+	// is then DefaultSources(). `sources = []` turns ingestion off.
+	SourcesDefault bool `toml:"-"`
+}
+
+// DefaultSources is what `paperboy run` ingests when the configuration says nothing about
+// sources: Hugging Face Daily Papers (the trending list) every 3 hours, which catches a
+// day's list as it fills without asking more than eight times a day.
+func DefaultSources() []Source {
+	return []Source{{Kind: "hf", Every: Duration{3 * time.Hour}}}
 }
 
 // Bot configures the platform-neutral bot.
@@ -88,6 +102,16 @@ type Ingest struct {
 	HFURL           string `toml:"hf_url"`
 }
 
+// Ops configures the ops listener of `paperboy run`: /healthz, /readyz and /metrics.
+type Ops struct {
+	// Listen is the listener's address ("" = off, the default). 127.0.0.1:9090 keeps it
+	// on this machine; another address is the user's choice to expose it.
+	Listen string `toml:"listen"`
+	// StuckAfter is how old the oldest due delivery of a platform may be before /readyz
+	// calls its dispatcher stuck (default 15m).
+	StuckAfter Duration `toml:"stuck_after"`
+}
+
 // Source is one scheduled ingestion inside `paperboy run`.
 type Source struct {
 	Kind     string   `toml:"kind"`     // arxiv | arxiv-listing | hf | rss
@@ -129,9 +153,10 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.Strin
 // Default returns the configuration used with no file and no environment.
 func Default() Config {
 	return Config{
-		DB:       "paperboy.db",
-		TimeZone: "UTC",
-		LogLevel: "info",
+		DB:        "paperboy.db",
+		TimeZone:  "UTC",
+		LogLevel:  "info",
+		LogFormat: "text",
 		Bot: Bot{
 			SubscribePolicy: "everyone",
 			Backfill:        5,
@@ -145,6 +170,7 @@ func Default() Config {
 			Timeout:       Duration{30 * time.Second},
 			MaxConcurrent: 4,
 		},
+		Ops: Ops{StuckAfter: Duration{15 * time.Minute}},
 		Ingest: Ingest{
 			ArxivAPIURL:     "https://export.arxiv.org/api/query",
 			ArxivListingURL: "https://rss.arxiv.org",
@@ -161,6 +187,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
+	sourcesSet := false
 	if path != "" {
 		md, err := toml.DecodeFile(path, &cfg)
 		if err != nil {
@@ -178,6 +205,10 @@ func Load(path string, getenv func(string) string) (Config, error) {
 			sort.Strings(keys)
 			return cfg, fmt.Errorf("config %s: unknown key(s): %s", filepath.Base(path), strings.Join(keys, ", "))
 		}
+		sourcesSet = md.IsDefined("sources")
+	}
+	if !sourcesSet {
+		cfg.Sources, cfg.SourcesDefault = DefaultSources(), true
 	}
 	return cfg, cfg.applyEnv(getenv)
 }
@@ -187,6 +218,7 @@ var Env = []struct{ Name, Field string }{
 	{"PAPERBOY_DB", "db"},
 	{"PAPERBOY_TIME_ZONE", "time_zone"},
 	{"PAPERBOY_LOG_LEVEL", "log_level"},
+	{"PAPERBOY_LOG_FORMAT", "log_format"},
 	{"PAPERBOY_SLACK_BOT_TOKEN", "slack.bot_token"},
 	{"SLACK_BOT_TOKEN", "slack.bot_token"},
 	{"PAPERBOY_SLACK_APP_TOKEN", "slack.app_token"},
@@ -211,12 +243,13 @@ var Env = []struct{ Name, Field string }{
 	{"PAPERBOY_SUMMARIZE_API_KEY", "summarize.api_key"},
 	{"OPENAI_API_KEY", "summarize.api_key"},
 	{"PAPERBOY_TEST_CHAT_URL", "test.chat_url"},
+	{"PAPERBOY_OPS_LISTEN", "ops.listen"},
 }
 
 func (c *Config) applyEnv(getenv func(string) string) error {
 	var messageContent string
 	set := map[string]*string{
-		"db": &c.DB, "time_zone": &c.TimeZone, "log_level": &c.LogLevel,
+		"db": &c.DB, "time_zone": &c.TimeZone, "log_level": &c.LogLevel, "log_format": &c.LogFormat,
 		"slack.bot_token": &c.Slack.BotToken, "slack.app_token": &c.Slack.AppToken,
 		"slack.signing_secret": &c.Slack.SigningSecret, "slack.mode": &c.Slack.Mode,
 		"slack.listen": &c.Slack.Listen, "slack.api_url": &c.Slack.APIURL,
@@ -226,6 +259,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		"discord.public_key": &c.Discord.PublicKey, "discord.api_url": &c.Discord.APIURL,
 		"discord.listen": &c.Discord.Listen, "discord.guild": &c.Discord.Guild,
 		"discord.message_content": &messageContent,
+		"ops.listen":              &c.Ops.Listen,
 	}
 	seen := map[string]bool{}
 	// Earlier names win over later aliases (PAPERBOY_X over X).
@@ -274,7 +308,7 @@ func (c *Config) Platforms() []string {
 type Part int
 
 const (
-	// Chat is bot.*, slack.*, discord.*, test.* and [[sources]]: what `paperboy run` alone
+	// Chat is bot.*, slack.*, discord.*, test.*, ops.* and [[sources]]: what `paperboy run` alone
 	// uses.
 	Chat Part = iota
 	// Fetching is ingest.*: the sources' base URLs (`run` and `ingest`).
@@ -289,9 +323,9 @@ const (
 // every part.
 func (c *Config) Validate() error { return c.ValidateParts(Chat, Fetching, Summaries) }
 
-// ValidateParts checks the settings every command uses (db, time_zone, log_level) and
-// those of the given parts; each problem names its field. Secrets never appear in the
-// messages.
+// ValidateParts checks the settings every command uses (db, time_zone, log_level,
+// log_format) and those of the given parts; each problem names its field. Secrets never
+// appear in the messages.
 func (c *Config) ValidateParts(parts ...Part) error {
 	uses := func(p Part) bool {
 		for _, q := range parts {
@@ -316,8 +350,14 @@ func (c *Config) ValidateParts(parts ...Part) error {
 	default:
 		bad("log_level", "%q must be debug, info, warn or error", c.LogLevel)
 	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		bad("log_format", "%q must be \"text\" or \"json\"", c.LogFormat)
+	}
 	if uses(Chat) {
 		c.validateChat(bad)
+		c.validateOps(bad)
 	}
 	if uses(Summaries) {
 		c.validateSummaries(bad)
@@ -442,6 +482,17 @@ func isSnowflake(s string) bool {
 	}
 	_, err := strconv.ParseUint(s, 10, 64)
 	return err == nil
+}
+
+func (c *Config) validateOps(bad func(field, format string, args ...any)) {
+	if c.Ops.Listen != "" {
+		if _, port, err := net.SplitHostPort(c.Ops.Listen); err != nil || port == "" {
+			bad("ops.listen", "%q must be a listen address such as 127.0.0.1:9090", c.Ops.Listen)
+		}
+	}
+	if c.Ops.StuckAfter.Duration < time.Second {
+		bad("ops.stuck_after", "must be at least 1s (got %s)", c.Ops.StuckAfter.Duration)
+	}
 }
 
 func (c *Config) validateSummaries(bad func(field, format string, args ...any)) {

@@ -95,6 +95,9 @@ func TestValidateNamesFields(t *testing.T) {
 		field  string
 	}{
 		"time zone":      {func(c *Config) { c.TimeZone = "Mars/Olympus" }, "time_zone:"},
+		"log format":     {func(c *Config) { c.LogFormat = "xml" }, "log_format:"},
+		"ops listen":     {func(c *Config) { c.Ops.Listen = "9090" }, "ops.listen:"},
+		"stuck after":    {func(c *Config) { c.Ops.StuckAfter.Duration = 0 }, "ops.stuck_after:"},
 		"policy":         {func(c *Config) { c.Bot.SubscribePolicy = "some" }, "bot.subscribe_policy:"},
 		"slack token":    {func(c *Config) { c.Slack.BotToken = "xoxp-user-token-secret" }, "slack.bot_token:"},
 		"socket app tok": {func(c *Config) { c.Slack.BotToken = "xoxb-1" }, "slack.app_token:"},
@@ -259,5 +262,45 @@ func TestValidateDiscord(t *testing.T) {
 	cfg.Discord = Discord{Token: discordTokenSecret, Guild: "lab"}
 	if err := cfg.ValidateParts(Fetching, Summaries); err != nil {
 		t.Errorf("ValidateParts without Chat or DiscordApp: got %v, want no error", err)
+	}
+}
+
+// TestSourcesAbsentOrEmpty: no sources key means the default source (Hugging Face Daily
+// Papers), `sources = []` means none, and any [[sources]] replaces the default.
+func TestSourcesAbsentOrEmpty(t *testing.T) {
+	dir := t.TempDir()
+	for name, tc := range map[string]struct {
+		file        string // "" = no config file
+		wantKinds   string
+		wantDefault bool
+	}{
+		"no file":       {"", "hf", true},
+		"no sources":    {"log_level = \"info\"\n", "hf", true},
+		"empty sources": {"sources = []\n", "", false},
+		"own sources":   {"[[sources]]\nkind = \"rss\"\nurl = \"https://example.org/feed.xml\"\nevery = \"1h\"\n", "rss", false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := ""
+			if tc.file != "" {
+				path = filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".toml")
+				if err := os.WriteFile(path, []byte(tc.file), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cfg, err := Load(path, func(string) string { return "" })
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kinds []string
+			for _, s := range cfg.Sources {
+				kinds = append(kinds, s.Kind)
+			}
+			if got := strings.Join(kinds, ","); got != tc.wantKinds || cfg.SourcesDefault != tc.wantDefault {
+				t.Fatalf("got sources %q (default %v), want %q (default %v)", got, cfg.SourcesDefault, tc.wantKinds, tc.wantDefault)
+			}
+			if err := cfg.Validate(); err != nil {
+				t.Fatalf("validate: %v", err)
+			}
+		})
 	}
 }

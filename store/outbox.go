@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -149,46 +150,70 @@ func (db *DB) DeliveryStatus(ctx context.Context, channel string) (paperboy.Deli
 		if channel != "" {
 			where, args = " WHERE channel = ?", []any{channel}
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT state, COUNT(*) FROM deliveries`+where+` GROUP BY state`, args...)
+		// delivery_counts is kept exact by triggers (migration 018): a few rows per
+		// channel, whatever the size of the outbox.
+		rows, err := tx.QueryContext(ctx, `SELECT channel, state, n FROM delivery_counts`+where+` ORDER BY channel`, args...)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
-			var state string
+			var ch, state string
 			var n int
-			if err := rows.Scan(&state, &n); err != nil {
+			if err := rows.Scan(&ch, &state, &n); err != nil {
 				rows.Close()
 				return err
 			}
 			addCount(&st.DeliveryCounts, state, n)
+			if channel != "" {
+				continue
+			}
+			platform, _, _ := strings.Cut(ch, ":")
+			i := len(st.Platforms) - 1
+			for ; i >= 0 && st.Platforms[i].Platform != platform; i-- {
+			}
+			if i < 0 {
+				st.Platforms = append(st.Platforms, paperboy.PlatformDeliveries{Platform: platform})
+				i = len(st.Platforms) - 1
+			}
+			addCount(&st.Platforms[i].DeliveryCounts, state, n)
 		}
 		if err := rows.Close(); err != nil {
 			return err
 		}
-		if channel == "" {
-			if st.Platforms, err = platformCounts(ctx, tx); err != nil {
-				return err
-			}
+		sort.Slice(st.Platforms, func(i, j int) bool { return st.Platforms[i].Platform < st.Platforms[j].Platform })
+		// Through the indexes of failed rows (deliveries_due) and of queued ones
+		// (deliveries_queue) rather than every row newest first: with few failures, that
+		// would read the whole outbox.
+		and := ""
+		if channel != "" {
+			and = " AND channel = ?"
+			args = append(args, channel)
 		}
-		and := " AND"
-		if where == "" {
-			and = " WHERE"
-		}
-		rows, err = tx.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries`+where+and+
-			` (state = 'failed' OR (state = 'pending' AND attempts >= 3)) ORDER BY id DESC LIMIT 10`, args...)
+		rows, err = tx.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id IN (
+			SELECT id FROM (SELECT id FROM deliveries INDEXED BY deliveries_due WHERE state = 'failed'`+and+` ORDER BY id DESC LIMIT 10)
+			UNION ALL
+			SELECT id FROM (SELECT id FROM deliveries INDEXED BY deliveries_queue
+				WHERE state IN ('pending', 'sending') AND state = 'pending' AND attempts >= 3`+and+` ORDER BY id DESC LIMIT 10))
+			ORDER BY id DESC LIMIT 10`, args...)
 		if err != nil {
 			return err
 		}
 		if st.RecentFailures, err = scanDeliveries(rows); err != nil {
 			return err
 		}
-		var last sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), MAX(created_at) FROM papers`).Scan(&st.Papers, &last); err != nil {
+		// Exact, and cheap at a million papers: SQLite counts the entries of the smallest
+		// index (a few ms) instead of reading the rows. The newest stored paper is the last
+		// inserted (seq only grows), found through the primary key; MAX(created_at) would
+		// read every row.
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM papers`).Scan(&st.Papers); err != nil {
 			return err
 		}
-		if last.Valid {
-			st.LastIngest = unixTime(last.Int64)
+		var last int64
+		err = tx.QueryRowContext(ctx, `SELECT created_at FROM papers ORDER BY seq DESC LIMIT 1`).Scan(&last)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
 		}
+		st.LastIngest = unixTime(last)
 		return nil
 	})
 	if err != nil {
@@ -211,29 +236,6 @@ func addCount(c *paperboy.DeliveryCounts, state string, n int) {
 	case paperboy.DeliverySkipped:
 		c.Skipped += n
 	}
-}
-
-// platformCounts counts the outbox by platform (the channel key up to its ":") and state.
-func platformCounts(ctx context.Context, tx *sql.Tx) ([]paperboy.PlatformDeliveries, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT substr(channel, 1, instr(channel, ':') - 1) AS platform, state, COUNT(*)
-		FROM deliveries GROUP BY platform, state ORDER BY platform`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []paperboy.PlatformDeliveries
-	for rows.Next() {
-		var platform, state string
-		var n int
-		if err := rows.Scan(&platform, &state, &n); err != nil {
-			return nil, err
-		}
-		if len(out) == 0 || out[len(out)-1].Platform != platform {
-			out = append(out, paperboy.PlatformDeliveries{Platform: platform})
-		}
-		addCount(&out[len(out)-1].DeliveryCounts, state, n)
-	}
-	return out, rows.Err()
 }
 
 // Cursor returns a named progress marker.

@@ -209,7 +209,22 @@ var (
 	_ bot.Adapter       = (*HTTPAdapter)(nil)
 	_ bot.MessageFinder = (*HTTPAdapter)(nil)
 	_ bot.Editor        = (*HTTPAdapter)(nil)
+	_ bot.Connector     = (*HTTPAdapter)(nil)
 )
+
+// Connected implements bot.Connector: the server answers GET /messages.
+func (a *HTTPAdapter) Connected(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(a.BaseURL, "/")+"/messages", nil)
+	if err != nil {
+		return fmt.Errorf("bottest: %w", err)
+	}
+	resp, err := a.client().Do(req)
+	if err != nil {
+		return fmt.Errorf("bottest: the chat server cannot be reached: %w", err)
+	}
+	resp.Body.Close()
+	return nil
+}
 
 // Platform returns Name or "test".
 func (a *HTTPAdapter) Platform() string {

@@ -11,6 +11,8 @@
 package discord
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -58,7 +60,26 @@ type Adapter struct {
 	in      inbound  // gateway.go
 }
 
-var _ bot.Adapter = (*Adapter)(nil)
+var (
+	_ bot.Adapter   = (*Adapter)(nil)
+	_ bot.Connector = (*Adapter)(nil)
+)
+
+// Connected implements bot.Connector: nil while the Gateway session is up (discordgo's
+// DataReady: set by its heartbeats, cleared when the websocket closes), else why not.
+func (a *Adapter) Connected(context.Context) error {
+	s := a.session
+	if s == nil {
+		return errors.New("discord: gateway not connected yet")
+	}
+	s.RLock()
+	up := s.DataReady
+	s.RUnlock()
+	if !up {
+		return errors.New("discord: gateway not connected")
+	}
+	return nil
+}
 
 // New checks the options and returns an Adapter. Errors never contain the token.
 func New(o Options) (*Adapter, error) {

@@ -294,3 +294,17 @@ func TestRunRetriesOutage(t *testing.T) {
 		t.Errorf("Run after cancel = %v, want nil", err)
 	}
 }
+
+// TestConnected: the adapter reports its Gateway session for the ops listener's
+// readiness check: down before Run, up once the session is ready, down after Run.
+func TestConnected(t *testing.T) {
+	fake := discordfake.New(t)
+	a := newAdapter(t, fake)
+	if err := a.Connected(context.Background()); err == nil {
+		t.Fatal("before Run: Connected = nil, want an error")
+	}
+	r := startAdapter(t, fake, a, newRecorder())
+	waitFor(t, "Connected", func() bool { return a.Connected(context.Background()) == nil })
+	r.cancel() // Run ends; the cleanup checks how
+	waitFor(t, "Connected to fail after Run", func() bool { return a.Connected(context.Background()) != nil })
+}

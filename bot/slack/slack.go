@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	slackapi "github.com/slack-go/slack"
@@ -70,12 +71,16 @@ type Adapter struct {
 	mu      sync.Mutex
 	// authRetry is the first wait after an auth.test failure that can pass (1 s).
 	authRetry time.Duration
+	// link is the connection's state for Connected: "" while up, else why not (unset:
+	// not connected yet).
+	link atomic.Value
 }
 
 var (
 	_ bot.Adapter       = (*Adapter)(nil)
 	_ bot.Editor        = (*Adapter)(nil)
 	_ bot.MessageFinder = (*Adapter)(nil)
+	_ bot.Connector     = (*Adapter)(nil)
 	_ bot.RateLimiter   = (*Adapter)(nil)
 )
 
@@ -200,10 +205,28 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		}
 		return err
 	}
+	defer a.setLink("stopped")
 	if a.opts.Mode == ModeHTTP {
+		a.setLink("") // the listener is bound (New) and the token accepted
 		return a.runHTTP(ctx, h)
 	}
 	return a.runSocket(ctx, h)
+}
+
+// setLink records the connection's state: "" up, else why not.
+func (a *Adapter) setLink(why string) { a.link.Store(why) }
+
+// Connected implements bot.Connector: nil while Socket Mode's websocket is open (or, in
+// HTTP mode, while the listener serves), else why not.
+func (a *Adapter) Connected(context.Context) error {
+	why, _ := a.link.Load().(string)
+	if a.link.Load() == nil {
+		why = "not connected yet"
+	}
+	if why != "" {
+		return errors.New("slack: " + why)
+	}
+	return nil
 }
 
 // checkToken calls auth.test until it answers. Failures that can pass (the network,

@@ -133,6 +133,7 @@ func (a *Adapter) socketLoop(ctx context.Context, sm *socketmode.Client, h bot.H
 			if ce, ok := evt.Data.(*socketmode.ConnectedEvent); ok {
 				n = ce.ConnectionCount
 			}
+			a.setLink("")
 			a.log.Info("slack connected", slog.String("mode", ModeSocket), slog.Int("connection", n+1))
 		case socketmode.EventTypeConnectionError:
 			ev, ok := evt.Data.(*slackapi.ConnectionErrorEvent)
@@ -140,6 +141,7 @@ func (a *Adapter) socketLoop(ctx context.Context, sm *socketmode.Client, h bot.H
 				continue
 			}
 			ce := newConnectError(ev.ErrorObj)
+			a.setLink("socket mode connection failed: " + ce.reason)
 			if ce.fatal {
 				a.log.Error("slack socket mode cannot connect", slog.String("reason", ce.reason), slog.String("fix", ce.hint))
 				stop(ce)
@@ -154,6 +156,7 @@ func (a *Adapter) socketLoop(ctx context.Context, sm *socketmode.Client, h bot.H
 		case socketmode.EventTypeHello:
 			a.log.Debug("slack socket mode hello")
 		case socketmode.EventTypeDisconnect:
+			a.setLink("socket mode reconnecting")
 			a.log.Info("slack socket mode: Slack asked to reconnect")
 		case socketmode.EventTypeEventsAPI:
 			req := evt.Request

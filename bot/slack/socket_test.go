@@ -264,3 +264,23 @@ func TestRunRetriesAuthTestThatCanPass(t *testing.T) {
 		t.Errorf("Run with a wrong token = %v, want invalid_auth at once", err)
 	}
 }
+
+// TestSocketConnected: the adapter reports its Socket Mode connection for the ops
+// listener's readiness check: up once connected, down when Slack's side goes away.
+func TestSocketConnected(t *testing.T) {
+	a, fake := startSocket(t, newRecorder())
+	deadline := time.Now().Add(5 * time.Second)
+	for a.Connected(context.Background()) != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("connected: got %v, want nil", a.Connected(context.Background()))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	fake.Close()
+	for a.Connected(context.Background()) == nil {
+		if time.Now().After(deadline.Add(10 * time.Second)) {
+			t.Fatal("after the server closed: Connected = nil, want an error")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

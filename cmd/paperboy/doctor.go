@@ -228,8 +228,9 @@ func redactURL(s string) string {
 // doctorSources checks that each configured source's server answers (any HTTP answer
 // below 500: the fetch itself is `ingest`'s business).
 func doctorSources(ctx context.Context, cfg config.Config) []bot.Check {
+	offlineSources(&cfg)
 	if len(cfg.Sources) == 0 {
-		return []bot.Check{{Name: "sources", OK: true, Detail: "no [[sources]] configured"}}
+		return []bot.Check{{Name: "sources", OK: true, Detail: "ingestion is off (no sources): papers arrive only by import or ingest"}}
 	}
 	client := &http.Client{}
 	var out []bot.Check
@@ -259,6 +260,9 @@ func doctorSources(ctx context.Context, cfg config.Config) []bot.Check {
 			c.Fix = "check the network (and a proxy: HTTPS_PROXY) and the URL; `run` keeps retrying and shows the last error in `status`"
 		} else {
 			c.OK, c.Detail = true, shown+" answers"
+			if cfg.SourcesDefault {
+				c.Detail += " (the default source: no [[sources]] configured)"
+			}
 		}
 		out = append(out, c)
 	}

@@ -155,7 +155,37 @@ func (e shownError) Unwrap() error { return e.err }
 func (m *Main) logger(cfg config.Config) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
-	return slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
+	return slog.New(logHandler(m.Stderr, cfg.LogFormat, level))
+}
+
+// logHandler writes records at level and above to w as text or JSON (log_format).
+func logHandler(w io.Writer, format string, level slog.Level) slog.Handler {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.NewJSONHandler(w, opts)
+	}
+	return slog.NewTextHandler(w, opts)
+}
+
+// runLogger is the log of `run`. On the terminal the chat owns the screen: the log goes
+// to <db>.log (appended), and only warnings and errors to stderr as well. Elsewhere (a
+// service, a container) it is logger's. It returns the log file's path ("" when none)
+// and a function that closes it.
+func (m *Main) runLogger(cfg config.Config, terminal bool) (*slog.Logger, string, func()) {
+	if !terminal {
+		return m.logger(cfg), "", func() {}
+	}
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	warn := logHandler(m.Stderr, cfg.LogFormat, max(level, slog.LevelWarn))
+	path := cfg.DB + ".log"
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		log := slog.New(warn)
+		log.Warn("cannot write the log file; only warnings and errors are shown", slog.String("path", path), slog.Any("error", err))
+		return log, "", func() {}
+	}
+	return slog.New(slog.NewMultiHandler(logHandler(f, cfg.LogFormat, level), warn)), path, func() { f.Close() }
 }
 
 // stdinOrFile opens a path, or standard input for "-".

@@ -40,6 +40,9 @@ type Main struct {
 	// Ready, when set, is called once `run` is up, with the address of its HTTP listener
 	// (of the first platform that has one: Slack before Discord; "" when none has).
 	Ready func(addr string)
+	// OpsReady, when set, is called with the ops listener's address once it listens
+	// (ops.listen).
+	OpsReady func(addr string)
 }
 
 var errUsage = errors.New("usage")

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -20,6 +22,29 @@ import (
 	"github.com/paperboy-bot/paperboy/store"
 	"github.com/paperboy-bot/paperboy/summarize"
 )
+
+// testOffline is set by test binaries (and builds with -tags paperboytest): the default
+// source then runs only when ingest.hf_url is a loopback fake, so no test reaches the
+// network.
+var testOffline bool
+
+// offlineSources drops the default source in test binaries unless ingest.hf_url is a
+// loopback fake (testOffline), so that neither run nor doctor reaches the network in tests.
+func offlineSources(cfg *config.Config) {
+	if cfg.SourcesDefault && testOffline && !loopbackURL(cfg.Ingest.HFURL) {
+		cfg.Sources = nil
+	}
+}
+
+// loopbackURL reports whether u is an http(s) URL on a loopback address.
+func loopbackURL(u string) bool {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(pu.Hostname())
+	return ip != nil && ip.IsLoopback()
+}
 
 // extraAdapters lets build-tagged files add platforms (the "test" fake chat platform).
 var extraAdapters = map[string]func(cfg config.Config, log *slog.Logger) (bot.Adapter, error){}
@@ -37,7 +62,10 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	log := m.logger(cfg)
+	offlineSources(&cfg)
+	terminal := len(cfg.Platforms()) == 1 && cfg.Platforms()[0] == shell.Platform
+	log, logPath, closeLog := m.runLogger(cfg, terminal)
+	defer closeLog()
 	db, err := m.openDB(ctx, cfg)
 	if err != nil {
 		return err
@@ -61,11 +89,19 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	// A dispatcher per platform: each has its own rate limits and workers and delivers
 	// only its platform's channels ("slack:C1", "discord:123"), so a slow or rate-limited
 	// platform never holds up another.
+	platforms := make([]string, len(adapters))
+	for i, a := range adapters {
+		platforms[i] = a.Platform()
+	}
+	var metrics *opsMetrics // nil: no ops listener, no counting
+	if cfg.Ops.Listen != "" {
+		metrics = newOpsMetrics(db, platforms, cfg)
+	}
 	disps := make([]*bot.Dispatcher, len(adapters))
 	for i, a := range adapters {
 		disps[i], err = bot.NewDispatcher(bot.DispatcherConfig{
 			Store: db, Papers: db, Adapter: a, Quick: quick, Summarizer: full,
-			Log: log, Now: time.Now, Rand: rand.Float64,
+			Log: log, Now: time.Now, Rand: rand.Float64, OnCall: metrics.onCall(a.Platform()),
 		})
 		if err != nil {
 			return err
@@ -84,17 +120,13 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	jobs, err := ingestJobs(cfg, srcs, db, log)
+	jobs, err := ingestJobs(cfg, srcs, db, log, metrics)
 	if err != nil {
 		return err
 	}
 	sched, err := bot.NewScheduler(bot.SchedulerConfig{Jobs: jobs, Log: log, Now: time.Now, Rand: rand.Float64})
 	if err != nil {
 		return err
-	}
-	platforms := make([]string, len(adapters))
-	for i, a := range adapters {
-		platforms[i] = a.Platform()
 	}
 	// One bot for every platform: commands and events carry their platform, so channel
 	// keys, subscriptions and votes stay per channel.
@@ -113,9 +145,12 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	})
 
 	if len(adapters) == 1 && adapters[0].Platform() == shell.Platform {
-		m.welcome(ctx, db, cfg, len(jobs))
+		m.welcome(ctx, db, cfg, len(jobs), logPath)
 	}
 	log.Info("paperboy running", slog.String("platforms", strings.Join(platforms, ",")), slog.String("db", cfg.DB), slog.Int("sources", len(jobs)))
+	if cfg.SourcesDefault {
+		log.Info("ingesting " + defaultSourcesNote)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -141,13 +176,25 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	start("lease", func(ctx context.Context) error { return keepLease(ctx, lease, log) })
 	start("watcher", watcher.Run)
 	start("scheduler", sched.Run)
+	var h bot.Handler = b
+	if metrics != nil {
+		h = newObservedBot(b, metrics)
+		ready := &readiness{db: db, adapters: adapters, stuckAfter: cfg.Ops.StuckAfter.Duration, now: time.Now}
+		serve, err := serveOps(ctx, cfg.Ops.Listen, opsHandler(metrics, ready), log, m.OpsReady)
+		if err != nil {
+			cancel()
+			wg.Wait()
+			return err
+		}
+		start("ops listener", serve)
+	}
 	// Each platform's adapter retries what can pass (the network, the platform's own
 	// trouble) inside Run; an error it returns is permanent (a rejected token, a listen
 	// address in use) and stops the process, naming the platform.
 	for i, a := range adapters {
 		p := a.Platform()
 		start("dispatcher "+p, disps[i].Run)
-		start(p+" platform", func(ctx context.Context) error { return a.Run(ctx, b) })
+		start(p+" platform", func(ctx context.Context) error { return a.Run(ctx, h) })
 		if p == "discord" {
 			// Beside Run, so a slow registration does not hold up the Gateway.
 			start("discord commands", func(ctx context.Context) error { return registerAtStart(ctx, a, cfg.Discord.Guild, log) })
@@ -239,7 +286,7 @@ func summarizeConfig(cfg config.Config) summarize.Config {
 }
 
 // ingestJobs turns [[sources]] into scheduler jobs that fetch and store.
-func ingestJobs(cfg config.Config, srcs *sources, db *store.DB, log *slog.Logger) ([]bot.Job, error) {
+func ingestJobs(cfg config.Config, srcs *sources, db *store.DB, log *slog.Logger, metrics *opsMetrics) ([]bot.Job, error) {
 	var jobs []bot.Job
 	for _, sc := range cfg.Sources {
 		src, err := srcs.source(sc)
@@ -250,15 +297,26 @@ func ingestJobs(cfg config.Config, srcs *sources, db *store.DB, log *slog.Logger
 			Name:  src.Name(),
 			Every: sc.Every.Duration,
 			Arxiv: strings.HasPrefix(sc.Kind, "arxiv"),
-			Run:   ingestJob(src, db, log),
+			Run:   ingestJob(src, db, log, metrics),
 		})
 	}
 	return jobs, nil
 }
 
-func ingestJob(src ingest.Source, db *store.DB, log *slog.Logger) func(context.Context) error {
+func ingestJob(src ingest.Source, db *store.DB, log *slog.Logger, metrics *opsMetrics) func(context.Context) error {
 	return func(ctx context.Context) error {
 		st, read, err := fetchInto(ctx, db, src.Fetch)
+		metrics.ingested(src.Name(), st, err)
+		if ctx.Err() == nil {
+			// Kept in the database for `paperboy status` (another process).
+			run := store.SourceRun{Name: src.Name(), At: time.Now(), New: st.New}
+			if err != nil {
+				run.Err = err.Error()
+			}
+			if rerr := db.RecordSourceRun(context.WithoutCancel(ctx), run); rerr != nil {
+				log.Warn("recording the source's run failed", slog.String("source", src.Name()), slog.Any("error", rerr))
+			}
+		}
 		log.Info("ingest", slog.String("source", src.Name()), slog.Int("fetched", read),
 			slog.Int("new", st.New), slog.Int("updated", st.Updated), slog.Int("duplicates", st.Duplicates))
 		return err
@@ -295,15 +353,23 @@ func statusLines(ctx context.Context, db *store.DB, platforms []string, runs []b
 	return lines
 }
 
+// defaultSourcesNote says what `run` ingests when the configuration has no sources key.
+const defaultSourcesNote = "Hugging Face Daily Papers every 3h (the default with no [[sources]] in the configuration; sources = [] turns it off)"
+
 // welcome tells a person at the terminal where they are and how papers get in.
-func (m *Main) welcome(ctx context.Context, db *store.DB, cfg config.Config, sources int) {
+func (m *Main) welcome(ctx context.Context, db *store.DB, cfg config.Config, sources int, logPath string) {
 	n := 0
 	if st, err := db.DeliveryStatus(ctx, ""); err == nil {
 		n = st.Papers
 	}
 	fmt.Fprintf(m.Stdout, "paperboy %s: this terminal is channel #%s (%s, %d papers stored). Type /papers help.\n", version, cfg.Bot.Channel, cfg.DB, n)
-	if sources == 0 {
-		fmt.Fprintln(m.Stdout, "No [[sources]] configured: subscribe here, then add papers from another terminal, e.g.")
+	if logPath != "" {
+		fmt.Fprintf(m.Stdout, "The log is in %s (warnings and errors also show here).\n", logPath)
+	}
+	if cfg.SourcesDefault {
+		fmt.Fprintln(m.Stdout, "Ingesting "+defaultSourcesNote+".")
+	} else if sources == 0 {
+		fmt.Fprintln(m.Stdout, "Ingestion is off (sources = []): subscribe here, then add papers from another terminal, e.g.")
 		fmt.Fprintln(m.Stdout, "  bin/paperboy import --announce --db "+cfg.DB+" FILE.jsonl    or    bin/paperboy ingest hf --db "+cfg.DB)
 	}
 }

@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
+	"github.com/paperboy-bot/paperboy/config"
 	"github.com/paperboy-bot/paperboy/store"
 )
 
@@ -48,6 +50,9 @@ func (m *Main) runStatus(ctx context.Context, args []string) error {
 	if wd := time.Now().UTC().Weekday(); wd == time.Saturday || wd == time.Sunday {
 		fmt.Fprintln(w, "note       arXiv does not announce new papers on Saturdays and Sundays.")
 	}
+	if err := m.statusSources(ctx, w, cfg, db); err != nil {
+		return err
+	}
 	running, err := db.RunningInstance(ctx)
 	if err != nil {
 		return err
@@ -59,6 +64,33 @@ func (m *Main) runStatus(ctx context.Context, args []string) error {
 	}
 	for _, u := range usage {
 		fmt.Fprintln(w, summaryUsageLine(u))
+	}
+	return nil
+}
+
+// statusSources prints the sources `run` ingests with this configuration and each one's
+// last run as the running bot recorded it (its error, once, rather than a log to read).
+func (m *Main) statusSources(ctx context.Context, w io.Writer, cfg config.Config, db *store.DB) error {
+	switch {
+	case cfg.SourcesDefault:
+		fmt.Fprintf(w, "sources    %s\n", defaultSourcesNote)
+	case len(cfg.Sources) == 0:
+		fmt.Fprintln(w, "sources    none (sources = []): `run` ingests nothing; use import or ingest")
+	default:
+		for _, s := range cfg.Sources {
+			fmt.Fprintf(w, "sources    %s every %s\n", strings.TrimSpace(s.Kind+" "+s.Category+" "+s.URL), s.Every.Duration)
+		}
+	}
+	runs, err := db.SourceRuns(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range runs {
+		line := fmt.Sprintf("  %s: last run %s, %d new", r.Name, r.At.Local().Format("2006-01-02 15:04 MST"), r.New)
+		if r.Err != "" {
+			line = fmt.Sprintf("  %s: last run %s failed: %s", r.Name, r.At.Local().Format("2006-01-02 15:04 MST"), r.Err)
+		}
+		fmt.Fprintln(w, line)
 	}
 	return nil
 }

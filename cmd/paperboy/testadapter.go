@@ -13,6 +13,7 @@ import (
 // In binaries built with -tags paperboytest, [test] chat_url selects the loopback fake
 // chat platform of bot/bottest (crash and storm tests run the real binary against it).
 func init() {
+	testOffline = true
 	extraAdapters["test"] = func(cfg config.Config, _ *slog.Logger) (bot.Adapter, error) {
 		return &bottest.HTTPAdapter{BaseURL: cfg.Test.ChatURL}, nil
 	}
