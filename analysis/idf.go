@@ -34,10 +34,23 @@ func (f *IDF) Add(v Vector) {
 	}
 }
 
+// commonFraction and commonMinPool: in a pool of at least commonMinPool papers, a feature
+// found in more than commonFraction of them ("model", "language", "results") weighs
+// nothing: it says what nearly every paper is, not what a channel likes. Few votes cannot
+// outweigh such words otherwise (arxiv-sanity-lite drops them with max_df 0.1 too).
+const (
+	commonFraction = 0.1
+	commonMinPool  = 100
+)
+
 // Weight is the inverse document frequency of feature id (smoothed as in scikit-learn:
-// ln((1+N)/(1+df)) + 1, so an unseen feature weighs the most and none weighs 0).
+// ln((1+N)/(1+df)) + 1, so an unseen feature weighs the most), or 0 for a common feature.
 func (f *IDF) Weight(id uint32) float64 {
-	return math.Log(float64(1+f.N)/float64(1+f.DF[id])) + 1
+	df := f.DF[id]
+	if f.N >= commonMinPool && float64(df) > commonFraction*float64(f.N) {
+		return 0
+	}
+	return math.Log(float64(1+f.N)/float64(1+df)) + 1
 }
 
 // Sparse is a weighted, L2-normalized vector: ids ascending.

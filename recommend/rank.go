@@ -1,0 +1,205 @@
+package recommend
+
+import (
+	"math"
+	"sort"
+
+	"github.com/paperboy-bot/paperboy/analysis"
+)
+
+// Pool is a set of candidate papers prepared once and ranked for any number of channels:
+// their tf-idf vectors over a local dense vocabulary, so that scoring a paper for a channel
+// is one pass over its features.
+type Pool struct {
+	IDF   *analysis.IDF
+	Keys  []string
+	x     []analysis.Sparse
+	local map[uint32]int32
+	lids  [][]int32
+}
+
+// NewPool prepares candidates (keys[i] is vecs[i]'s paper id). The idf counts the candidates
+// and also extra, the papers voted on, so that their words weigh the same in both.
+func NewPool(keys []string, vecs []analysis.Vector, extra []analysis.Vector) *Pool {
+	p := &Pool{IDF: analysis.NewIDF(vecs, extra), Keys: keys, x: make([]analysis.Sparse, len(vecs)),
+		local: make(map[uint32]int32, 1<<14), lids: make([][]int32, len(vecs))}
+	for i, v := range vecs {
+		p.x[i] = p.IDF.Weigh(v)
+		ids := make([]int32, len(v.IDs))
+		for j, id := range v.IDs {
+			l, ok := p.local[id]
+			if !ok {
+				l = int32(len(p.local))
+				p.local[id] = l
+			}
+			ids[j] = l
+		}
+		p.lids[i] = ids
+	}
+	return p
+}
+
+// Len is the number of candidates.
+func (p *Pool) Len() int { return len(p.x) }
+
+// Vector is candidate i's weighted vector.
+func (p *Pool) Vector(i int) analysis.Sparse { return p.x[i] }
+
+// dense spreads a model's weights over the pool's vocabulary (features no candidate has
+// cannot change a score and are left out).
+func (p *Pool) dense(w map[uint32]float64) []float32 {
+	d := make([]float32, len(p.local))
+	for id, v := range w {
+		if l, ok := p.local[id]; ok {
+			d[l] = float32(v)
+		}
+	}
+	return d
+}
+
+// parts holds the standardization of a model's two parts over a pool.
+type parts struct {
+	sim, lin        []float32 // dense weights
+	simMean, simStd float64
+	linMean, linStd float64
+	lambda, linBias float64
+}
+
+func (p *Pool) parts(m *Model) (*parts, []float64, []float64) {
+	pt := &parts{sim: p.dense(m.centroid), lambda: m.lambda, linBias: m.linBias}
+	if m.lambda > 0 {
+		pt.lin = p.dense(m.lin)
+	}
+	sims := make([]float64, len(p.x))
+	var lins []float64
+	if pt.lin != nil {
+		lins = make([]float64, len(p.x))
+	}
+	for i, x := range p.x {
+		var s, l float64
+		for j, id := range p.lids[i] {
+			w := float64(x.W[j])
+			s += w * float64(pt.sim[id])
+			if pt.lin != nil {
+				l += w * float64(pt.lin[id])
+			}
+		}
+		sims[i] = s
+		if lins != nil {
+			lins[i] = l + m.linBias
+		}
+	}
+	pt.simMean, pt.simStd = meanStd(sims)
+	if lins != nil {
+		pt.linMean, pt.linStd = meanStd(lins)
+	}
+	return pt, sims, lins
+}
+
+func meanStd(xs []float64) (mean, std float64) {
+	if len(xs) == 0 {
+		return 0, 1
+	}
+	for _, x := range xs {
+		mean += x
+	}
+	mean /= float64(len(xs))
+	for _, x := range xs {
+		std += (x - mean) * (x - mean)
+	}
+	std = math.Sqrt(std / float64(len(xs)))
+	if std == 0 {
+		std = 1
+	}
+	return mean, std
+}
+
+// Scores returns every candidate's score for model m: the standardized similarity part and
+// linear part blended by the model's share of the linear part, then pseudo-relevance
+// feedback: the similarity to the centroid of the feedbackDocs best candidates (not voted
+// on), standardized, is added with weight feedbackWeight. With three liked papers, the words
+// they share with the papers most like them are a better picture of the topic than the
+// three alone.
+func (p *Pool) Scores(m *Model) []float64 {
+	out := p.blend(m)
+	if feedbackWeight == 0 || !m.HasLikes() {
+		return out
+	}
+	voted := m.keys()
+	top := make([]int, 0, len(out))
+	for i := range out {
+		if !voted[p.Keys[i]] {
+			top = append(top, i)
+		}
+	}
+	sort.SliceStable(top, func(a, b int) bool { return out[top[a]] > out[top[b]] })
+	if len(top) > feedbackDocs {
+		top = top[:feedbackDocs]
+	}
+	c := make([]float32, len(p.local))
+	for _, i := range top {
+		for j, l := range p.lids[i] {
+			c[l] += p.x[i].W[j] / float32(len(top))
+		}
+	}
+	fb := make([]float64, len(out))
+	for i := range fb {
+		fb[i] = p.dotDense(i, c)
+	}
+	mean, std := meanStd(fb)
+	for i := range out {
+		out[i] += feedbackWeight * (fb[i] - mean) / std
+	}
+	return out
+}
+
+// feedbackDocs and feedbackWeight set the pseudo-relevance feedback of Scores.
+var (
+	feedbackDocs   = 20
+	feedbackWeight = 1.0
+)
+
+func (p *Pool) dotDense(i int, d []float32) float64 {
+	var s float64
+	for j, l := range p.lids[i] {
+		s += float64(p.x[i].W[j]) * float64(d[l])
+	}
+	return s
+}
+
+func (p *Pool) blend(m *Model) []float64 {
+	pt, sims, lins := p.parts(m)
+	out := make([]float64, len(sims))
+	for i := range sims {
+		s := (1 - pt.lambda) * (sims[i] - pt.simMean) / pt.simStd
+		if lins != nil {
+			s += pt.lambda * (lins[i] - pt.linMean) / pt.linStd
+		}
+		out[i] = s
+	}
+	return out
+}
+
+// Pick is one ranked candidate.
+type Pick struct {
+	Index int // in the pool
+	Score float64
+}
+
+// Rank returns the best limit candidates for m, best first, skipping those skip says to
+// (papers the channel voted on). Ties go to the earlier candidate.
+func (p *Pool) Rank(m *Model, limit int, skip func(key string) bool) []Pick {
+	scores := p.Scores(m)
+	picks := make([]Pick, 0, len(scores))
+	for i, s := range scores {
+		if skip != nil && skip(p.Keys[i]) {
+			continue
+		}
+		picks = append(picks, Pick{i, s})
+	}
+	sort.SliceStable(picks, func(a, b int) bool { return picks[a].Score > picks[b].Score })
+	if limit >= 0 && len(picks) > limit {
+		picks = picks[:limit]
+	}
+	return picks
+}
