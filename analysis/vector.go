@@ -35,6 +35,13 @@ const titleWeight = 2
 // maxCount caps a term count so that it fits the byte the encoding keeps.
 const maxCount = 255
 
+// Doc is a stored paper's vector: its id (papers.id) and store sequence number.
+type Doc struct {
+	ID  string
+	Seq int64
+	Vec Vector
+}
+
 // Vector is a paper's raw term counts: feature ids (hashes, ascending) and how often each
 // occurs (title occurrences counted titleWeight times). Weighting by tf-idf happens at
 // comparison time (IDF.Weigh), because document frequencies change as papers arrive.
@@ -139,9 +146,9 @@ func isNumber(w string) bool {
 	return true
 }
 
-// encodingVersion is the first byte of an encoded vector; a change of features or layout
+// EncodingVersion is the first byte of an encoded vector; a change of features or layout
 // gets a new version, and Decode rejects other versions so that the store recomputes them.
-const encodingVersion = 1
+const EncodingVersion = 1
 
 // ErrVersion is returned by Decode for a vector encoded by another version of the code.
 var ErrVersion = errors.New("analysis: vector encoded by another version")
@@ -150,7 +157,7 @@ var ErrVersion = errors.New("analysis: vector encoded by another version")
 // then per feature the gap to the previous id (uvarint) and the count (one byte). A paper
 // takes about 3-4 bytes per distinct feature.
 func (v Vector) Encode(dst []byte) []byte {
-	dst = append(dst, encodingVersion)
+	dst = append(dst, EncodingVersion)
 	dst = binary.AppendUvarint(dst, uint64(len(v.IDs)))
 	prev := uint32(0)
 	for i, id := range v.IDs {
@@ -163,7 +170,7 @@ func (v Vector) Encode(dst []byte) []byte {
 
 // Decode parses what Encode wrote. It never panics on corrupt input.
 func Decode(b []byte) (Vector, error) {
-	if len(b) == 0 || b[0] != encodingVersion {
+	if len(b) == 0 || b[0] != EncodingVersion {
 		return Vector{}, ErrVersion
 	}
 	b = b[1:]

@@ -70,10 +70,10 @@ func TestEncodeDecode(t *testing.T) {
 			t.Fatalf("feature %d: got %d/%d, want %d/%d", i, got.IDs[i], got.Counts[i], v.IDs[i], v.Counts[i])
 		}
 	}
-	if _, err := Decode(append([]byte{encodingVersion + 1}, b[1:]...)); err != ErrVersion {
+	if _, err := Decode(append([]byte{EncodingVersion + 1}, b[1:]...)); err != ErrVersion {
 		t.Errorf("other version: got %v, want ErrVersion", err)
 	}
-	for _, bad := range [][]byte{b[:len(b)-1], append(b, 0), {encodingVersion, 200}} {
+	for _, bad := range [][]byte{b[:len(b)-1], append(b, 0), {EncodingVersion, 200}} {
 		if _, err := Decode(bad); err == nil {
 			t.Errorf("Decode(%x) succeeded, want an error", bad)
 		}
@@ -82,7 +82,7 @@ func TestEncodeDecode(t *testing.T) {
 
 func FuzzDecode(f *testing.F) {
 	f.Add(PaperVector(testPaper()).Encode(nil))
-	f.Add([]byte{encodingVersion, 2, 5, 1, 0, 1})
+	f.Add([]byte{EncodingVersion, 2, 5, 1, 0, 1})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		v, err := Decode(b)
 		if err != nil {

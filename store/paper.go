@@ -510,6 +510,7 @@ type preparedPaper struct {
 	categories string
 	extra      string
 	ix         indexed // full-text index columns
+	vec        []byte  // encoded analysis.Vector
 }
 
 func (pp *preparedPaper) prepare(in *paperboy.Paper, words *wordCounter) error {
@@ -531,6 +532,7 @@ func (pp *preparedPaper) prepare(in *paperboy.Paper, words *wordCounter) error {
 	var err error
 	pp.authors, pp.categories, pp.extra, err = encodeLists(p)
 	pp.ix = indexAndCount(p, words)
+	pp.vec = encodeVector(p, pp.ix)
 	return err
 }
 
@@ -630,12 +632,12 @@ func newUpserter(ctx context.Context, tx *sql.Tx, now time.Time) (*upserter, err
 		{&u.byTitle, `SELECT ` + paperColumns + ` FROM papers WHERE title_hash = ?`},
 		{&u.insert, `INSERT INTO papers (id, arxiv_id, version, doi, title_hash, title, abstract, authors,
 			categories, comment, journal_ref, published, updated, abs_url, pdf_url, hf_url, repo_url,
-			upvotes, extra, sources, announce, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+			upvotes, extra, sources, announce, created_at, updated_at, vec)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&u.update, `UPDATE papers SET id = ?, arxiv_id = ?, version = ?, doi = ?, title_hash = ?, title = ?,
 			abstract = ?, authors = ?, categories = ?, comment = ?, journal_ref = ?, published = ?,
 			updated = ?, abs_url = ?, pdf_url = ?, hf_url = ?, repo_url = ?, upvotes = ?, extra = ?,
-			sources = ?, updated_at = ? WHERE seq = ?`},
+			sources = ?, updated_at = ?, vec = ? WHERE seq = ?`},
 		{&u.ftsInsert, `INSERT INTO papers_fts (rowid, title, abstract, authors, categories) VALUES (?, ?, ?, ?, ?)`},
 		{&u.ftsDelete, `DELETE FROM papers_fts WHERE rowid = ?`},
 	}
@@ -846,7 +848,7 @@ func (u *upserter) insertNew(pp *preparedPaper) error {
 	res, err := u.insert.ExecContext(u.ctx, p.ID, p.ArxivID, p.Version, p.DOI, pp.titleHash,
 		p.Title, p.Abstract, pp.authors, pp.categories, p.Comment, p.JournalRef, toUnix(p.Published),
 		toUnix(p.Updated), p.AbsURL, p.PDFURL, p.HFURL, p.RepoURL, p.Upvotes, pp.extra,
-		strings.Join(p.Sources, " "), announce, u.now, u.now)
+		strings.Join(p.Sources, " "), announce, u.now, u.now, pp.vec)
 	if err != nil {
 		return fmt.Errorf("insert %s: %w", p.ID, err)
 	}
@@ -871,7 +873,7 @@ func (u *upserter) write(old paperRow, m *paperboy.Paper) error {
 	_, err = u.update.ExecContext(u.ctx, m.ID, m.ArxivID, m.Version, m.DOI, paperboy.TitleHash(m.Title),
 		m.Title, m.Abstract, authors, categories, m.Comment, m.JournalRef, toUnix(m.Published),
 		toUnix(m.Updated), m.AbsURL, m.PDFURL, m.HFURL, m.RepoURL, m.Upvotes, extra,
-		strings.Join(m.Sources, " "), u.now, old.Seq)
+		strings.Join(m.Sources, " "), u.now, encodeVector(m, indexColumns(m)), old.Seq)
 	if err != nil {
 		return fmt.Errorf("update %s: %w", old.ID, err)
 	}

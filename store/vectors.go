@@ -1,0 +1,222 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/paperboy-bot/paperboy"
+	"github.com/paperboy-bot/paperboy/analysis"
+)
+
+// This file keeps each paper's term vector (migration 016) for recommendations and
+// "similar papers": written with the paper (prepare/upsert), read here.
+
+// encodeVector is the stored vector of p, from its index columns ix (already computed for
+// the full-text index, so the text is tokenized and stemmed once).
+func encodeVector(p *paperboy.Paper, ix indexed) []byte {
+	return analysis.Build(analysis.Terms{Title: ix.title, Abstract: ix.abstract, Authors: p.Authors, Categories: p.Categories}).Encode(nil)
+}
+
+// maxVectors bounds what one RecentVectors call returns.
+const maxVectors = 100_000
+
+// RecentVectors returns the vectors of the papers stored at or after since, newest first, at
+// most limit (and at most maxVectors).
+func (db *DB) RecentVectors(ctx context.Context, since time.Time, limit int) ([]analysis.Doc, error) {
+	if limit <= 0 || limit > maxVectors {
+		limit = maxVectors
+	}
+	var docs []analysis.Doc
+	err := db.view(ctx, func(tx *sql.Tx) error {
+		// Rows are numbered in the order they were stored, so the scan stops at the first
+		// row older than since instead of reading the whole table.
+		rows, err := tx.QueryContext(ctx, `SELECT seq, id, vec, created_at FROM papers ORDER BY seq DESC`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		cut := toUnix(since)
+		var missing []int
+		for rows.Next() && len(docs) < limit {
+			var seq, at int64
+			var id string
+			var blob []byte
+			if err := rows.Scan(&seq, &id, &blob, &at); err != nil {
+				return err
+			}
+			if at < cut {
+				break
+			}
+			d := analysis.Doc{ID: id, Seq: seq}
+			if d.Vec, err = analysis.Decode(blob); err != nil {
+				missing = append(missing, len(docs))
+			}
+			docs = append(docs, d)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		return fillMissingVectors(ctx, tx, docs, missing)
+	})
+	if err != nil {
+		return nil, wrapErr("recent vectors", err)
+	}
+	return docs, nil
+}
+
+// PaperVectors returns the vectors of the papers with the given ids (papers.id); unknown ids
+// are left out.
+func (db *DB) PaperVectors(ctx context.Context, ids []string) ([]analysis.Doc, error) {
+	var docs []analysis.Doc
+	err := db.view(ctx, func(tx *sql.Tx) error {
+		list, err := json.Marshal(ids)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT seq, id, vec FROM papers WHERE id IN (SELECT value FROM json_each(?)) ORDER BY seq`, string(list))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var missing []int
+		for rows.Next() {
+			var d analysis.Doc
+			var blob []byte
+			if err := rows.Scan(&d.Seq, &d.ID, &blob); err != nil {
+				return err
+			}
+			if d.Vec, err = analysis.Decode(blob); err != nil {
+				missing = append(missing, len(docs))
+			}
+			docs = append(docs, d)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		return fillMissingVectors(ctx, tx, docs, missing)
+	})
+	if err != nil {
+		return nil, wrapErr("paper vectors", err)
+	}
+	return docs, nil
+}
+
+// fillMissingVectors computes the vectors of docs[i] for i in missing (rows stored before
+// migration 016, not backfilled yet) from their text.
+func fillMissingVectors(ctx context.Context, tx *sql.Tx, docs []analysis.Doc, missing []int) error {
+	if len(missing) == 0 {
+		return nil
+	}
+	st, err := tx.PrepareContext(ctx, `SELECT `+paperColumns+` FROM papers WHERE seq = ?`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, i := range missing {
+		r, err := scanPaper(st.QueryRowContext(ctx, docs[i].Seq))
+		if err != nil {
+			return fmt.Errorf("paper %s: %w", docs[i].ID, err)
+		}
+		docs[i].Vec = analysis.PaperVector(r.Paper)
+	}
+	return nil
+}
+
+// backfillBatch is how many papers BackfillVectors computes per transaction.
+const backfillBatch = 2000
+
+// BackfillVectors stores the vectors of papers that have none (stored before migration 016)
+// or an outdated encoding, a batch per transaction, calling progress after each batch with
+// the papers done and the total to do. It returns how many it filled.
+func (db *DB) BackfillVectors(ctx context.Context, progress func(done, total int)) (int, error) {
+	var total int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM papers WHERE vec IS NULL OR substr(vec, 1, 1) != ?`,
+		[]byte{analysis.EncodingVersion}).Scan(&total); err != nil {
+		return 0, wrapErr("count papers without vectors", err)
+	}
+	done := 0
+	last := int64(0)
+	for done < total {
+		n := 0
+		err := db.update(ctx, func(tx *sql.Tx) error {
+			rows, err := tx.QueryContext(ctx, `SELECT `+paperColumns+` FROM papers
+				WHERE seq > ? AND (vec IS NULL OR substr(vec, 1, 1) != ?) ORDER BY seq LIMIT ?`,
+				last, []byte{analysis.EncodingVersion}, backfillBatch)
+			if err != nil {
+				return err
+			}
+			var papers []*paperboy.Paper
+			for rows.Next() {
+				r, err := scanPaper(rows)
+				if err != nil {
+					rows.Close()
+					return err
+				}
+				papers = append(papers, r.Paper)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			st, err := tx.PrepareContext(ctx, `UPDATE papers SET vec = ? WHERE seq = ?`)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			for _, p := range papers {
+				if _, err := st.ExecContext(ctx, encodeVector(p, indexColumns(p)), p.Seq); err != nil {
+					return err
+				}
+				last = p.Seq
+			}
+			n = len(papers)
+			return nil
+		})
+		if err != nil {
+			return done, wrapErr("backfill vectors", err)
+		}
+		if n == 0 {
+			break
+		}
+		done += n
+		if progress != nil {
+			progress(done, total)
+		}
+	}
+	return done, nil
+}
+
+// ChannelInterest returns what channel has shown about papers: per paper, its votes there
+// (sum and count) and its thread replies there. Nothing of any other channel is read.
+func (db *DB) ChannelInterest(ctx context.Context, channel string) ([]paperboy.Interest, error) {
+	var out []paperboy.Interest
+	err := db.view(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT paper_id, SUM(net), SUM(votes), SUM(replies) FROM (
+				SELECT paper_id, SUM(value) AS net, COUNT(*) AS votes, 0 AS replies FROM votes WHERE channel = ?1 GROUP BY paper_id
+				UNION ALL
+				SELECT paper_id, 0, 0, COUNT(*) FROM discussion WHERE channel = ?1 GROUP BY paper_id)
+			GROUP BY paper_id ORDER BY paper_id`, channel)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var in paperboy.Interest
+			if err := rows.Scan(&in.PaperID, &in.Net, &in.Votes, &in.Replies); err != nil {
+				return err
+			}
+			out = append(out, in)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, wrapErr("channel interest "+strings.TrimSpace(channel), err)
+	}
+	return out, nil
+}
