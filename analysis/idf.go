@@ -108,9 +108,9 @@ func Names(p *paperboy.Paper) map[uint32]Name {
 		for _, w := range paperboy.Words(text) {
 			terms := paperboy.AppendIndexTerms(nil, w)
 			if len(terms) != 1 {
-				if len(terms) == 0 && !paperboy.IsStopWord(w) {
-					prevStem = "" // not a term and not a skipped stop word
-				}
+				// A pair across a stop word is a feature, but not a phrase to show a
+				// reader ("manipulation grasping" from "manipulation and grasping").
+				prevStem = ""
 				continue
 			}
 			stem := terms[0]

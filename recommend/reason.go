@@ -28,6 +28,16 @@ const maxReasonFeatures = 2
 // papers (cosine times weight) and, like the linear part, a sum over features; a feature's
 // contribution is its weight in the candidate times its standardized weight in the model.
 func (m *Model) Explain(pool *Pool, i int, p *paperboy.Paper) Reason {
+	return m.explain(pool, i, p, true)
+}
+
+// ExplainFeatures is Explain naming features only, never a liked paper (for "similar",
+// where the one liked paper is the paper asked about).
+func (m *Model) ExplainFeatures(pool *Pool, i int, p *paperboy.Paper) Reason {
+	return m.explain(pool, i, p, false)
+}
+
+func (m *Model) explain(pool *Pool, i int, p *paperboy.Paper, byPaper bool) Reason {
 	x := pool.Vector(i)
 	pt, _, _ := pool.parts(m)
 	contrib := map[uint32]float64{}
@@ -46,6 +56,9 @@ func (m *Model) Explain(pool *Pool, i int, p *paperboy.Paper) Reason {
 	var r Reason
 	bestLiked, bestC := -1, 0.0
 	for j, l := range m.pos {
+		if !byPaper {
+			break
+		}
 		c := (1 - pt.lambda) * analysis.Dot(x, l.x) * l.w / m.posW / pt.simStd
 		if c > bestC {
 			bestLiked, bestC = j, c
@@ -59,8 +72,9 @@ func (m *Model) Explain(pool *Pool, i int, p *paperboy.Paper) Reason {
 	return withFeatures(r, contrib, analysis.Names(p))
 }
 
-// withFeatures names the features with the largest positive contributions; of a word and a
-// pair containing it, only the first (larger) one is named.
+// withFeatures names the features with the largest positive contributions. Of a word and a
+// pair containing it, one is named: the pair when it contributes too ("speculative
+// decoding" rather than "speculative"), since the pair is what the paper and the votes share.
 func withFeatures(r Reason, contrib map[uint32]float64, names map[uint32]analysis.Name) Reason {
 	type fc struct {
 		id uint32
@@ -78,13 +92,25 @@ func withFeatures(r Reason, contrib map[uint32]float64, names map[uint32]analysi
 		}
 		return list[a].id < list[b].id
 	})
-	for _, f := range list {
-		if len(r.Features) == maxReasonFeatures {
+	for k, f := range list {
+		if k == 4*maxReasonFeatures {
 			break
 		}
 		n := names[f.id]
-		if overlaps(n.Text, r.Features) {
+		if j := overlapping(n.Text, r.Features); j >= 0 {
+			if n.Kind == analysis.KindBigram && r.Kinds[j] == analysis.KindWord {
+				r.Features[j], r.Kinds[j] = n.Text, n.Kind
+				for k := len(r.Features) - 1; k >= 0; k-- { // the pair may cover another word named
+					if k != j && overlapping(r.Features[k], []string{n.Text}) == 0 {
+						r.Features = append(r.Features[:k], r.Features[k+1:]...)
+						r.Kinds = append(r.Kinds[:k], r.Kinds[k+1:]...)
+					}
+				}
+			}
 			continue
+		}
+		if len(r.Features) == maxReasonFeatures {
+			continue // a later pair may still replace a word named
 		}
 		r.Features = append(r.Features, n.Text)
 		r.Kinds = append(r.Kinds, n.Kind)
@@ -92,18 +118,18 @@ func withFeatures(r Reason, contrib map[uint32]float64, names map[uint32]analysi
 	return r
 }
 
-// overlaps reports whether text shares a word with one of the names already chosen.
-func overlaps(text string, chosen []string) bool {
-	for _, c := range chosen {
+// overlapping returns the index of a chosen name that shares a word with text, or -1.
+func overlapping(text string, chosen []string) int {
+	for j, c := range chosen {
 		for _, a := range paperboy.Words(text) {
 			for _, b := range paperboy.Words(c) {
 				if a == b {
-					return true
+					return j
 				}
 			}
 		}
 	}
-	return false
+	return -1
 }
 
 // Text is the reason's line; likedTitle is the title of r.Liked.

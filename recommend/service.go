@@ -244,7 +244,7 @@ func (s *Service) Similar(ctx context.Context, id string, limit int) ([]paperboy
 			}
 			return nil, err
 		}
-		r := m.Explain(pool, b.i, q)
+		r := m.ExplainFeatures(pool, b.i, q)
 		reason := "shares " + joinNames(r.Features)
 		if len(r.Features) == 0 {
 			reason = "shares only common words"
