@@ -220,3 +220,24 @@ func (db *DB) ChannelInterest(ctx context.Context, channel string) ([]paperboy.I
 	}
 	return out, nil
 }
+
+// FindPaperByTitle finds a stored paper by its title (compared normalized, as dedupe does:
+// paperboy.TitleHash). Errors: ENOTFOUND.
+func (db *DB) FindPaperByTitle(ctx context.Context, title string) (*paperboy.Paper, error) {
+	if strings.TrimSpace(title) == "" {
+		return nil, paperboy.Errorf(paperboy.EINVALID, "Give a title.")
+	}
+	var found []*paperboy.Paper
+	err := db.view(ctx, func(tx *sql.Tx) error {
+		var err error
+		found, err = queryPapers(ctx, tx, `WHERE title_hash = ? ORDER BY seq LIMIT 1`, paperboy.TitleHash(title))
+		return err
+	})
+	if err != nil {
+		return nil, wrapErr("find paper by title", err)
+	}
+	if len(found) == 0 {
+		return nil, paperboy.Errorf(paperboy.ENOTFOUND, "No paper titled %q in the store.", clipRef(title, 80))
+	}
+	return found[0], nil
+}
