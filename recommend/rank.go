@@ -133,9 +133,13 @@ func (p *Pool) Scores(m *Model) []float64 {
 		}
 	}
 	sort.SliceStable(top, func(a, b int) bool { return out[top[a]] > out[top[b]] })
-	if len(top) > feedbackDocs {
-		top = top[:feedbackDocs]
+	// The feedback papers must be a small part of the pool: the centroid of most of it is
+	// the average paper, and standardizing similarity to that would amplify noise.
+	n := min(feedbackDocs, len(top)/feedbackPoolShare)
+	if n == 0 {
+		return out
 	}
+	top = top[:n]
 	c := make([]float32, len(p.local))
 	for _, i := range top {
 		for j, l := range p.lids[i] {
@@ -153,10 +157,12 @@ func (p *Pool) Scores(m *Model) []float64 {
 	return out
 }
 
-// feedbackDocs and feedbackWeight set the pseudo-relevance feedback of Scores.
-var (
-	feedbackDocs   = 20
-	feedbackWeight = 1.0
+// feedbackDocs and feedbackWeight set the pseudo-relevance feedback of Scores; it uses at
+// most one candidate in feedbackPoolShare (none in a pool of fewer than that).
+const (
+	feedbackDocs      = 20
+	feedbackWeight    = 1.0
+	feedbackPoolShare = 40
 )
 
 func (p *Pool) dotDense(i int, d []float32) float64 {

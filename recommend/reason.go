@@ -21,6 +21,10 @@ type Reason struct {
 // carry for the reason to name it.
 const likedShare = 0.5
 
+// minLikedCosine is how similar a candidate must be to a liked paper for the reason to say
+// it is "like" it.
+const minLikedCosine = 0.2
+
 // maxReasonFeatures is how many features a reason names.
 const maxReasonFeatures = 2
 
@@ -64,7 +68,7 @@ func (m *Model) explain(pool *Pool, i int, p *paperboy.Paper, byPaper bool) Reas
 			bestLiked, bestC = j, c
 		}
 	}
-	if bestLiked >= 0 && total > 0 && bestC >= likedShare*total {
+	if bestLiked >= 0 && total > 0 && bestC >= likedShare*total && analysis.Dot(x, m.pos[bestLiked].x) >= minLikedCosine {
 		r.Liked = m.pos[bestLiked].key
 		r.Implicit = m.pos[bestLiked].w < WeightExplicit
 		return r

@@ -133,6 +133,9 @@ func (s *Service) Recommend(ctx context.Context, channel string, since time.Time
 		if err != nil {
 			return nil, err
 		}
+		if pk.Score <= 0 { // below the pool's average: say so rather than oversell it
+			reason = "a weak match: " + reason
+		}
 		out = append(out, paperboy.Recommendation{Paper: p, Score: pk.Score, Reason: reason})
 	}
 	return out, nil

@@ -266,3 +266,20 @@ func TestSimilar(t *testing.T) {
 		t.Errorf("unknown paper: got %v, want ENOTFOUND", err)
 	}
 }
+
+// TestRecommendSmallPool: in a pool of a few papers, a dislike does not lift unrelated
+// papers above the liked topic (pseudo-relevance feedback over most of a small pool did).
+func TestRecommendSmallPool(t *testing.T) {
+	f := newFakeStore(5)
+	s := &Service{Store: f}
+	f.vote("c", "spec-0", 1)
+	f.vote("c", "spec-1", 1)
+	f.vote("c", "diff-0", -1)
+	recs, err := s.Recommend(context.Background(), "c", time.Time{}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := topicShare(recs, "spec", 3); got != 3 {
+		t.Errorf("top 3 of a small pool: %d about speculative decoding, want 3: %v", got, ids(recs))
+	}
+}

@@ -64,6 +64,9 @@ Commands:
   export                      write every paper as JSONL to stdout (lossless)
   status                      papers, deliveries, failures, summaries
   summarize [--since 1d] [--limit N]     fill LLM (or extractive) summaries in bulk
+  recommend --channel KEY [--json] [--limit N] [--since 7d]   papers the channel's votes say it wants
+  votes import --channel KEY FILE|-      seed a channel's votes from BibTeX or JSONL
+  vectors                     compute the stored vectors of papers stored before recommendations
 
 Every command takes --db PATH (default ./paperboy.db, or $PAPERBOY_DB) and --config FILE.
 Run 'paperboy <command> -h' for the flags of one command.
@@ -108,6 +111,12 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runStatus(ctx, rest)
 	case "summarize":
 		return m.runSummarize(ctx, rest)
+	case "recommend":
+		return m.runRecommend(ctx, rest)
+	case "votes":
+		return m.runVotes(ctx, rest)
+	case "vectors":
+		return m.runVectors(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return nil
