@@ -602,6 +602,7 @@ type upserter struct {
 	byArxiv, byDOI, byTitle *sql.Stmt
 	insert, update          *sql.Stmt
 	ftsInsert, ftsDelete    *sql.Stmt
+	vecUpsert               *sql.Stmt
 
 	// side, when set, receives the index changes instead of papers_fts (sideindex.go):
 	// sideOps collects them until the batch is written.
@@ -632,12 +633,13 @@ func newUpserter(ctx context.Context, tx *sql.Tx, now time.Time) (*upserter, err
 		{&u.byTitle, `SELECT ` + paperColumns + ` FROM papers WHERE title_hash = ?`},
 		{&u.insert, `INSERT INTO papers (id, arxiv_id, version, doi, title_hash, title, abstract, authors,
 			categories, comment, journal_ref, published, updated, abs_url, pdf_url, hf_url, repo_url,
-			upvotes, extra, sources, announce, created_at, updated_at, vec)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+			upvotes, extra, sources, announce, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&u.update, `UPDATE papers SET id = ?, arxiv_id = ?, version = ?, doi = ?, title_hash = ?, title = ?,
 			abstract = ?, authors = ?, categories = ?, comment = ?, journal_ref = ?, published = ?,
 			updated = ?, abs_url = ?, pdf_url = ?, hf_url = ?, repo_url = ?, upvotes = ?, extra = ?,
-			sources = ?, updated_at = ?, vec = ? WHERE seq = ?`},
+			sources = ?, updated_at = ? WHERE seq = ?`},
+		{&u.vecUpsert, `INSERT INTO paper_vectors (seq, vec) VALUES (?, ?) ON CONFLICT (seq) DO UPDATE SET vec = excluded.vec`},
 		{&u.ftsInsert, `INSERT INTO papers_fts (rowid, title, abstract, authors, categories) VALUES (?, ?, ?, ?, ?)`},
 		{&u.ftsDelete, `DELETE FROM papers_fts WHERE rowid = ?`},
 	}
@@ -653,7 +655,7 @@ func newUpserter(ctx context.Context, tx *sql.Tx, now time.Time) (*upserter, err
 }
 
 func (u *upserter) close() {
-	for _, st := range []*sql.Stmt{u.byArxiv, u.byDOI, u.byTitle, u.insert, u.update, u.ftsInsert, u.ftsDelete} {
+	for _, st := range []*sql.Stmt{u.byArxiv, u.byDOI, u.byTitle, u.insert, u.update, u.ftsInsert, u.ftsDelete, u.vecUpsert} {
 		if st != nil {
 			st.Close()
 		}
@@ -848,7 +850,7 @@ func (u *upserter) insertNew(pp *preparedPaper) error {
 	res, err := u.insert.ExecContext(u.ctx, p.ID, p.ArxivID, p.Version, p.DOI, pp.titleHash,
 		p.Title, p.Abstract, pp.authors, pp.categories, p.Comment, p.JournalRef, toUnix(p.Published),
 		toUnix(p.Updated), p.AbsURL, p.PDFURL, p.HFURL, p.RepoURL, p.Upvotes, pp.extra,
-		strings.Join(p.Sources, " "), announce, u.now, u.now, pp.vec)
+		strings.Join(p.Sources, " "), announce, u.now, u.now)
 	if err != nil {
 		return fmt.Errorf("insert %s: %w", p.ID, err)
 	}
@@ -858,6 +860,9 @@ func (u *upserter) insertNew(pp *preparedPaper) error {
 	}
 	if err := u.index(seq, pp.ix); err != nil {
 		return fmt.Errorf("index %s: %w", p.ID, err)
+	}
+	if _, err := u.vecUpsert.ExecContext(u.ctx, seq, pp.vec); err != nil {
+		return fmt.Errorf("vector %s: %w", p.ID, err)
 	}
 	u.markKnown(p.ArxivID, p.DOI, pp.titleHash)
 	u.seen[seq] = stateNew
@@ -873,7 +878,7 @@ func (u *upserter) write(old paperRow, m *paperboy.Paper) error {
 	_, err = u.update.ExecContext(u.ctx, m.ID, m.ArxivID, m.Version, m.DOI, paperboy.TitleHash(m.Title),
 		m.Title, m.Abstract, authors, categories, m.Comment, m.JournalRef, toUnix(m.Published),
 		toUnix(m.Updated), m.AbsURL, m.PDFURL, m.HFURL, m.RepoURL, m.Upvotes, extra,
-		strings.Join(m.Sources, " "), u.now, encodeVector(m, indexColumns(m)), old.Seq)
+		strings.Join(m.Sources, " "), u.now, old.Seq)
 	if err != nil {
 		return fmt.Errorf("update %s: %w", old.ID, err)
 	}
@@ -882,8 +887,12 @@ func (u *upserter) write(old paperRow, m *paperboy.Paper) error {
 		if err := u.unindex(old.Seq); err != nil {
 			return fmt.Errorf("unindex %s: %w", old.ID, err)
 		}
-		if err := u.index(old.Seq, indexColumns(m)); err != nil {
+		ix := indexColumns(m)
+		if err := u.index(old.Seq, ix); err != nil {
 			return fmt.Errorf("index %s: %w", old.ID, err)
+		}
+		if _, err := u.vecUpsert.ExecContext(u.ctx, old.Seq, encodeVector(m, ix)); err != nil {
+			return fmt.Errorf("vector %s: %w", old.ID, err)
 		}
 		if m.Title != old.Title || m.Abstract != old.Abstract {
 			u.addWords(old.Title, old.Abstract, -1)

@@ -12,7 +12,7 @@ import (
 	"github.com/paperboy-bot/paperboy/analysis"
 )
 
-// This file keeps each paper's term vector (migration 016) for recommendations and
+// This file keeps each paper's term vector (migration 016, table paper_vectors) for recommendations and
 // "similar papers": written with the paper (prepare/upsert), read here.
 
 // encodeVector is the stored vector of p, from its index columns ix (already computed for
@@ -34,7 +34,8 @@ func (db *DB) RecentVectors(ctx context.Context, since time.Time, limit int) ([]
 	err := db.view(ctx, func(tx *sql.Tx) error {
 		// Rows are numbered in the order they were stored, so the scan stops at the first
 		// row older than since instead of reading the whole table.
-		rows, err := tx.QueryContext(ctx, `SELECT seq, id, vec, created_at FROM papers ORDER BY seq DESC`)
+		rows, err := tx.QueryContext(ctx, `SELECT p.seq, p.id, v.vec, p.created_at FROM papers p
+			LEFT JOIN paper_vectors v ON v.seq = p.seq ORDER BY p.seq DESC`)
 		if err != nil {
 			return err
 		}
@@ -78,7 +79,8 @@ func (db *DB) PaperVectors(ctx context.Context, ids []string) ([]analysis.Doc, e
 		if err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT seq, id, vec FROM papers WHERE id IN (SELECT value FROM json_each(?)) ORDER BY seq`, string(list))
+		rows, err := tx.QueryContext(ctx, `SELECT p.seq, p.id, v.vec FROM papers p LEFT JOIN paper_vectors v ON v.seq = p.seq
+			WHERE p.id IN (SELECT value FROM json_each(?)) ORDER BY p.seq`, string(list))
 		if err != nil {
 			return err
 		}
@@ -136,8 +138,8 @@ const backfillBatch = 2000
 // the papers done and the total to do. It returns how many it filled.
 func (db *DB) BackfillVectors(ctx context.Context, progress func(done, total int)) (int, error) {
 	var total int
-	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM papers WHERE vec IS NULL OR substr(vec, 1, 1) != ?`,
-		[]byte{analysis.EncodingVersion}).Scan(&total); err != nil {
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM papers p LEFT JOIN paper_vectors v ON v.seq = p.seq
+		WHERE v.vec IS NULL OR substr(v.vec, 1, 1) != ?`, []byte{analysis.EncodingVersion}).Scan(&total); err != nil {
 		return 0, wrapErr("count papers without vectors", err)
 	}
 	done := 0
@@ -145,8 +147,9 @@ func (db *DB) BackfillVectors(ctx context.Context, progress func(done, total int
 	for done < total {
 		n := 0
 		err := db.update(ctx, func(tx *sql.Tx) error {
-			rows, err := tx.QueryContext(ctx, `SELECT `+paperColumns+` FROM papers
-				WHERE seq > ? AND (vec IS NULL OR substr(vec, 1, 1) != ?) ORDER BY seq LIMIT ?`,
+			rows, err := tx.QueryContext(ctx, `SELECT `+paperColumns+` FROM papers WHERE seq IN (
+				SELECT p.seq FROM papers p LEFT JOIN paper_vectors v ON v.seq = p.seq
+				WHERE p.seq > ? AND (v.vec IS NULL OR substr(v.vec, 1, 1) != ?) ORDER BY p.seq LIMIT ?) ORDER BY seq`,
 				last, []byte{analysis.EncodingVersion}, backfillBatch)
 			if err != nil {
 				return err
@@ -164,7 +167,8 @@ func (db *DB) BackfillVectors(ctx context.Context, progress func(done, total int
 			if err := rows.Err(); err != nil {
 				return err
 			}
-			st, err := tx.PrepareContext(ctx, `UPDATE papers SET vec = ? WHERE seq = ?`)
+			st, err := tx.PrepareContext(ctx, `INSERT INTO paper_vectors (seq, vec) VALUES (?2, ?1)
+				ON CONFLICT (seq) DO UPDATE SET vec = excluded.vec`)
 			if err != nil {
 				return err
 			}

@@ -20,7 +20,7 @@ func TestVectorsStoredWithPapers(t *testing.T) {
 	ctx := context.Background()
 	db, clock := mustSocialDB(t, "2401.00001", "2401.00002")
 	var blob []byte
-	if err := db.read.QueryRow(`SELECT vec FROM papers WHERE id = '2401.00001'`).Scan(&blob); err != nil {
+	if err := db.read.QueryRow(`SELECT vec FROM paper_vectors WHERE seq = (SELECT seq FROM papers WHERE id = '2401.00001')`).Scan(&blob); err != nil {
 		t.Fatal(err)
 	}
 	stored, err := analysis.Decode(blob)
@@ -70,7 +70,7 @@ func TestBackfillVectors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.write.Exec(`UPDATE papers SET vec = NULL WHERE id != '2401.00002'`); err != nil {
+	if _, err := db.write.Exec(`DELETE FROM paper_vectors WHERE seq IN (SELECT seq FROM papers WHERE id != '2401.00002')`); err != nil {
 		t.Fatal(err)
 	}
 	got, err := db.RecentVectors(ctx, clock.t.Add(-time.Hour), 0)
@@ -91,7 +91,7 @@ func TestBackfillVectors(t *testing.T) {
 		t.Errorf("progress calls %v, want [[2 2]]", calls)
 	}
 	var missing int
-	db.read.QueryRow(`SELECT COUNT(*) FROM papers WHERE vec IS NULL`).Scan(&missing)
+	db.read.QueryRow(`SELECT COUNT(*) FROM papers WHERE seq NOT IN (SELECT seq FROM paper_vectors)`).Scan(&missing)
 	if missing != 0 {
 		t.Errorf("%d papers still without a vector", missing)
 	}
