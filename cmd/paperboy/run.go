@@ -17,6 +17,7 @@ import (
 	"github.com/paperboy-bot/paperboy/bot/slack"
 	"github.com/paperboy-bot/paperboy/config"
 	"github.com/paperboy-bot/paperboy/ingest"
+	"github.com/paperboy-bot/paperboy/recommend"
 	"github.com/paperboy-bot/paperboy/store"
 	"github.com/paperboy-bot/paperboy/summarize"
 )
@@ -83,6 +84,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	b := bot.New(bot.Config{
 		Papers: db, Subs: db, Social: db, Outbox: db,
 		Summarizer: full, Fetcher: srcs.arxiv, Backfiller: watcher, Adapter: adapter,
+		Recommender:     &recommend.Service{Store: db},
 		Status:          func(ctx context.Context) []string { return statusLines(ctx, db, sched.LastRuns()) },
 		Admins:          cfg.Bot.Admins,
 		SubscribePolicy: cfg.Bot.SubscribePolicy,
