@@ -216,7 +216,7 @@ func TestOfflineEvaluation(t *testing.T) {
 					ex = append(ex, Example{Key: keys[i], Vec: vecs[i], Label: -1, Weight: WeightExplicit})
 				}
 				nrel := len(in) - k
-				m := Train(ex, pool.IDF, vecs)
+				m := Train(ex, pool)
 				r := rankExcluding(pool.Scores(m), voted)
 				ours.add(r, rel, nrel)
 				tOurs.add(r, rel, nrel)

@@ -34,11 +34,11 @@ const (
 	// logistic regression, relative to one explicit vote.
 	backgroundWeight = 2.0
 	// maxBackground bounds the background sample.
-	maxBackground = 300
+	maxBackground = 100
 	// l2 is the logistic regression's ridge penalty; iterations and step its optimizer's.
 	l2         = 0.05
-	iterations = 60
-	step       = 1.0
+	iterations = 30
+	step       = 2.0
 )
 
 // Example is one paper a channel reacted to.
@@ -49,14 +49,14 @@ type Example struct {
 	Weight float64 // WeightExplicit or WeightImplicit
 }
 
-// Model is a channel's trained model over one pool's idf.
+// Model is a channel's model over one Pool: it scores only that pool's papers.
 type Model struct {
-	idf      *analysis.IDF
+	pool     *Pool
 	pos, neg []weighted
 	posW     float64
 	negW     float64
 	centroid map[uint32]float64 // liked centroid minus negSimWeight * disliked centroid
-	lin      map[uint32]float64 // logistic regression weights (bias in linBias)
+	lin      []float32          // logistic regression weights over the pool's vocabulary
 	linBias  float64
 	lambda   float64 // share of the linear part
 	explicit int
@@ -87,17 +87,27 @@ func (m *Model) keys() map[string]bool {
 // HasLikes reports whether the model has any liked paper: without one it cannot rank.
 func (m *Model) HasLikes() bool { return len(m.pos) > 0 }
 
-// Train builds a model from examples; idf holds the document frequencies of the pool being
-// ranked (it should include the examples), background a sample of that pool used as weak
-// negatives by the linear part. Examples with other labels than ±1 or no weight are ignored.
-func Train(examples []Example, idf *analysis.IDF, background []analysis.Vector) *Model {
-	m := &Model{idf: idf, centroid: map[uint32]float64{}, lin: map[uint32]float64{}}
-	var data []weighted
+// linWeight is the linear part's weight of feature id (0 outside the pool's vocabulary).
+func (m *Model) linWeight(id uint32) float64 {
+	if m.lin == nil {
+		return 0
+	}
+	if l, ok := m.pool.local[id]; ok {
+		return float64(m.lin[l])
+	}
+	return 0
+}
+
+// Train builds a channel's model from its examples for ranking pool's papers: weights from
+// the pool's idf, and a sample of the pool as the linear part's weak negatives. Examples with
+// other labels than ±1 or no weight are ignored.
+func Train(examples []Example, pool *Pool) *Model {
+	m := &Model{pool: pool, centroid: map[uint32]float64{}}
 	for _, e := range examples {
 		if e.Weight <= 0 || (e.Label != 1 && e.Label != -1) {
 			continue
 		}
-		x := weighted{key: e.Key, x: idf.Weigh(e.Vec), w: e.Weight, y: e.Label}
+		x := weighted{key: e.Key, x: pool.IDF.Weigh(e.Vec), w: e.Weight, y: e.Label}
 		if e.Label > 0 {
 			m.pos = append(m.pos, x)
 			m.posW += e.Weight
@@ -108,7 +118,6 @@ func Train(examples []Example, idf *analysis.IDF, background []analysis.Vector) 
 		if e.Weight >= WeightExplicit {
 			m.explicit++
 		}
-		data = append(data, x)
 	}
 	for _, x := range m.pos {
 		addScaled(m.centroid, x.x, x.w/m.posW)
@@ -116,21 +125,10 @@ func Train(examples []Example, idf *analysis.IDF, background []analysis.Vector) 
 	for _, x := range m.neg {
 		addScaled(m.centroid, x.x, -negSimWeight*x.w/m.negW)
 	}
-	if len(m.pos) == 0 {
+	if len(m.pos) == 0 || pool.Len() == 0 {
 		return m
 	}
-	if len(background) > maxBackground {
-		stride := float64(len(background)) / maxBackground
-		sample := make([]analysis.Vector, 0, maxBackground)
-		for i := 0; i < maxBackground; i++ {
-			sample = append(sample, background[int(float64(i)*stride)])
-		}
-		background = sample
-	}
-	for _, v := range background {
-		data = append(data, weighted{x: idf.Weigh(v), w: backgroundWeight / float64(len(background)), y: -1})
-	}
-	m.trainLinear(data)
+	m.trainLinear()
 	m.lambda = float64(m.explicit) / float64(m.explicit+blendVotes)
 	return m
 }
@@ -141,56 +139,99 @@ func addScaled(dst map[uint32]float64, x analysis.Sparse, s float64) {
 	}
 }
 
-// trainLinear fits an L2-regularized logistic regression by full-batch gradient descent,
-// classes balanced by weight. A few dozen passes over at most a few hundred short sparse
-// vectors: cheap enough to run on every vote.
-func (m *Model) trainLinear(data []weighted) {
-	var wpos, wneg float64
-	for _, d := range data {
-		if d.y > 0 {
-			wpos += d.w
-		} else {
-			wneg += d.w
-		}
-	}
-	if wpos == 0 || wneg == 0 {
-		return
-	}
-	scale := func(d weighted) float64 {
-		if d.y > 0 {
-			return d.w / (2 * wpos)
-		}
-		return d.w / (2 * wneg)
-	}
-	grad := map[uint32]float64{}
-	for it := 0; it < iterations; it++ {
-		clear(grad)
-		var gb float64
-		for _, d := range data {
-			z := m.linBias + dotMap(m.lin, d.x)
-			y := float64(d.y)
-			g := -y * sigmoid(-y*z) * scale(d)
-			gb += g
-			for i, id := range d.x.IDs {
-				grad[id] += g * float64(d.x.W[i])
+// row is a training example over the pool's vocabulary.
+type row struct {
+	ids []int32
+	w   []float32
+	c   float64 // class-balanced weight
+	y   float64
+}
+
+// trainLinear fits an L2-regularized logistic regression by full-batch gradient descent on
+// the votes against a sample of the pool (weak negatives), classes balanced by weight, in
+// the pool's dense vocabulary: features no pool paper has cannot change a score, so they
+// are left out. A few dozen passes over about a hundred short vectors: cheap enough to
+// run for every request and every vote.
+func (m *Model) trainLinear() {
+	p := m.pool
+	var rows []row
+	local := func(x analysis.Sparse) ([]int32, []float32) {
+		var ids []int32
+		var ws []float32
+		for i, id := range x.IDs {
+			if l, ok := p.local[id]; ok {
+				ids = append(ids, l)
+				ws = append(ws, x.W[i])
 			}
 		}
-		for id, w := range m.lin {
-			grad[id] += l2 * w
-		}
-		for id, g := range grad {
-			m.lin[id] -= step * g
-		}
-		m.linBias -= step * gb
+		return ids, ws
 	}
+	var wpos, wneg float64
+	for _, set := range [][]weighted{m.pos, m.neg} {
+		for _, x := range set {
+			ids, ws := local(x.x)
+			rows = append(rows, row{ids: ids, w: ws, c: x.w, y: float64(x.y)})
+			if x.y > 0 {
+				wpos += x.w
+			} else {
+				wneg += x.w
+			}
+		}
+	}
+	n := min(p.Len(), maxBackground)
+	stride := float64(p.Len()) / float64(n)
+	for k := 0; k < n; k++ {
+		i := int(float64(k) * stride)
+		rows = append(rows, row{ids: p.lids[i], w: p.x[i].W, c: backgroundWeight / float64(n), y: -1})
+		wneg += backgroundWeight / float64(n)
+	}
+	for i := range rows {
+		if rows[i].y > 0 {
+			rows[i].c /= 2 * wpos
+		} else {
+			rows[i].c /= 2 * wneg
+		}
+	}
+	// Only features of the rows ever get a gradient; every other weight stays 0.
+	w := make([]float64, len(p.local))
+	grad := make([]float64, len(p.local))
+	var touched []int32
+	seen := make([]bool, len(p.local))
+	for _, r := range rows {
+		for _, l := range r.ids {
+			if !seen[l] {
+				seen[l] = true
+				touched = append(touched, l)
+			}
+		}
+	}
+	var bias float64
+	for it := 0; it < iterations; it++ {
+		for _, l := range touched {
+			grad[l] = 0
+		}
+		var gb float64
+		for _, r := range rows {
+			z := bias
+			for j, l := range r.ids {
+				z += w[l] * float64(r.w[j])
+			}
+			g := -r.y * sigmoid(-r.y*z) * r.c
+			gb += g
+			for j, l := range r.ids {
+				grad[l] += g * float64(r.w[j])
+			}
+		}
+		for _, l := range touched {
+			w[l] -= step * (grad[l] + l2*w[l])
+		}
+		bias -= step * gb
+	}
+	m.lin = make([]float32, len(w))
+	for _, l := range touched {
+		m.lin[l] = float32(w[l])
+	}
+	m.linBias = bias
 }
 
 func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
-
-func dotMap(w map[uint32]float64, x analysis.Sparse) float64 {
-	var s float64
-	for i, id := range x.IDs {
-		s += w[id] * float64(x.W[i])
-	}
-	return s
-}

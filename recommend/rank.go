@@ -68,7 +68,7 @@ type parts struct {
 func (p *Pool) parts(m *Model) (*parts, []float64, []float64) {
 	pt := &parts{sim: p.dense(m.centroid), lambda: m.lambda, linBias: m.linBias}
 	if m.lambda > 0 {
-		pt.lin = p.dense(m.lin)
+		pt.lin = m.lin
 	}
 	sims := make([]float64, len(p.x))
 	var lins []float64
@@ -126,20 +126,13 @@ func (p *Pool) Scores(m *Model) []float64 {
 		return out
 	}
 	voted := m.keys()
-	top := make([]int, 0, len(out))
-	for i := range out {
-		if !voted[p.Keys[i]] {
-			top = append(top, i)
-		}
-	}
-	sort.SliceStable(top, func(a, b int) bool { return out[top[a]] > out[top[b]] })
 	// The feedback papers must be a small part of the pool: the centroid of most of it is
 	// the average paper, and standardizing similarity to that would amplify noise.
-	n := min(feedbackDocs, len(top)/feedbackPoolShare)
-	if n == 0 {
+	n := min(feedbackDocs, (len(out)-len(voted))/feedbackPoolShare)
+	if n <= 0 {
 		return out
 	}
-	top = top[:n]
+	top := topK(out, n, func(i int) bool { return voted[p.Keys[i]] })
 	c := make([]float32, len(p.local))
 	for _, i := range top {
 		for j, l := range p.lids[i] {
@@ -196,16 +189,44 @@ type Pick struct {
 // (papers the channel voted on). Ties go to the earlier candidate.
 func (p *Pool) Rank(m *Model, limit int, skip func(key string) bool) []Pick {
 	scores := p.Scores(m)
-	picks := make([]Pick, 0, len(scores))
-	for i, s := range scores {
-		if skip != nil && skip(p.Keys[i]) {
-			continue
-		}
-		picks = append(picks, Pick{i, s})
+	if limit < 0 {
+		limit = len(scores)
 	}
-	sort.SliceStable(picks, func(a, b int) bool { return picks[a].Score > picks[b].Score })
-	if limit >= 0 && len(picks) > limit {
-		picks = picks[:limit]
+	var skipIdx func(int) bool
+	if skip != nil {
+		skipIdx = func(i int) bool { return skip(p.Keys[i]) }
+	}
+	top := topK(scores, limit, skipIdx)
+	picks := make([]Pick, len(top))
+	for j, i := range top {
+		picks[j] = Pick{i, scores[i]}
 	}
 	return picks
+}
+
+// topK returns the indices of the k highest scores, best first, ties to the lower index,
+// leaving out those skip reports (skip may be nil). It keeps a sorted list of k: linear
+// in the number of scores for the small k a ranking shows.
+func topK(scores []float64, k int, skip func(int) bool) []int {
+	if k <= 0 {
+		return nil
+	}
+	top := make([]int, 0, k+1)
+	better := func(a, b int) bool { return scores[a] > scores[b] || (scores[a] == scores[b] && a < b) }
+	for i := range scores {
+		if len(top) == k && !better(i, top[k-1]) {
+			continue
+		}
+		if skip != nil && skip(i) {
+			continue
+		}
+		j := sort.Search(len(top), func(j int) bool { return better(i, top[j]) })
+		top = append(top, 0)
+		copy(top[j+1:], top[j:])
+		top[j] = i
+		if len(top) > k {
+			top = top[:k]
+		}
+	}
+	return top
 }

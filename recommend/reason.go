@@ -35,10 +35,24 @@ func (m *Model) Explain(pool *Pool, i int, p *paperboy.Paper) Reason {
 	return m.explain(pool, i, p, true)
 }
 
-// ExplainFeatures is Explain naming features only, never a liked paper (for "similar",
-// where the one liked paper is the paper asked about).
-func (m *Model) ExplainFeatures(pool *Pool, i int, p *paperboy.Paper) Reason {
-	return m.explain(pool, i, p, false)
+// Shared names the features that contribute most to the cosine of candidate i (paper p)
+// and the weighted vector t: what "similar" says two papers share.
+func (pool *Pool) Shared(i int, t analysis.Sparse, p *paperboy.Paper) []string {
+	x := pool.Vector(i)
+	contrib := map[uint32]float64{}
+	for a, b := 0, 0; a < len(x.IDs) && b < len(t.IDs); {
+		switch {
+		case x.IDs[a] < t.IDs[b]:
+			a++
+		case x.IDs[a] > t.IDs[b]:
+			b++
+		default:
+			contrib[x.IDs[a]] = float64(x.W[a]) * float64(t.W[b])
+			a++
+			b++
+		}
+	}
+	return withFeatures(Reason{}, contrib, analysis.Names(p)).Features
 }
 
 func (m *Model) explain(pool *Pool, i int, p *paperboy.Paper, byPaper bool) Reason {
@@ -49,7 +63,7 @@ func (m *Model) explain(pool *Pool, i int, p *paperboy.Paper, byPaper bool) Reas
 	for j, id := range x.IDs {
 		c := (1 - pt.lambda) * m.centroid[id] / pt.simStd
 		if pt.lin != nil {
-			c += pt.lambda * m.lin[id] / pt.linStd
+			c += pt.lambda * m.linWeight(id) / pt.linStd
 		}
 		c *= float64(x.W[j])
 		contrib[id] = c

@@ -116,7 +116,7 @@ func (s *Service) Recommend(ctx context.Context, channel string, since time.Time
 		return nil, nil
 	}
 	pool := NewPool(keys, cands, extra)
-	m := Train(ex, pool.IDF, cands)
+	m := Train(ex, pool)
 	picks := pool.Rank(m, limit, nil)
 	out := make([]paperboy.Recommendation, 0, len(picks))
 	titles := map[string]string{}
@@ -213,7 +213,6 @@ func (s *Service) Similar(ctx context.Context, id string, limit int) ([]paperboy
 		return nil, nil
 	}
 	pool := NewPool(keys, cands, []analysis.Vector{target})
-	m := Train([]Example{{Key: p.ID, Vec: target, Label: 1, Weight: WeightExplicit}}, pool.IDF, nil)
 	tx := pool.IDF.Weigh(target)
 	type scored struct {
 		i int
@@ -247,9 +246,9 @@ func (s *Service) Similar(ctx context.Context, id string, limit int) ([]paperboy
 			}
 			return nil, err
 		}
-		r := m.ExplainFeatures(pool, b.i, q)
-		reason := "shares " + joinNames(r.Features)
-		if len(r.Features) == 0 {
+		shared := pool.Shared(b.i, tx, q)
+		reason := "shares " + joinNames(shared)
+		if len(shared) == 0 {
 			reason = "shares only common words"
 		}
 		out = append(out, paperboy.Recommendation{Paper: q, Score: b.s, Reason: reason})

@@ -283,3 +283,24 @@ func TestRecommendSmallPool(t *testing.T) {
 		t.Errorf("top 3 of a small pool: %d about speculative decoding, want 3: %v", got, ids(recs))
 	}
 }
+
+func TestTopK(t *testing.T) {
+	scores := []float64{0.5, 2, 2, -1, 3, 0.5, 7}
+	for name, tc := range map[string]struct {
+		k    int
+		skip func(int) bool
+		want []int
+	}{
+		"top 3":           {3, nil, []int{6, 4, 1}},
+		"ties by index":   {5, nil, []int{6, 4, 1, 2, 0}},
+		"skip":            {3, func(i int) bool { return i == 6 || i == 1 }, []int{4, 2, 0}},
+		"k beyond length": {10, nil, []int{6, 4, 1, 2, 0, 5, 3}},
+		"zero":            {0, nil, nil},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := topK(scores, tc.k, tc.skip); !slices.Equal(got, tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
