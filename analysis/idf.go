@@ -10,28 +10,46 @@ import (
 // IDF holds document frequencies over a pool of papers (the papers being ranked and the
 // ones voted on), from which tf-idf weights follow. Frequencies come from the pool rather
 // than a corpus-wide table so that ingest writes nothing but each paper's own vector.
+// Features are numbered densely in the order first seen (Index), and each one's weight is
+// computed once.
 type IDF struct {
-	N  int
-	DF map[uint32]int32
+	N      int
+	index  map[uint32]int32
+	df     []int32
+	weight []float64
 }
 
 // NewIDF counts document frequencies over vs.
 func NewIDF(vs ...[]Vector) *IDF {
-	idf := &IDF{DF: make(map[uint32]int32, 1<<14)}
+	f := &IDF{index: make(map[uint32]int32, 1<<14)}
 	for _, list := range vs {
 		for _, v := range list {
-			idf.Add(v)
+			f.N++
+			for _, id := range v.IDs {
+				l, ok := f.index[id]
+				if !ok {
+					l = int32(len(f.df))
+					f.index[id] = l
+					f.df = append(f.df, 0)
+				}
+				f.df[l]++
+			}
 		}
 	}
-	return idf
+	f.weight = make([]float64, len(f.df))
+	for l, df := range f.df {
+		f.weight[l] = f.weightOf(df)
+	}
+	return f
 }
 
-// Add counts one more document.
-func (f *IDF) Add(v Vector) {
-	f.N++
-	for _, id := range v.IDs {
-		f.DF[id]++
-	}
+// Len is the number of distinct features counted.
+func (f *IDF) Len() int { return len(f.df) }
+
+// Index is the dense number of feature id (0 <= Index < Len), if it was counted.
+func (f *IDF) Index(id uint32) (int32, bool) {
+	l, ok := f.index[id]
+	return l, ok
 }
 
 // commonFraction and commonMinPool: in a pool of at least commonMinPool papers, a feature
@@ -46,7 +64,13 @@ const (
 // Weight is the inverse document frequency of feature id (smoothed as in scikit-learn:
 // ln((1+N)/(1+df)) + 1, so an unseen feature weighs the most), or 0 for a common feature.
 func (f *IDF) Weight(id uint32) float64 {
-	df := f.DF[id]
+	if l, ok := f.index[id]; ok {
+		return f.weight[l]
+	}
+	return f.weightOf(0)
+}
+
+func (f *IDF) weightOf(df int32) float64 {
 	if f.N >= commonMinPool && float64(df) > commonFraction*float64(f.N) {
 		return 0
 	}
@@ -66,7 +90,7 @@ func (f *IDF) Weigh(v Vector) Sparse {
 	s := Sparse{IDs: v.IDs, W: make([]float32, len(v.IDs))}
 	var norm float64
 	for i, id := range v.IDs {
-		w := (1 + math.Log(float64(v.Counts[i]))) * f.Weight(id)
+		w := (1 + logCount[v.Counts[i]]) * f.Weight(id)
 		s.W[i] = float32(w)
 		norm += w * w
 	}
@@ -78,6 +102,14 @@ func (f *IDF) Weigh(v Vector) Sparse {
 	}
 	return s
 }
+
+// logCount[c] is ln(c) for the byte-sized counts of a Vector.
+var logCount = func() (t [256]float64) {
+	for c := 1; c < 256; c++ {
+		t[c] = math.Log(float64(c))
+	}
+	return t
+}()
 
 // Dot is the dot product of two sparse vectors (their cosine, when both are normalized).
 func Dot(a, b Sparse) float64 {

@@ -60,6 +60,11 @@ type Model struct {
 	linBias  float64
 	lambda   float64 // share of the linear part
 	explicit int
+
+	// The two parts' scores of every pool paper and their standardization, computed once
+	// (Pool.parts) for ranking and reused by Explain.
+	parts      *parts
+	sims, lins []float64
 }
 
 type weighted struct {
@@ -92,7 +97,7 @@ func (m *Model) linWeight(id uint32) float64 {
 	if m.lin == nil {
 		return 0
 	}
-	if l, ok := m.pool.local[id]; ok {
+	if l, ok := m.pool.local(id); ok {
 		return float64(m.lin[l])
 	}
 	return 0
@@ -159,7 +164,7 @@ func (m *Model) trainLinear() {
 		var ids []int32
 		var ws []float32
 		for i, id := range x.IDs {
-			if l, ok := p.local[id]; ok {
+			if l, ok := p.local(id); ok {
 				ids = append(ids, l)
 				ws = append(ws, x.W[i])
 			}
@@ -193,10 +198,10 @@ func (m *Model) trainLinear() {
 		}
 	}
 	// Only features of the rows ever get a gradient; every other weight stays 0.
-	w := make([]float64, len(p.local))
-	grad := make([]float64, len(p.local))
+	w := make([]float64, p.vocab())
+	grad := make([]float64, p.vocab())
 	var touched []int32
-	seen := make([]bool, len(p.local))
+	seen := make([]bool, p.vocab())
 	for _, r := range rows {
 		for _, l := range r.ids {
 			if !seen[l] {

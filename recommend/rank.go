@@ -8,36 +8,35 @@ import (
 )
 
 // Pool is a set of candidate papers prepared once and ranked for any number of channels:
-// their tf-idf vectors over a local dense vocabulary, so that scoring a paper for a channel
-// is one pass over its features.
+// their tf-idf vectors over the idf's dense numbering of features, so that scoring a paper
+// for a channel is one pass over its features.
 type Pool struct {
-	IDF   *analysis.IDF
-	Keys  []string
-	x     []analysis.Sparse
-	local map[uint32]int32
-	lids  [][]int32
+	IDF  *analysis.IDF
+	Keys []string
+	x    []analysis.Sparse
+	lids [][]int32
 }
 
 // NewPool prepares candidates (keys[i] is vecs[i]'s paper id). The idf counts the candidates
 // and also extra, the papers voted on, so that their words weigh the same in both.
 func NewPool(keys []string, vecs []analysis.Vector, extra []analysis.Vector) *Pool {
-	p := &Pool{IDF: analysis.NewIDF(vecs, extra), Keys: keys, x: make([]analysis.Sparse, len(vecs)),
-		local: make(map[uint32]int32, 1<<14), lids: make([][]int32, len(vecs))}
+	p := &Pool{IDF: analysis.NewIDF(vecs, extra), Keys: keys, x: make([]analysis.Sparse, len(vecs)), lids: make([][]int32, len(vecs))}
 	for i, v := range vecs {
 		p.x[i] = p.IDF.Weigh(v)
 		ids := make([]int32, len(v.IDs))
 		for j, id := range v.IDs {
-			l, ok := p.local[id]
-			if !ok {
-				l = int32(len(p.local))
-				p.local[id] = l
-			}
-			ids[j] = l
+			ids[j], _ = p.IDF.Index(id)
 		}
 		p.lids[i] = ids
 	}
 	return p
 }
+
+// local is the dense number of feature id in the pool, if any paper of it has the feature.
+func (p *Pool) local(id uint32) (int32, bool) { return p.IDF.Index(id) }
+
+// vocab is the size of the pool's dense feature numbering.
+func (p *Pool) vocab() int { return p.IDF.Len() }
 
 // Len is the number of candidates.
 func (p *Pool) Len() int { return len(p.x) }
@@ -48,9 +47,9 @@ func (p *Pool) Vector(i int) analysis.Sparse { return p.x[i] }
 // dense spreads a model's weights over the pool's vocabulary (features no candidate has
 // cannot change a score and are left out).
 func (p *Pool) dense(w map[uint32]float64) []float32 {
-	d := make([]float32, len(p.local))
+	d := make([]float32, p.vocab())
 	for id, v := range w {
-		if l, ok := p.local[id]; ok {
+		if l, ok := p.local(id); ok {
 			d[l] = float32(v)
 		}
 	}
@@ -66,7 +65,11 @@ type parts struct {
 }
 
 func (p *Pool) parts(m *Model) (*parts, []float64, []float64) {
+	if m.parts != nil {
+		return m.parts, m.sims, m.lins
+	}
 	pt := &parts{sim: p.dense(m.centroid), lambda: m.lambda, linBias: m.linBias}
+	defer func() { m.parts = pt }()
 	if m.lambda > 0 {
 		pt.lin = m.lin
 	}
@@ -93,6 +96,7 @@ func (p *Pool) parts(m *Model) (*parts, []float64, []float64) {
 	if lins != nil {
 		pt.linMean, pt.linStd = meanStd(lins)
 	}
+	m.sims, m.lins = sims, lins
 	return pt, sims, lins
 }
 
@@ -133,7 +137,7 @@ func (p *Pool) Scores(m *Model) []float64 {
 		return out
 	}
 	top := topK(out, n, func(i int) bool { return voted[p.Keys[i]] })
-	c := make([]float32, len(p.local))
+	c := make([]float32, p.vocab())
 	for _, i := range top {
 		for j, l := range p.lids[i] {
 			c[l] += p.x[i].W[j] / float32(len(top))

@@ -1,12 +1,19 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/paperboy-bot/paperboy"
+	"github.com/paperboy-bot/paperboy/recommend"
+	"github.com/paperboy-bot/paperboy/store"
 )
 
 // recommendCorpus writes a small Kaggle-format snapshot: 8 papers on each of three topics,
@@ -137,6 +144,55 @@ func TestRecommendAndVotesImport(t *testing.T) {
 	for _, bad := range [][]string{{"recommend", "--channel", "nocolon"}, {"recommend", "--channel", "a:b", "--limit", "0"}, {"votes", "import", "--channel", "a:b"}} {
 		if _, _, err := runMain(t, "", append(bad, "--db", db)...); err == nil {
 			t.Errorf("%v: no error", bad)
+		}
+	}
+}
+
+// BenchmarkRecommendStore is one `recommend` request end to end on a real store: 2,000
+// papers stored in the last week (2,500 in all), a channel with 10 likes and 10 dislikes;
+// the channel's model is trained on every request, so this is also what a vote costs.
+func BenchmarkRecommendStore(b *testing.B) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(b.TempDir(), "b.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	rng := rand.New(rand.NewPCG(3, 4))
+	zipf := rand.NewZipf(rng, 1.1, 2, 30_000-1)
+	text := func(k int) string {
+		ws := make([]string, k)
+		for i := range ws {
+			ws[i] = fmt.Sprintf("w%xq", zipf.Uint64())
+		}
+		return strings.Join(ws, " ")
+	}
+	papers := make([]paperboy.Paper, 2_500)
+	for i := range papers {
+		papers[i] = paperboy.Paper{ArxivID: fmt.Sprintf("2501.%05d", i), Title: text(10), Abstract: text(150),
+			Authors: []string{fmt.Sprintf("Author N%d", rng.IntN(5000))}, Categories: []string{"cs.LG"}}
+		if err := papers[i].Normalize(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := db.UpsertPapers(ctx, papers); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < 20; i++ {
+		v := 1
+		if i >= 10 {
+			v = -1
+		}
+		if _, err := db.CastVote(ctx, paperboy.Vote{PaperID: papers[rng.IntN(500)].Key(), Channel: "slack:C1", User: fmt.Sprint("u", i), Value: v}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	svc := &recommend.Service{Store: db}
+	since := time.Now().Add(-7 * 24 * time.Hour)
+	for b.Loop() {
+		recs, err := svc.Recommend(ctx, "slack:C1", since, 10)
+		if err != nil || len(recs) != 10 {
+			b.Fatalf("%d recommendations, %v", len(recs), err)
 		}
 	}
 }
