@@ -122,7 +122,7 @@ func findVoted(ctx context.Context, db *store.DB, r voteRef) (*paperboy.Paper, e
 			continue
 		}
 		p, err := db.FindPaper(ctx, ref)
-		if paperboy.ErrorCode(err) != paperboy.ENOTFOUND {
+		if code := paperboy.ErrorCode(err); code != paperboy.ENOTFOUND && code != paperboy.EINVALID {
 			return p, err
 		}
 	}
@@ -174,8 +174,11 @@ func readVotesBibTeX(r io.Reader) ([]voteRef, error) {
 	return out, nil
 }
 
-// maxVoteLine bounds one JSONL line.
-const maxVoteLine = 1 << 20
+// maxVoteLine bounds one JSONL line, maxVoteUser a user name.
+const (
+	maxVoteLine = 1 << 20
+	maxVoteUser = 200
+)
 
 func readVotesJSONL(r io.Reader) ([]voteRef, error) {
 	sc := bufio.NewScanner(r)
@@ -202,6 +205,9 @@ func readVotesJSONL(r io.Reader) ([]voteRef, error) {
 			v.raw, v.value, v.user = l.Paper, l.Vote, strings.TrimSpace(l.User)
 			if v.user == "" {
 				v.user = importUser
+			}
+			if len(v.user) > maxVoteUser {
+				v.invalid = fmt.Sprintf("\"user\" is longer than %d bytes", maxVoteUser)
 			}
 			if id, _, ok := paperboy.ParseArxivID(l.Paper); ok {
 				v.arxiv = id
