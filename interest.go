@@ -38,4 +38,8 @@ type Recommender interface {
 	// Similar returns papers like the paper ref names, most similar first, each with what
 	// they share. Errors: EINVALID, ENOTFOUND (unknown paper).
 	Similar(ctx context.Context, ref string, limit int) ([]Recommendation, error)
+	// Rank orders the given papers (ids) by the channel's model, best first, each with a
+	// reason; unknown ids are left out. Digests use it. Errors: ENOTFOUND (no liked paper
+	// yet).
+	Rank(ctx context.Context, channel string, ids []string) ([]Recommendation, error)
 }

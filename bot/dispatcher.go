@@ -50,6 +50,9 @@ type DispatcherConfig struct {
 	BaseBackoff, MaxBackoff time.Duration
 	// DigestMax is the most papers listed in one digest message (default 20).
 	DigestMax int
+	// Ranker, when set, orders a digest's papers by the channel's model once the channel
+	// has liked a paper; nil (or a channel without likes) keeps the order of arrival.
+	Ranker paperboy.Recommender
 }
 
 // Dispatcher delivers the outbox to one chat platform: per-channel FIFO, channels in

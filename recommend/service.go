@@ -69,36 +69,9 @@ func Examples(interest []paperboy.Interest, vecs map[string]analysis.Vector) []E
 // ENOTFOUND (no votes yet, or no liked paper: the message says how to start).
 func (s *Service) Recommend(ctx context.Context, channel string, since time.Time, limit int) ([]paperboy.Recommendation, error) {
 	limit = clampLimit(limit)
-	interest, err := s.Store.ChannelInterest(ctx, channel)
+	t, err := s.taste(ctx, channel)
 	if err != nil {
 		return nil, err
-	}
-	if len(interest) == 0 {
-		return nil, paperboy.Errorf(paperboy.ENOTFOUND, "%s", HowToStart)
-	}
-	ids := make([]string, len(interest))
-	known := make(map[string]bool, len(interest))
-	for i, in := range interest {
-		ids[i] = in.PaperID
-		known[in.PaperID] = true
-	}
-	voted, err := s.Store.PaperVectors(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	vecs := make(map[string]analysis.Vector, len(voted))
-	extra := make([]analysis.Vector, len(voted))
-	for i, d := range voted {
-		vecs[d.ID] = d.Vec
-		extra[i] = d.Vec
-	}
-	ex := Examples(interest, vecs)
-	hasLike := false
-	for _, e := range ex {
-		hasLike = hasLike || e.Label > 0
-	}
-	if !hasLike {
-		return nil, paperboy.Errorf(paperboy.ENOTFOUND, "This channel has no 👍 yet, only 👎: I need at least one paper it likes. Vote 👍 on a posted paper or reply +1 in its thread.")
 	}
 	docs, err := s.Store.RecentVectors(ctx, since, maxCandidates)
 	if err != nil {
@@ -107,7 +80,7 @@ func (s *Service) Recommend(ctx context.Context, channel string, since time.Time
 	keys := make([]string, 0, len(docs))
 	cands := make([]analysis.Vector, 0, len(docs))
 	for _, d := range docs {
-		if !known[d.ID] {
+		if !t.known[d.ID] {
 			keys = append(keys, d.ID)
 			cands = append(cands, d.Vec)
 		}
@@ -115,9 +88,100 @@ func (s *Service) Recommend(ctx context.Context, channel string, since time.Time
 	if len(cands) == 0 {
 		return nil, nil
 	}
-	pool := NewPool(keys, cands, extra)
-	m := Train(ex, pool)
-	picks := pool.Rank(m, limit, nil)
+	pool := NewPool(keys, cands, t.extra)
+	m := Train(t.examples, pool)
+	return s.picks(ctx, pool, m, pool.Rank(m, limit, nil))
+}
+
+// rankWindow is the period of recent papers that give Rank its idf and background.
+const rankWindow = 7 * 24 * time.Hour
+
+// Rank orders papers ids by channel's model, best first: ranked among the papers stored in
+// the last week (for their idf and as the model's background), so that a digest of a few
+// papers is scored as Recommend would score them. Errors: ENOTFOUND (no liked paper yet).
+func (s *Service) Rank(ctx context.Context, channel string, ids []string) ([]paperboy.Recommendation, error) {
+	t, err := s.taste(ctx, channel)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	recent, err := s.Store.RecentVectors(ctx, now().Add(-rankWindow), maxCandidates)
+	if err != nil {
+		return nil, err
+	}
+	asked, err := s.Store.PaperVectors(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	want := make(map[string]bool, len(asked))
+	var keys []string
+	var cands []analysis.Vector
+	for _, d := range asked {
+		want[d.ID] = true
+		keys = append(keys, d.ID)
+		cands = append(cands, d.Vec)
+	}
+	for _, d := range recent {
+		if !want[d.ID] {
+			keys = append(keys, d.ID)
+			cands = append(cands, d.Vec)
+		}
+	}
+	if len(asked) == 0 {
+		return nil, nil
+	}
+	pool := NewPool(keys, cands, t.extra)
+	m := Train(t.examples, pool)
+	return s.picks(ctx, pool, m, pool.Rank(m, len(asked), func(key string) bool { return !want[key] }))
+}
+
+// taste is what a channel's votes say: its examples, the papers it knows, their vectors.
+type taste struct {
+	examples []Example
+	known    map[string]bool
+	extra    []analysis.Vector
+}
+
+// taste reads channel's interest and its papers' vectors. Errors: ENOTFOUND (no votes, or
+// no liked paper).
+func (s *Service) taste(ctx context.Context, channel string) (taste, error) {
+	interest, err := s.Store.ChannelInterest(ctx, channel)
+	if err != nil {
+		return taste{}, err
+	}
+	if len(interest) == 0 {
+		return taste{}, paperboy.Errorf(paperboy.ENOTFOUND, "%s", HowToStart)
+	}
+	ids := make([]string, len(interest))
+	t := taste{known: make(map[string]bool, len(interest))}
+	for i, in := range interest {
+		ids[i] = in.PaperID
+		t.known[in.PaperID] = true
+	}
+	voted, err := s.Store.PaperVectors(ctx, ids)
+	if err != nil {
+		return taste{}, err
+	}
+	vecs := make(map[string]analysis.Vector, len(voted))
+	t.extra = make([]analysis.Vector, len(voted))
+	for i, d := range voted {
+		vecs[d.ID] = d.Vec
+		t.extra[i] = d.Vec
+	}
+	t.examples = Examples(interest, vecs)
+	for _, e := range t.examples {
+		if e.Label > 0 {
+			return t, nil
+		}
+	}
+	return taste{}, paperboy.Errorf(paperboy.ENOTFOUND, "This channel has no 👍 yet, only 👎: I need at least one paper it likes. Vote 👍 on a posted paper or reply +1 in its thread.")
+}
+
+// picks loads the picked papers and writes their reasons.
+func (s *Service) picks(ctx context.Context, pool *Pool, m *Model, picks []Pick) ([]paperboy.Recommendation, error) {
 	out := make([]paperboy.Recommendation, 0, len(picks))
 	titles := map[string]string{}
 	for _, pk := range picks {

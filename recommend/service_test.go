@@ -304,3 +304,28 @@ func TestTopK(t *testing.T) {
 		})
 	}
 }
+
+func TestRankGivenPapers(t *testing.T) {
+	ctx := context.Background()
+	f := newFakeStore(10)
+	s := &Service{Store: f, Now: func() time.Time { return time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC) }}
+	ask := []string{"diff-2", "spec-5", "robot-1", "nope", "spec-6"}
+	if _, err := s.Rank(ctx, "c", ask); paperboy.ErrorCode(err) != paperboy.ENOTFOUND {
+		t.Fatalf("no votes: got %v, want ENOTFOUND", err)
+	}
+	f.vote("c", "spec-0", 1)
+	f.vote("c", "spec-1", 1)
+	recs, err := s.Rank(ctx, "c", ask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ids(recs)
+	if len(got) != 4 || !strings.HasPrefix(got[0], "spec-") || !strings.HasPrefix(got[1], "spec-") {
+		t.Errorf("Rank = %v, want the 4 known papers, speculative decoding first", got)
+	}
+	for _, r := range recs {
+		if r.Reason == "" {
+			t.Errorf("%s has no reason", r.Paper.ID)
+		}
+	}
+}

@@ -60,7 +60,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 
 	disp, err := bot.NewDispatcher(bot.DispatcherConfig{
 		Store: db, Papers: db, Adapter: adapter, Quick: quick, Summarizer: full,
-		Log: log, Now: time.Now, Rand: rand.Float64,
+		Log: log, Now: time.Now, Rand: rand.Float64, Ranker: &recommend.Service{Store: db},
 	})
 	if err != nil {
 		return err
