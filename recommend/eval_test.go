@@ -26,7 +26,8 @@ import (
 // the topic. NDCG@10 and precision@10 are averaged over topics and random vote draws; the
 // arxiv-sanity-lite baseline (baseline_test.go) ranks the same draws in the same run.
 //
-// Run: PAPERBOY_SEED_CORPUS=../../shared/corpus/seed-papers.jsonl \
+// Run from the repository root (the path must be absolute: tests run in the package
+// directory): PAPERBOY_SEED_CORPUS=$PWD/../shared/corpus/seed-papers.jsonl \
 //   go test -tags sqlite_fts5 -run TestOfflineEvaluation -v ./recommend
 
 type topic struct {
@@ -233,8 +234,13 @@ func TestOfflineEvaluation(t *testing.T) {
 		}
 		t.Logf("%d+%d votes, all topics: ours %s | arxiv-sanity-lite %s | arxiv-sanity-lite min_df 2 %s | NDCG gain %.1f%%",
 			k, k, ours, base, base2, 100*(ours.NDCG()/max(base.NDCG(), base2.NDCG())-1))
-		if ours.NDCG() <= max(base.NDCG(), base2.NDCG()) {
-			t.Errorf("%d+%d votes: NDCG@10 %.3f, not ahead of the baseline's %.3f", k, k, ours.NDCG(), max(base.NDCG(), base2.NDCG()))
+		// The goal: ahead at both vote counts, by at least 10% at 3+3.
+		want := max(base.NDCG(), base2.NDCG())
+		if k == 3 {
+			want *= 1.10
+		}
+		if ours.NDCG() <= want {
+			t.Errorf("%d+%d votes: NDCG@10 %.3f, want above %.3f (the baseline's best, +10%% at 3+3)", k, k, ours.NDCG(), want)
 		}
 	}
 }
