@@ -58,7 +58,7 @@ type evalPaper struct {
 func loadCorpus(t *testing.T) []evalPaper {
 	path := os.Getenv("PAPERBOY_SEED_CORPUS")
 	if path == "" {
-		t.Skip("set PAPERBOY_SEED_CORPUS to the seed corpus (seed-papers.jsonl) to run the offline evaluation (about 90 s)")
+		t.Skip("set PAPERBOY_SEED_CORPUS to the seed corpus (seed-papers.jsonl) to run the offline evaluation (5-90 s)")
 	}
 	f, err := os.Open(path)
 	if err != nil {
