@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -84,14 +85,7 @@ func (m *Main) runRecommend(ctx context.Context, args []string) error {
 	return nil
 }
 
-func round3(x float64) float64 { return float64(int64(x*1000+0.5*sign(x))) / 1000 }
-
-func sign(x float64) float64 {
-	if x < 0 {
-		return -1
-	}
-	return 1
-}
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 
 // checkChannelKey accepts "platform:id" keys (paperboy.ChannelKey).
 func checkChannelKey(key string) error {

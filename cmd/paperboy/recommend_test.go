@@ -91,13 +91,20 @@ func TestRecommendAndVotesImport(t *testing.T) {
 		t.Errorf("second import:\n%s", out)
 	}
 
+	// A byte order mark and blank lines before the first line keep the file's numbering.
+	out, _, err = runMain(t, "\ufeff\n\n"+`{"paper": "2403.00001", "vote": 1}`, "votes", "import", "--db", db, "--channel", "slack:C1", "-")
+	if err != nil || !strings.Contains(out, "line 3: not found: 2403.00001") {
+		t.Errorf("leading blank lines: %v\n%s", err, out)
+	}
+
 	bib := filepath.Join(dir, "lib.bib")
-	os.WriteFile(bib, []byte(`@article{a, title = {Better {Token} Acceptance Rate with Inference Latency (2)}, year = 2024}
+	os.WriteFile(bib, []byte(`
+@article{a, title = {Better {Token} Acceptance Rate with Inference Latency (2)}, year = 2024}
 @misc{b, title = {Unknown}, eprint = {2401.10005}, archivePrefix = {arXiv}}
 @misc{c, title = {Not Stored Anywhere}}
 `), 0o644)
 	out, errOut, err = runMain(t, "", "votes", "import", "--db", db, "--channel", "slack:C1", bib)
-	if err != nil || !strings.Contains(out, "2 matched (2 new votes, 0 already there), 1 not found (lines 3).") {
+	if err != nil || !strings.Contains(out, "2 matched (2 new votes, 0 already there), 1 not found (lines 4).") {
 		t.Fatalf("bibtex import: %v %s\n%s", err, errOut, out)
 	}
 

@@ -136,30 +136,37 @@ func findVoted(ctx context.Context, db *store.DB, r voteRef) (*paperboy.Paper, e
 // BibTeX.
 func readVotes(r io.Reader) ([]voteRef, error) {
 	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
+		br.Discard(3) // a UTF-8 byte order mark
+	}
+	skipped := 0 // lines before the first character, so that line numbers stay the file's
 	for {
-		b, err := br.Peek(1)
+		c, err := br.ReadByte()
 		if err != nil {
 			return nil, nil // empty
 		}
-		if strings.ContainsRune(" \t\r\n\ufeff", rune(b[0])) || b[0] == 0xef || b[0] == 0xbb || b[0] == 0xbf {
-			br.ReadByte()
+		if c == '\n' {
+			skipped++
+		}
+		if strings.IndexByte(" \t\r\n", c) >= 0 {
 			continue
 		}
-		if b[0] == '{' {
-			return readVotesJSONL(br)
+		br.UnreadByte()
+		if c == '{' {
+			return readVotesJSONL(br, skipped)
 		}
-		return readVotesBibTeX(br)
+		return readVotesBibTeX(br, skipped)
 	}
 }
 
-func readVotesBibTeX(r io.Reader) ([]voteRef, error) {
+func readVotesBibTeX(r io.Reader, skipped int) ([]voteRef, error) {
 	entries, err := ingest.ParseBibTeX(r)
 	if err != nil {
 		return nil, err
 	}
 	var out []voteRef
 	for _, e := range entries {
-		v := voteRef{line: e.Line, value: 1, user: importUser}
+		v := voteRef{line: skipped + e.Line, value: 1, user: importUser}
 		if e.Err != "" {
 			v.invalid = e.Err
 		} else {
@@ -180,11 +187,13 @@ const (
 	maxVoteUser = 200
 )
 
-func readVotesJSONL(r io.Reader) ([]voteRef, error) {
+func readVotesJSONL(r io.Reader, skipped int) ([]voteRef, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxVoteLine)
 	var out []voteRef
-	for n := 1; sc.Scan(); n++ {
+	n := skipped
+	for sc.Scan() {
+		n++
 		line := bytes.TrimSpace(sc.Bytes())
 		if len(line) == 0 {
 			continue
@@ -220,7 +229,7 @@ func readVotesJSONL(r io.Reader) ([]voteRef, error) {
 		out = append(out, v)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, paperboy.Errorf(paperboy.EINVALID, "line %d: %v", len(out)+1, err)
+		return nil, paperboy.Errorf(paperboy.EINVALID, "line %d: %v", n+1, err)
 	}
 	return out, nil
 }
