@@ -44,6 +44,9 @@ type Config struct {
 	Summarizer paperboy.Summarizer   // may be slow (LLM); nil: `summary` says it is off
 	Fetcher    paperboy.PaperFetcher // arXiv, for `add`; nil: only stored papers can be added
 	Backfiller Backfiller            // nil: new subscriptions start with new papers only
+	// Recommender ranks papers from a channel's votes (`recommend`) and finds similar
+	// papers by the same vectors; nil: `recommend` is unavailable and `similar` searches.
+	Recommender paperboy.Recommender
 	// Adapter is used to edit posts (vote counts) and to send deferred replies when a
 	// command has no Respond. May be nil in tests.
 	Adapter Adapter

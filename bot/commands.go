@@ -55,6 +55,7 @@ func commandTable(b *Bot) (map[string]*command, []string) {
 		{name: "bib", args: "<arxiv-id|url>", summary: "a paper's BibTeX entry, to paste into a .bib file", example: []string{"2401.01234"}, run: b.bib},
 		{name: "summary", args: "<arxiv-id|url>", summary: "a short summary of a paper", example: []string{"https://arxiv.org/abs/2401.01234"}, run: b.summary},
 		{name: "similar", args: "<arxiv-id|url>", summary: "papers like this one", example: []string{"2401.01234"}, run: b.similar},
+		{name: "recommend", args: "[N] [since:7d]", summary: "papers this channel's votes say it wants, each with why", example: []string{"5 since:3d"}, run: b.recommend},
 		{name: "top", args: "[day|week|month]", summary: "this channel's most voted papers", example: []string{"week"}, run: b.top},
 		{name: "add", args: "<arxiv url or id>", summary: "share a paper here: fetch, store and post it with a thread", example: []string{"https://arxiv.org/abs/2401.01234"}, run: b.add},
 		{name: "subscribe", args: "<filter> [digest:daily@09:00|weekly@mon|weekly@mon@09:00] [cap:N|none]", manage: true,
@@ -78,6 +79,7 @@ func commandTable(b *Bot) (map[string]*command, []string) {
 		"related": "similar", "share": "add", "sub": "subscribe", "unsub": "unsubscribe",
 		"subs": "subscriptions", "list": "subscriptions", "tz": "timezone", "readinglist": "readlist",
 		"reading": "readlist", "later": "readlist", "?": "help", "bibtex": "bib", "cite": "bib",
+		"for-you": "recommend", "foryou": "recommend",
 	} {
 		m[alias] = m[name]
 	}

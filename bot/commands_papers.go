@@ -151,6 +151,9 @@ func (b *Bot) similar(ctx context.Context, c Command, args string) (Reply, error
 	if err != nil {
 		return Reply{}, err
 	}
+	if b.cfg.Recommender != nil {
+		return b.similarRanked(ctx, p)
+	}
 	hits, err := b.cfg.Papers.SimilarPapers(ctx, p.ID, 5)
 	if err != nil {
 		return Reply{}, err

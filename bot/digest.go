@@ -47,7 +47,7 @@ func (d *Dispatcher) digest(ctx context.Context, channel string, ds []paperboy.D
 	for i, x := range ds {
 		ids[i] = x.ID
 	}
-	text := d.digestText(ctx, ds, papers)
+	text := d.digestText(ctx, d.rankDigest(ctx, channel, ds, papers))
 	// A set tried before keeps its key: the message may exist (a lost answer) and is
 	// looked up before it is sent again.
 	key, tried := ds[0].DigestKey, ds[0].DigestKey != ""
@@ -83,14 +83,66 @@ func (d *Dispatcher) digest(ctx context.Context, channel string, ds []paperboy.D
 	return 0
 }
 
+// rankedDigest is a digest's papers in the order shown, with the delivery of each.
+type rankedDigest struct {
+	ds      []paperboy.Delivery
+	papers  []*paperboy.Paper
+	byVotes bool // ordered by the channel's model
+}
+
+// rankDigest orders a digest's papers by the channel's model (DispatcherConfig.Ranker).
+// Only the text follows this order: the set, its key and its bookkeeping keep the order of
+// arrival, so a retried digest is the same set under the same key. Without a ranker, likes
+// or on any error the order of arrival stays; a digest never waits for the ranking.
+func (d *Dispatcher) rankDigest(ctx context.Context, channel string, ds []paperboy.Delivery, papers []*paperboy.Paper) rankedDigest {
+	out := rankedDigest{ds: ds, papers: papers}
+	if d.cfg.Ranker == nil || len(ds) < 2 {
+		return out
+	}
+	ids := make([]string, len(papers))
+	at := make(map[string]int, len(papers))
+	for i, p := range papers {
+		ids[i] = p.ID
+		at[p.ID] = i
+	}
+	recs, err := d.cfg.Ranker.Rank(ctx, channel, ids)
+	if err != nil {
+		if paperboy.ErrorCode(err) != paperboy.ENOTFOUND {
+			d.log.Warn("ranking a digest failed; keeping the order of arrival", slog.String("channel", channel), slog.Any("error", err))
+		}
+		return out
+	}
+	seen := make(map[int]bool, len(papers))
+	ranked := rankedDigest{byVotes: true}
+	for _, r := range recs {
+		if i, ok := at[r.Paper.ID]; ok && !seen[i] {
+			seen[i] = true
+			ranked.ds = append(ranked.ds, ds[i])
+			ranked.papers = append(ranked.papers, papers[i])
+		}
+	}
+	for i := range papers { // any the ranker left out, in the order of arrival
+		if !seen[i] {
+			ranked.ds = append(ranked.ds, ds[i])
+			ranked.papers = append(ranked.papers, papers[i])
+		}
+	}
+	return ranked
+}
+
 // digestText lists papers: title with link, then one line (summary or reason).
-func (d *Dispatcher) digestText(ctx context.Context, ds []paperboy.Delivery, papers []*paperboy.Paper) string {
+func (d *Dispatcher) digestText(ctx context.Context, r rankedDigest) string {
+	ds, papers := r.ds, r.papers
 	var b strings.Builder
 	noun := "papers"
 	if len(papers) == 1 {
 		noun = "paper"
 	}
-	fmt.Fprintf(&b, "**Digest: %d new %s**\n", len(papers), noun)
+	fmt.Fprintf(&b, "**Digest: %d new %s**", len(papers), noun)
+	if r.byVotes {
+		b.WriteString(" (most likely wanted first, from this channel's votes)")
+	}
+	b.WriteString("\n")
 	for i, p := range papers {
 		fmt.Fprintf(&b, "- [%s](%s)", snippet(p.Title, 160), p.URL())
 		line := d.quickSummary(ctx, p)

@@ -54,6 +54,9 @@ type DispatcherConfig struct {
 	// platform (post, send, edit, lookup): nil or the error. The ops listener counts
 	// calls and 429s with it.
 	OnCall func(err error)
+	// Ranker, when set, orders a digest's papers by the channel's model once the channel
+	// has liked a paper; nil (or a channel without likes) keeps the order of arrival.
+	Ranker paperboy.Recommender
 }
 
 // Dispatcher delivers the outbox to one chat platform: per-channel FIFO, channels in

@@ -11,6 +11,7 @@ import (
 
 	"github.com/paperboy-bot/paperboy"
 	"github.com/paperboy-bot/paperboy/bot"
+	"github.com/paperboy-bot/paperboy/recommend"
 	"github.com/paperboy-bot/paperboy/store"
 	"github.com/paperboy-bot/paperboy/summarize"
 )
@@ -154,13 +155,14 @@ func FuzzCommand(f *testing.F) {
 		`subscribe cat:cs.LG "mixture of experts" -survey digest:daily@09:00`, "subscribe x digest:weekly@mon@25:61 cap:-1",
 		"unsubscribe 1", "unsubscribe 99999999999999999999", "subscriptions", "status", "timezone Europe/Berlin",
 		"timezone ../../etc/passwd", "readlist", "serch", "/papers /papers x", "\x00\xff", "+1", "👍",
+		"recommend", "recommend 3 since:2d", "recommend 0", "recommend since:never", "for-you 99999999999999999999",
 	} {
 		f.Add(s)
 	}
 	at := time.Date(2025, 3, 5, 12, 0, 0, 0, time.UTC)
 	now := func() time.Time { return at }
 	db := socialStore(f, now)
-	b := bot.New(bot.Config{Papers: db, Subs: db, Social: db, Outbox: db, Now: now,
+	b := bot.New(bot.Config{Papers: db, Subs: db, Social: db, Outbox: db, Now: now, Recommender: &recommend.Service{Store: db},
 		AfterFunc: func(_ time.Duration, fn func()) func() bool { go fn(); return func() bool { return false } }})
 	internal := paperboy.ErrorMessage(context.Canceled)
 	f.Fuzz(func(t *testing.T, text string) {

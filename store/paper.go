@@ -510,6 +510,7 @@ type preparedPaper struct {
 	categories string
 	extra      string
 	ix         indexed // full-text index columns
+	vec        []byte  // encoded analysis.Vector
 }
 
 func (pp *preparedPaper) prepare(in *paperboy.Paper, words *wordCounter) error {
@@ -531,6 +532,7 @@ func (pp *preparedPaper) prepare(in *paperboy.Paper, words *wordCounter) error {
 	var err error
 	pp.authors, pp.categories, pp.extra, err = encodeLists(p)
 	pp.ix = indexAndCount(p, words)
+	pp.vec = encodeVector(p, pp.ix)
 	return err
 }
 
@@ -600,6 +602,7 @@ type upserter struct {
 	byArxiv, byDOI, byTitle *sql.Stmt
 	insert, update          *sql.Stmt
 	ftsInsert, ftsDelete    *sql.Stmt
+	vecUpsert               *sql.Stmt
 
 	// side, when set, receives the index changes instead of papers_fts (sideindex.go):
 	// sideOps collects them until the batch is written.
@@ -636,6 +639,7 @@ func newUpserter(ctx context.Context, tx *sql.Tx, now time.Time) (*upserter, err
 			abstract = ?, authors = ?, categories = ?, comment = ?, journal_ref = ?, published = ?,
 			updated = ?, abs_url = ?, pdf_url = ?, hf_url = ?, repo_url = ?, upvotes = ?, extra = ?,
 			sources = ?, updated_at = ? WHERE seq = ?`},
+		{&u.vecUpsert, `INSERT INTO paper_vectors (seq, vec) VALUES (?, ?) ON CONFLICT (seq) DO UPDATE SET vec = excluded.vec`},
 		{&u.ftsInsert, `INSERT INTO papers_fts (rowid, title, abstract, authors, categories) VALUES (?, ?, ?, ?, ?)`},
 		{&u.ftsDelete, `DELETE FROM papers_fts WHERE rowid = ?`},
 	}
@@ -651,7 +655,7 @@ func newUpserter(ctx context.Context, tx *sql.Tx, now time.Time) (*upserter, err
 }
 
 func (u *upserter) close() {
-	for _, st := range []*sql.Stmt{u.byArxiv, u.byDOI, u.byTitle, u.insert, u.update, u.ftsInsert, u.ftsDelete} {
+	for _, st := range []*sql.Stmt{u.byArxiv, u.byDOI, u.byTitle, u.insert, u.update, u.ftsInsert, u.ftsDelete, u.vecUpsert} {
 		if st != nil {
 			st.Close()
 		}
@@ -857,6 +861,9 @@ func (u *upserter) insertNew(pp *preparedPaper) error {
 	if err := u.index(seq, pp.ix); err != nil {
 		return fmt.Errorf("index %s: %w", p.ID, err)
 	}
+	if _, err := u.vecUpsert.ExecContext(u.ctx, seq, pp.vec); err != nil {
+		return fmt.Errorf("vector %s: %w", p.ID, err)
+	}
 	u.markKnown(p.ArxivID, p.DOI, pp.titleHash)
 	u.seen[seq] = stateNew
 	u.stats.New++
@@ -880,8 +887,12 @@ func (u *upserter) write(old paperRow, m *paperboy.Paper) error {
 		if err := u.unindex(old.Seq); err != nil {
 			return fmt.Errorf("unindex %s: %w", old.ID, err)
 		}
-		if err := u.index(old.Seq, indexColumns(m)); err != nil {
+		ix := indexColumns(m)
+		if err := u.index(old.Seq, ix); err != nil {
 			return fmt.Errorf("index %s: %w", old.ID, err)
+		}
+		if _, err := u.vecUpsert.ExecContext(u.ctx, old.Seq, encodeVector(m, ix)); err != nil {
+			return fmt.Errorf("vector %s: %w", old.ID, err)
 		}
 		if m.Title != old.Title || m.Abstract != old.Abstract {
 			u.addWords(old.Title, old.Abstract, -1)

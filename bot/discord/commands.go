@@ -62,6 +62,10 @@ var subcommands = []subSpec{
 	{name: "bib", desc: "A paper's BibTeX entry", opts: []optSpec{paperOpt()}},
 	{name: "summary", desc: "A short summary of a paper", opts: []optSpec{paperOpt()}},
 	{name: "similar", desc: "Papers like this one", opts: []optSpec{paperOpt()}},
+	{name: "recommend", desc: "Papers this channel's votes say it wants, each with why", opts: []optSpec{
+		{name: "count", desc: "How many (default 5)", typ: discordgo.ApplicationCommandOptionInteger, min: 1, max: 20},
+		{name: "since", desc: "Stored within this age (7d, 2w, 1m; default 7d)", typ: discordgo.ApplicationCommandOptionString, key: "since"},
+	}},
 	{name: "top", desc: "This channel's most voted papers", opts: []optSpec{
 		{name: "period", desc: "Over the last day, week (default) or month", typ: discordgo.ApplicationCommandOptionString,
 			choices: []string{"day", "week", "month"}},
@@ -89,7 +93,7 @@ var subcommands = []subSpec{
 	}},
 	{name: "help", desc: "The commands, or one command's help", opts: []optSpec{
 		{name: "command", desc: "A command", typ: discordgo.ApplicationCommandOptionString,
-			choices: []string{"search", "show", "bib", "summary", "similar", "top", "add", "subscribe", "unsubscribe",
+			choices: []string{"search", "show", "bib", "summary", "similar", "recommend", "top", "add", "subscribe", "unsubscribe",
 				"subscriptions", "status", "timezone", "readlist"}},
 	}},
 }

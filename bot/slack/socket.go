@@ -124,6 +124,8 @@ func (a *Adapter) socketLoop(ctx context.Context, sm *socketmode.Client, h bot.H
 		}
 		switch evt.Type {
 		case socketmode.EventTypeConnecting:
+			// A (re)connection attempt: not ready until the websocket is open again.
+			a.setLink("socket mode connecting")
 			if ce, ok := evt.Data.(*slackapi.ConnectingEvent); ok {
 				a.log.Debug("slack socket mode connecting", slog.Int("attempt", ce.Attempt))
 			}

@@ -73,6 +73,9 @@ Commands:
   doctor [--timeout 10s]      check config, database, disk, tokens, channels, model, sources before going live
   summarize [--since 1d] [--limit N]     fill LLM (or extractive) summaries in bulk
   discord register [--guild ID]          register the /papers command on Discord (a guild: at once; global: up to an hour)
+  recommend --channel KEY [--json] [--limit N] [--since 7d]   papers the channel's votes say it wants
+  votes import --channel KEY FILE|-      seed a channel's votes from BibTeX or JSONL
+  vectors                     compute the stored vectors of papers stored before recommendations
 
 Every command takes --db PATH (default ./paperboy.db, or $PAPERBOY_DB) and --config FILE.
 Run 'paperboy <command> -h' for the flags of one command.
@@ -125,6 +128,12 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runSummarize(ctx, rest)
 	case "discord":
 		return m.runDiscord(ctx, rest)
+	case "recommend":
+		return m.runRecommend(ctx, rest)
+	case "votes":
+		return m.runVotes(ctx, rest)
+	case "vectors":
+		return m.runVectors(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return nil

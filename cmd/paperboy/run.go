@@ -19,6 +19,7 @@ import (
 	"github.com/paperboy-bot/paperboy/bot/slack"
 	"github.com/paperboy-bot/paperboy/config"
 	"github.com/paperboy-bot/paperboy/ingest"
+	"github.com/paperboy-bot/paperboy/recommend"
 	"github.com/paperboy-bot/paperboy/store"
 	"github.com/paperboy-bot/paperboy/summarize"
 )
@@ -93,7 +94,8 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	for i, a := range adapters {
 		platforms[i] = a.Platform()
 	}
-	var metrics *opsMetrics // nil: no ops listener, no counting
+	rec := &recommend.Service{Store: db} // the channel's model: recommend, similar, digest order
+	var metrics *opsMetrics              // nil: no ops listener, no counting
 	if cfg.Ops.Listen != "" {
 		metrics = newOpsMetrics(db, platforms, cfg)
 	}
@@ -102,6 +104,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 		disps[i], err = bot.NewDispatcher(bot.DispatcherConfig{
 			Store: db, Papers: db, Adapter: a, Quick: quick, Summarizer: full,
 			Log: log, Now: time.Now, Rand: rand.Float64, OnCall: metrics.onCall(a.Platform()),
+			Ranker: rec,
 		})
 		if err != nil {
 			return err
@@ -133,6 +136,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	b := bot.New(bot.Config{
 		Papers: db, Subs: db, Social: db, Outbox: db,
 		Summarizer: full, Fetcher: srcs.arxiv, Backfiller: watcher, Adapters: adapters,
+		Recommender: rec,
 		Status: func(ctx context.Context) []string {
 			return statusLines(ctx, db, platforms, sched.LastRuns())
 		},

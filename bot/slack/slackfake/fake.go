@@ -83,13 +83,14 @@ type Server struct {
 	lastTS    int64
 	changed   chan struct{} // closed and replaced on every capture
 
-	ws      *websocket.Conn
-	wsMu    sync.Mutex // serializes websocket writes
-	wsReady chan struct{}
-	opens   int
-	dials   int // websocket upgrade requests received (counted before the 101 answer)
-	acks    map[string]chan json.RawMessage
-	envSeq  int
+	ws       *websocket.Conn
+	wsMu     sync.Mutex // serializes websocket writes
+	wsClosed bool       // Close was called: no new websocket is kept
+	wsReady  chan struct{}
+	opens    int
+	dials    int // websocket upgrade requests received (counted before the 101 answer)
+	acks     map[string]chan json.RawMessage
+	envSeq   int
 }
 
 // New starts a fake on a loopback port.
@@ -129,6 +130,7 @@ func New(tb testing.TB) *Server {
 // Close stops the server and drops the websocket.
 func (s *Server) Close() {
 	s.wsMu.Lock()
+	s.wsClosed = true // a handshake still in flight is closed as soon as it completes
 	if s.ws != nil {
 		_ = s.ws.Close()
 	}
@@ -553,6 +555,11 @@ func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.wsMu.Lock()
+	if s.wsClosed {
+		s.wsMu.Unlock()
+		_ = conn.Close()
+		return
+	}
 	if s.ws != nil {
 		_ = s.ws.Close()
 	}

@@ -1,0 +1,100 @@
+package recommend
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/paperboy-bot/paperboy"
+	"github.com/paperboy-bot/paperboy/analysis"
+)
+
+// benchPapers makes n papers of realistic shape: a 10-word title and a 150-word abstract
+// drawn from a Zipf-distributed vocabulary of 30 000 made-up words, 4 authors from 20 000,
+// and a category from 40 (fixed seed).
+func benchPapers(n int) []*paperboy.Paper {
+	rng := rand.New(rand.NewPCG(1, 2))
+	zipf := rand.NewZipf(rng, 1.1, 2, 30_000-1)
+	word := func() string { return fmt.Sprintf("w%xq", zipf.Uint64()) }
+	text := func(k int) string {
+		ws := make([]string, k)
+		for i := range ws {
+			ws[i] = word()
+		}
+		return strings.Join(ws, " ")
+	}
+	out := make([]*paperboy.Paper, n)
+	for i := range out {
+		authors := make([]string, 4)
+		for j := range authors {
+			authors[j] = fmt.Sprintf("Author Number%d", rng.IntN(20_000))
+		}
+		out[i] = &paperboy.Paper{ID: fmt.Sprint(i), Title: text(10), Abstract: text(150), Authors: authors,
+			Categories: []string{fmt.Sprintf("cs.X%d", rng.IntN(40))}}
+	}
+	return out
+}
+
+// benchVotes draws likes and dislikes for a channel among the first n papers of a pool
+// (papers voted on some days ago) by channel number.
+func benchVotes(vecs []analysis.Vector, keys []string, channel, likes, dislikes int) []Example {
+	rng := rand.New(rand.NewPCG(uint64(channel), 7))
+	var ex []Example
+	for i := 0; i < likes+dislikes; i++ {
+		j := rng.IntN(len(vecs))
+		label := 1
+		if i >= likes {
+			label = -1
+		}
+		ex = append(ex, Example{Key: keys[j], Vec: vecs[j], Label: label, Weight: WeightExplicit})
+	}
+	return ex
+}
+
+// BenchmarkRankChannels is a day's ranking (issue 19): ~2,000 new papers for 100 channels
+// of 10 likes and 10 dislikes each, one op = the pool built once, then every channel's
+// model trained and all 2,000 papers scored and the top 10 picked.
+func BenchmarkRankChannels(b *testing.B) {
+	papers := benchPapers(2_000 + 500)
+	vecs := make([]analysis.Vector, len(papers))
+	keys := make([]string, len(papers))
+	for i, p := range papers {
+		vecs[i], keys[i] = analysis.PaperVector(p), p.ID
+	}
+	voted, newVecs, newKeys := vecs[:500], vecs[500:], keys[500:]
+	channels := make([][]Example, 100)
+	for c := range channels {
+		channels[c] = benchVotes(voted, keys[:500], c, 10, 10)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		pool := NewPool(newKeys, newVecs, voted)
+		for _, ex := range channels {
+			m := Train(ex, pool)
+			if picks := pool.Rank(m, 10, nil); len(picks) != 10 {
+				b.Fatal("no picks")
+			}
+		}
+	}
+}
+
+// BenchmarkTrain is what one vote costs when the channel's model is retrained: training
+// on the channel's votes over a pool of 2,000 papers (votes: likes+dislikes).
+func BenchmarkTrain(b *testing.B) {
+	papers := benchPapers(2_500)
+	vecs := make([]analysis.Vector, len(papers))
+	keys := make([]string, len(papers))
+	for i, p := range papers {
+		vecs[i], keys[i] = analysis.PaperVector(p), p.ID
+	}
+	pool := NewPool(keys[500:], vecs[500:], vecs[:500])
+	for _, n := range []int{3, 10, 50} {
+		ex := benchVotes(vecs[:500], keys[:500], n, n, n)
+		b.Run(fmt.Sprintf("votes=%d+%d", n, n), func(b *testing.B) {
+			for b.Loop() {
+				Train(ex, pool)
+			}
+		})
+	}
+}
