@@ -197,6 +197,20 @@ func (b *PreparedPapers) Len() int { return len(b.prep) }
 // PreparePapers does the Go-side work of storing papers (everything but SQL). The input
 // slice is not modified.
 func PreparePapers(papers []paperboy.Paper) (*PreparedPapers, error) {
+	return PreparePapersWith(papers, PrepareOptions{})
+}
+
+// PrepareOptions tune PreparePapersWith.
+type PrepareOptions struct {
+	// NoVectors leaves the papers' recommendation vectors out: they are computed when a
+	// ranking first needs them (RecentVectors, PaperVectors) or by BackfillVectors. The
+	// first bulk load of a snapshot into an empty store uses it: building the vectors
+	// took a third of that import's speed (BENCHMARKS.md, "Import cost of the vectors").
+	NoVectors bool
+}
+
+// PreparePapersWith is PreparePapers with options.
+func PreparePapersWith(papers []paperboy.Paper, opt PrepareOptions) (*PreparedPapers, error) {
 	b := &PreparedPapers{prep: make([]preparedPaper, len(papers))}
 	// The per-paper work is split over the cores; large batches only, where the
 	// goroutines pay for themselves. Each goroutine counts its papers' words in its own
@@ -214,7 +228,7 @@ func PreparePapers(papers []paperboy.Paper) (*PreparedPapers, error) {
 		go func() {
 			defer wg.Done()
 			for i := w; i < len(papers); i += workers {
-				if err := b.prep[i].prepare(&papers[i], b.words[w]); err != nil {
+				if err := b.prep[i].prepare(&papers[i], b.words[w], !opt.NoVectors); err != nil {
 					errs[w] = err
 					return
 				}
@@ -513,7 +527,7 @@ type preparedPaper struct {
 	vec        []byte  // encoded analysis.Vector
 }
 
-func (pp *preparedPaper) prepare(in *paperboy.Paper, words *wordCounter) error {
+func (pp *preparedPaper) prepare(in *paperboy.Paper, words *wordCounter, vectors bool) error {
 	pp.p = *in
 	p := &pp.p
 	if p.ID == "" {
@@ -532,7 +546,9 @@ func (pp *preparedPaper) prepare(in *paperboy.Paper, words *wordCounter) error {
 	var err error
 	pp.authors, pp.categories, pp.extra, err = encodeLists(p)
 	pp.ix = indexAndCount(p, words)
-	pp.vec = encodeVector(p, pp.ix)
+	if vectors {
+		pp.vec = encodeVector(p, pp.ix)
+	}
 	return err
 }
 
@@ -861,8 +877,10 @@ func (u *upserter) insertNew(pp *preparedPaper) error {
 	if err := u.index(seq, pp.ix); err != nil {
 		return fmt.Errorf("index %s: %w", p.ID, err)
 	}
-	if _, err := u.vecUpsert.ExecContext(u.ctx, seq, pp.vec); err != nil {
-		return fmt.Errorf("vector %s: %w", p.ID, err)
+	if pp.vec != nil { // nil: left for later (PrepareOptions.NoVectors)
+		if _, err := u.vecUpsert.ExecContext(u.ctx, seq, pp.vec); err != nil {
+			return fmt.Errorf("vector %s: %w", p.ID, err)
+		}
 	}
 	u.markKnown(p.ArxivID, p.DOI, pp.titleHash)
 	u.seen[seq] = stateNew
@@ -1298,6 +1316,15 @@ func (db *DB) BeginBulk(ctx context.Context) error {
 		db.sideMu.Unlock()
 	}
 	return nil
+}
+
+// BulkIntoEmpty reports whether the bulk import BeginBulk started is the first load of an
+// empty store (its index is built in a side file): the import then leaves the
+// recommendation vectors for later (PrepareOptions.NoVectors).
+func (db *DB) BulkIntoEmpty() bool {
+	db.sideMu.Lock()
+	defer db.sideMu.Unlock()
+	return db.side != nil
 }
 
 // setBulkWords turns bulk mode on or off and returns the papers written since it was

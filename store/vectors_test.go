@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -141,5 +142,73 @@ func TestChannelInterest(t *testing.T) {
 	got, _ = db.ChannelInterest(ctx, b)
 	if want := []paperboy.Interest{{PaperID: "2401.00003", Net: 1, Votes: 1}}; !slices.Equal(got, want) {
 		t.Errorf("ChannelInterest(b) = %+v, want %+v", got, want)
+	}
+}
+
+// TestBulkIntoEmptyLeavesVectors: the first bulk load of an empty store prepares its
+// papers without vectors (they cost a third of the import's speed); the store computes
+// the same vectors when a ranking asks, and an import into a store that holds papers
+// writes them.
+func TestBulkIntoEmptyLeavesVectors(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openBulkFile(t, "vec.db")
+	if err := db.BeginBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !db.BulkIntoEmpty() {
+		t.Fatal("BulkIntoEmpty = false on an empty store")
+	}
+	var ps []paperboy.Paper
+	for i := 1; i <= 3; i++ {
+		ps = append(ps, paperboy.Paper{ArxivID: fmt.Sprintf("2401.%05d", i), Title: fmt.Sprintf("Sparse experts, part %d", i),
+			Abstract: "We route tokens to experts.", Categories: []string{"cs.LG"}})
+	}
+	b, err := PreparePapersWith(ps, PrepareOptions{NoVectors: db.BulkIntoEmpty()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.UpsertPrepared(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.EndBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	count := func() (n int) {
+		t.Helper()
+		if err := db.read.QueryRow(`SELECT COUNT(*) FROM paper_vectors`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(); n != 0 {
+		t.Errorf("%d vectors stored by the first bulk load, want 0", n)
+	}
+	docs, err := db.RecentVectors(ctx, time.Time{}, 0)
+	if err != nil || len(docs) != 3 {
+		t.Fatalf("RecentVectors: %d docs, %v", len(docs), err)
+	}
+	for _, d := range docs {
+		if d.Vec.Len() == 0 {
+			t.Errorf("paper %s: no vector computed on demand", d.ID)
+		}
+	}
+	if err := db.BeginBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if db.BulkIntoEmpty() {
+		t.Error("BulkIntoEmpty = true on a store that holds papers")
+	}
+	more := []paperboy.Paper{{ArxivID: "2401.00009", Title: "Dense experts", Abstract: "We merge experts.", Categories: []string{"cs.LG"}}}
+	if b, err = PreparePapersWith(more, PrepareOptions{NoVectors: db.BulkIntoEmpty()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.UpsertPrepared(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.EndBulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 1 {
+		t.Errorf("%d vectors after an import into a store with papers, want 1", n)
 	}
 }

@@ -149,11 +149,18 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 		b   *store.PreparedPapers
 		err error
 	}
+	// The first load of an empty store leaves the recommendation vectors for later: they
+	// cost a third of its speed, and the store computes them when a ranking first needs
+	// them (or `paperboy vectors` computes them all).
+	prepOpt := store.PrepareOptions{NoVectors: db.BulkIntoEmpty()}
+	if prepOpt.NoVectors {
+		fmt.Fprintln(m.Stderr, "import: an empty database: recommendation vectors are left for later (computed when first needed; `paperboy vectors` computes them all)")
+	}
 	ready := make(chan prepared, 1)
 	go func() {
 		defer close(ready)
 		for b := range batches {
-			pb, err := store.PreparePapers(b)
+			pb, err := store.PreparePapersWith(b, prepOpt)
 			ready <- prepared{pb, err}
 		}
 	}()
