@@ -45,7 +45,7 @@ func TestDenseBlendFindsMeaning(t *testing.T) {
 	f := newFakeStore(12)
 	// Stored first, so that it loses every tie of the sparse ranking.
 	f.papers = append([]*paperboy.Paper{{ID: "para-0", Title: "Lookahead sampling for quicker text production",
-		Abstract: "Several continuations are guessed cheaply, then checked at once by the large network.",
+		Abstract:  "Several continuations are guessed cheaply, then checked at once by the large network.",
 		CreatedAt: f.papers[0].CreatedAt.Add(-time.Hour)}}, f.papers...)
 	f.vote("shell:a", "spec-0", 1)
 	f.vote("shell:a", "spec-1", 1)
