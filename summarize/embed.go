@@ -348,5 +348,10 @@ func costText(tokens int, price float64, what string) string {
 	if price <= 0 {
 		return "; cost unknown (set embeddings.price_input, USD per million tokens)"
 	}
-	return fmt.Sprintf("; %s $%.4f at $%.3g per million tokens", what, float64(tokens)*price/1e6, price)
+	cost := float64(tokens) * price / 1e6
+	format := "; %s $%.4f at $%.3g per million tokens"
+	if cost < 0.01 {
+		format = "; %s $%.6f at $%.3g per million tokens"
+	}
+	return fmt.Sprintf(format, what, cost, price)
 }

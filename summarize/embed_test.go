@@ -262,7 +262,7 @@ func TestEmbedBulkProgressAndCost(t *testing.T) {
 	if res.Tokens != want || !res.PriceKnown || res.Cost != float64(want)*0.02/1e6 {
 		t.Errorf("tokens %d cost %v known %v, want %d tokens at $0.02/M", res.Tokens, res.Cost, res.PriceKnown, want)
 	}
-	for _, s := range []string{"embed: 2/4 papers", "embed: 4/4 papers", "done: 4 papers", fmt.Sprintf("cost $%.4f", float64(want)*0.02/1e6)} {
+	for _, s := range []string{"embed: 2/4 papers", "embed: 4/4 papers", "done: 4 papers", fmt.Sprintf("cost $%.6f", float64(want)*0.02/1e6)} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("progress lacks %q:\n%s", s, out.String())
 		}
