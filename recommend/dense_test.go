@@ -10,10 +10,10 @@ import (
 	"github.com/paperboy-bot/paperboy"
 )
 
-// fakeDense is an in-memory DenseStore: embeddings by model and paper id.
-type fakeDense map[string]map[string][]float32
+// memDense is an in-memory DenseStore: embeddings by model and paper id.
+type memDense map[string]map[string][]float32
 
-func (f fakeDense) Embeddings(_ context.Context, model string, ids []string) (map[string][]float32, error) {
+func (f memDense) Embeddings(_ context.Context, model string, ids []string) (map[string][]float32, error) {
 	out := map[string][]float32{}
 	for _, id := range ids {
 		if v, ok := f[model][id]; ok {
@@ -57,7 +57,7 @@ func TestDenseBlendFindsMeaning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	denseSvc := &Service{Store: f, Dense: fakeDense{"m": emb}, DenseModel: "m"}
+	denseSvc := &Service{Store: f, Dense: memDense{"m": emb}, DenseModel: "m"}
 	blended, err := denseSvc.Recommend(ctx, "shell:a", time.Time{}, 20)
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +97,7 @@ func TestDenseBlendFindsMeaning(t *testing.T) {
 	}
 
 	// Configured but nothing embedded (or another model's vectors): the sparse ranking.
-	for name, d := range map[string]fakeDense{"none": {}, "other model": {"other": emb}} {
+	for name, d := range map[string]memDense{"none": {}, "other model": {"other": emb}} {
 		got, err := (&Service{Store: f, Dense: d, DenseModel: "m"}).Recommend(ctx, "shell:a", time.Time{}, 20)
 		if err != nil {
 			t.Fatal(err)
