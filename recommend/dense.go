@@ -3,6 +3,7 @@ package recommend
 import (
 	"context"
 	"math"
+	"sync"
 )
 
 // Dense vectors (optional): with an embedding model configured and papers embedded
@@ -29,12 +30,16 @@ const denseWeight = 0.5
 
 // denseScores is the dense part over a pool's candidates.
 type denseScores struct {
-	z    []float64 // standardized dense score (0 for a candidate without an embedding)
-	like []int     // index in t.examples of the liked paper closest in meaning (-1: none)
+	z     []float64   // standardized dense score (0 for a candidate without an embedding)
+	vecs  [][]float32 // candidates' embeddings, unit length (nil: none)
+	liked []int       // t.examples indices of the embedded liked papers
+	unit  [][]float32 // their embeddings, unit length
 }
 
 // dense computes the dense part for keys, or nil when dense vectors are off or the votes
-// have none (then the ranking is the sparse one).
+// have none (then the ranking is the sparse one). The weighted mean of the cosines to the
+// liked papers is the cosine to the weighted mean of their unit vectors (times its
+// length), so a candidate costs one dot product whatever the number of votes.
 func (s *Service) dense(ctx context.Context, t taste, keys []string) (*denseScores, error) {
 	if s.Dense == nil || s.DenseModel == "" {
 		return nil, nil
@@ -44,50 +49,59 @@ func (s *Service) dense(ctx context.Context, t taste, keys []string) (*denseScor
 		ids = append(ids, e.Key)
 	}
 	ids = append(ids, keys...)
-	emb, err := s.Dense.Embeddings(ctx, s.DenseModel, ids)
+	emb, err := s.embeddings(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
 	var posW, negW float64
+	dim := 0
 	for _, e := range t.examples {
-		if v, ok := emb[e.Key]; ok && len(v) > 0 {
-			if e.Label > 0 {
-				posW += e.Weight
-			} else {
-				negW += e.Weight
-			}
+		if v, ok := emb[e.Key]; ok && len(v) > 0 && e.Label > 0 {
+			posW += e.Weight
+			dim = len(v)
 		}
 	}
 	if posW == 0 {
 		return nil, nil // no liked paper is embedded: nothing to compare with
 	}
-	d := &denseScores{z: make([]float64, len(keys)), like: make([]int, len(keys))}
-	raw := make([]float64, 0, len(keys))
-	has := make([]bool, len(keys))
-	for i, k := range keys {
-		d.like[i] = -1
-		c, ok := emb[k]
-		if !ok {
+	for _, e := range t.examples {
+		if v, ok := emb[e.Key]; ok && len(v) == dim && e.Label < 0 {
+			negW += e.Weight
+		}
+	}
+	d := &denseScores{z: make([]float64, len(keys)), vecs: make([][]float32, len(keys))}
+	profile := make([]float64, dim) // liked mean minus negSimWeight × disliked mean
+	for j, e := range t.examples {
+		v, ok := emb[e.Key]
+		if !ok || len(v) != dim {
 			continue
 		}
-		var sc, best float64
-		for j, e := range t.examples {
-			v, ok := emb[e.Key]
-			if !ok || len(v) != len(c) {
-				continue
-			}
-			cos := cosine(c, v)
-			if e.Label > 0 {
-				sc += e.Weight * cos / posW
-				if d.like[i] < 0 || cos > best {
-					d.like[i], best = j, cos
-				}
-			} else {
-				sc -= negSimWeight * e.Weight * cos / negW
-			}
+		u := v
+		w := e.Weight / posW
+		if e.Label > 0 {
+			d.liked, d.unit = append(d.liked, j), append(d.unit, u)
+		} else {
+			w = -negSimWeight * e.Weight / negW
 		}
-		d.z[i] = sc
-		has[i] = true
+		for i, x := range u {
+			profile[i] += w * float64(x)
+		}
+	}
+	if len(d.liked) == 0 {
+		return nil, nil
+	}
+	raw := make([]float64, 0, len(keys))
+	for i, k := range keys {
+		v, ok := emb[k]
+		if !ok || len(v) != dim {
+			continue
+		}
+		u := v
+		var sc float64
+		for j, x := range u {
+			sc += float64(x) * profile[j]
+		}
+		d.z[i], d.vecs[i] = sc, u
 		raw = append(raw, sc)
 	}
 	if len(raw) == 0 {
@@ -95,11 +109,98 @@ func (s *Service) dense(ctx context.Context, t taste, keys []string) (*denseScor
 	}
 	mean, std := meanStd(raw)
 	for i := range d.z {
-		if has[i] {
+		if d.vecs[i] != nil {
 			d.z[i] = (d.z[i] - mean) / std
 		}
 	}
 	return d, nil
+}
+
+// closestLiked is the t.examples index of the liked paper closest in meaning to candidate i.
+func (d *denseScores) closestLiked(i int) int {
+	best, bestCos := -1, 0.0
+	for j, u := range d.unit {
+		var c float64
+		for k, x := range u {
+			c += float64(x) * float64(d.vecs[i][k])
+		}
+		if best < 0 || c > bestCos {
+			best, bestCos = d.liked[j], c
+		}
+	}
+	return best
+}
+
+// maxDenseCache bounds the embeddings a Service keeps decoded (at 1,536 dimensions, 10,000
+// take 60 MB); past it the cache starts over.
+const maxDenseCache = 10_000
+
+// denseCache keeps the unit-length embeddings of DenseModel by paper id: a paper's
+// embedding under a model does not change, and a digest run ranks the same papers for
+// every channel, so each is read from the store and decoded once rather than per ranking.
+type denseCache struct {
+	mu    sync.Mutex
+	model string
+	vecs  map[string][]float32
+}
+
+// embeddings returns the unit-length embeddings of ids under DenseModel, from the cache or
+// the store; papers without one (or with a zero vector) are left out and asked again next
+// time (they may have been embedded since).
+func (s *Service) embeddings(ctx context.Context, ids []string) (map[string][]float32, error) {
+	c := &s.cache
+	out := make(map[string][]float32, len(ids))
+	var missing []string
+	c.mu.Lock()
+	if c.model != s.DenseModel {
+		c.model, c.vecs = s.DenseModel, nil
+	}
+	for _, id := range ids {
+		if v, ok := c.vecs[id]; ok {
+			out[id] = v
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	c.mu.Unlock()
+	if len(missing) == 0 {
+		return out, nil
+	}
+	got, err := s.Dense.Embeddings(ctx, s.DenseModel, missing)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.vecs == nil || len(c.vecs)+len(got) > maxDenseCache {
+		c.vecs = make(map[string][]float32, len(got))
+	}
+	for id, v := range got {
+		if u := unit(v); u != nil {
+			out[id] = u
+			if c.model == s.DenseModel {
+				c.vecs[id] = u
+			}
+		}
+	}
+	return out, nil
+}
+
+// unit is v scaled to length 1 (nil for a zero vector).
+func unit(v []float32) []float32 {
+	var n float64
+	for _, x := range v {
+		n += float64(x) * float64(x)
+	}
+	if n == 0 {
+		return nil
+	}
+	n = math.Sqrt(n)
+	u := make([]float32, len(v))
+	for i, x := range v {
+		u[i] = float32(float64(x) / n)
+	}
+	return u
 }
 
 // blend combines sparse scores with the dense part (nil: sparse alone).
@@ -117,23 +218,9 @@ func blendDense(sparse []float64, d *denseScores) []float64 {
 // denseDriven reports whether candidate i's blended score owes more to its meaning than to
 // its words: the dense part is positive and larger than the sparse part.
 func denseDriven(d *denseScores, sparse []float64, i int) bool {
-	if d == nil || d.like[i] < 0 {
+	if d == nil || d.vecs[i] == nil {
 		return false
 	}
 	dp := denseWeight * d.z[i]
 	return dp > 0 && dp > (1-denseWeight)*sparse[i]
-}
-
-func cosine(a, b []float32) float64 {
-	var dot, na, nb float64
-	for i := range a {
-		x, y := float64(a[i]), float64(b[i])
-		dot += x * y
-		na += x * x
-		nb += y * y
-	}
-	if na == 0 || nb == 0 {
-		return 0
-	}
-	return dot / math.Sqrt(na*nb)
 }

@@ -2,6 +2,7 @@ package recommend
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -96,8 +97,11 @@ func TestDenseBlendFindsMeaning(t *testing.T) {
 		}
 	}
 
-	// Configured but nothing embedded (or another model's vectors): the sparse ranking.
-	for name, d := range map[string]memDense{"none": {}, "other model": {"other": emb}} {
+	// Configured but nothing embedded (or another model's vectors, or liked papers' vectors
+	// that are zero): the sparse ranking.
+	zeroLikes := maps.Clone(emb)
+	zeroLikes["spec-0"], zeroLikes["spec-1"] = make([]float32, 4), make([]float32, 4)
+	for name, d := range map[string]memDense{"none": {}, "other model": {"other": emb}, "zero likes": {"m": zeroLikes}} {
 		got, err := (&Service{Store: f, Dense: d, DenseModel: "m"}).Recommend(ctx, "shell:a", time.Time{}, 20)
 		if err != nil {
 			t.Fatal(err)
@@ -120,5 +124,54 @@ func TestDenseBlendFindsMeaning(t *testing.T) {
 	}
 	if len(ranked) != 3 || ranked[0].Paper.ID != "para-0" {
 		t.Errorf("Rank with embeddings: %v, want para-0 first", ids(ranked))
+	}
+}
+
+// countingDense counts the ids asked for.
+type countingDense struct {
+	memDense
+	asked int
+}
+
+func (c *countingDense) Embeddings(ctx context.Context, model string, ids []string) (map[string][]float32, error) {
+	c.asked += len(ids)
+	return c.memDense.Embeddings(ctx, model, ids)
+}
+
+// TestDenseCache: a second ranking reads from the store only the papers that had no
+// embedding the first time, and ranks the same; a new model starts the cache over.
+func TestDenseCache(t *testing.T) {
+	ctx := context.Background()
+	f := newFakeStore(6)
+	f.vote("shell:a", "spec-0", 1)
+	emb := topicEmbeddings(f)
+	delete(emb, "graph-5")
+	cd := &countingDense{memDense: memDense{"m": emb, "m2": emb}}
+	s := &Service{Store: f, Dense: cd, DenseModel: "m"}
+	first, err := s.Recommend(ctx, "shell:a", time.Time{}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cd.asked != len(f.papers) { // the vote's paper and the other 23
+		t.Fatalf("first ranking asked for %d ids, want %d", cd.asked, len(f.papers))
+	}
+	cd.asked = 0
+	second, err := s.Recommend(ctx, "shell:a", time.Time{}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cd.asked != 1 {
+		t.Errorf("second ranking asked for %d ids, want 1 (graph-5, not embedded)", cd.asked)
+	}
+	if !slices.Equal(ids(first), ids(second)) {
+		t.Errorf("cached ranking %v differs from %v", ids(second), ids(first))
+	}
+	cd.asked = 0
+	s.DenseModel = "m2"
+	if _, err := s.Recommend(ctx, "shell:a", time.Time{}, 10); err != nil {
+		t.Fatal(err)
+	}
+	if cd.asked != len(f.papers) {
+		t.Errorf("another model: asked for %d ids, want %d", cd.asked, len(f.papers))
 	}
 }

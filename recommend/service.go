@@ -41,6 +41,8 @@ type Service struct {
 	// Dense are blended with the sparse score (see denseWeight). Either unset: sparse only.
 	Dense      DenseStore
 	DenseModel string
+
+	cache denseCache // decoded embeddings of DenseModel
 }
 
 // HowToStart is what a channel without votes is told.
@@ -206,7 +208,11 @@ func (s *Service) rank(ctx context.Context, t taste, pool *Pool, m *Model, limit
 		if !denseDriven(d, sparse, i) {
 			return Reason{}, false
 		}
-		e := t.examples[d.like[i]]
+		j := d.closestLiked(i)
+		if j < 0 {
+			return Reason{}, false
+		}
+		e := t.examples[j]
 		return Reason{Liked: e.Key, Implicit: e.Weight < WeightExplicit, Dense: true}, true
 	})
 }

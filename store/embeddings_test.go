@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -55,5 +56,34 @@ func TestEmbeddingsPerPaperAndModel(t *testing.T) {
 	}
 	if err := db.SaveEmbeddings(ctx, "", map[string][]float32{"2401.00001": a}); err == nil {
 		t.Error("save without a model: no error")
+	}
+}
+
+// BenchmarkEmbeddingsRead reads the embeddings of a day's papers (2,000, 1,536 dimensions as
+// text-embedding-3-small's): what one dense ranking reads.
+func BenchmarkEmbeddingsRead(b *testing.B) {
+	ctx := context.Background()
+	ids := make([]string, 2000)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("2401.%05d", i+1)
+	}
+	db, _ := mustSocialDB(b, ids...)
+	vecs := map[string][]float32{}
+	for i, id := range ids {
+		v := make([]float32, 1536)
+		for j := range v {
+			v[j] = float32((i*31+j)%97) / 97
+		}
+		vecs[id] = v
+	}
+	if err := db.SaveEmbeddings(ctx, "m", vecs); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		got, err := db.Embeddings(ctx, "m", ids)
+		if err != nil || len(got) != len(ids) {
+			b.Fatalf("%d embeddings, %v", len(got), err)
+		}
 	}
 }
