@@ -100,11 +100,14 @@ type Summarize struct {
 // Embeddings configures dense vectors of papers from an OpenAI-compatible /v1/embeddings
 // endpoint; with no model (the default) recommendations use the sparse vectors alone.
 type Embeddings struct {
-	BaseURL   string   `toml:"base_url"` // OpenAI-compatible /v1 base URL ("" = api.openai.com)
-	Model     string   `toml:"model"`    // e.g. text-embedding-3-small
-	APIKey    string   `toml:"api_key"`
-	BatchSize int      `toml:"batch_size"` // texts per request (default 64)
-	Timeout   Duration `toml:"timeout"`    // per request (default 60s)
+	BaseURL   string `toml:"base_url"` // OpenAI-compatible /v1 base URL ("" = api.openai.com)
+	Model     string `toml:"model"`    // e.g. text-embedding-3-small
+	APIKey    string `toml:"api_key"`
+	BatchSize int    `toml:"batch_size"` // texts per request (default 64)
+	// Dimensions asks for shorter vectors (text-embedding-3 models: e.g. 256 instead of
+	// 1,536; six times less to compare, little quality lost per OpenAI); 0 = the model's.
+	Dimensions int      `toml:"dimensions"`
+	Timeout    Duration `toml:"timeout"` // per request (default 60s)
 	// PriceInput is USD per million tokens, for cost estimates (default: OpenAI's list
 	// price for its embedding models, unknown for others).
 	PriceInput float64 `toml:"price_input"`
@@ -540,6 +543,9 @@ func (c *Config) validateEmbeddings(bad func(field, format string, args ...any))
 	}
 	if e.PriceInput < 0 {
 		bad("embeddings.price_input", "must not be negative")
+	}
+	if e.Dimensions < 0 || e.Dimensions > 65536 {
+		bad("embeddings.dimensions", "%d must be between 0 and 65536", e.Dimensions)
 	}
 }
 

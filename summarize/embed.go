@@ -34,6 +34,18 @@ type EmbedConfig struct {
 	MaxRetries int
 	// DownFor is how long a dead endpoint is left alone before it is tried again (default 10m).
 	DownFor time.Duration
+	// Dimensions asks for shorter vectors (text-embedding-3 models; 0 = the model's own).
+	Dimensions int
+}
+
+// EmbedKey is the name embeddings of cfg are stored under: the model, with the dimensions
+// when they are set ("text-embedding-3-small@256"), so that vectors of different sizes are
+// never compared.
+func EmbedKey(model string, dimensions int) string {
+	if dimensions > 0 {
+		return fmt.Sprintf("%s@%d", model, dimensions)
+	}
+	return model
 }
 
 // Embedder turns papers into dense vectors. A rate limit (429) is retried after the
@@ -100,8 +112,8 @@ func NewEmbedder(cfg EmbedConfig, log *slog.Logger) (*Embedder, error) {
 	}, nil
 }
 
-// Model is the model the embeddings are stored under.
-func (e *Embedder) Model() string { return e.cfg.Model }
+// Model is the name the embeddings are stored under (EmbedKey).
+func (e *Embedder) Model() string { return EmbedKey(e.cfg.Model, e.cfg.Dimensions) }
 
 // EmbedText is the text of p that is embedded: its title and abstract.
 func EmbedText(p *paperboy.Paper) string {
@@ -150,7 +162,7 @@ func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, int,
 	if until, down := e.isDown(); down {
 		return nil, 0, paperboy.Errorf(paperboy.EUNAVAILABLE, "the embeddings endpoint is down until %s", until.UTC().Format("15:04:05"))
 	}
-	req := openai.EmbeddingRequest{Input: texts, Model: openai.EmbeddingModel(e.cfg.Model), EncodingFormat: openai.EmbeddingEncodingFormatFloat}
+	req := openai.EmbeddingRequest{Input: texts, Model: openai.EmbeddingModel(e.cfg.Model), EncodingFormat: openai.EmbeddingEncodingFormatFloat, Dimensions: e.cfg.Dimensions}
 	for attempt := 0; ; attempt++ {
 		var retryAfter string
 		rctx, cancel := context.WithTimeout(context.WithValue(ctx, retryAfterKey{}, &retryAfter), e.cfg.Timeout)
@@ -305,7 +317,7 @@ func EmbedBulk(ctx context.Context, o EmbedBulkOptions) (EmbedBulkResult, error)
 	}
 	price := o.PricePerMTok
 	if price <= 0 {
-		price = EmbedPrices[o.Embedder.Model()]
+		price = EmbedPrices[o.Embedder.cfg.Model]
 	}
 	res := EmbedBulkResult{PriceKnown: price > 0}
 	todo, err := o.List(ctx, o.Limit)

@@ -30,6 +30,7 @@ type fakeEmbeddings struct {
 	mu     sync.Mutex
 	fail   []step
 	inputs [][]string
+	dims   []int
 	auth   []string
 }
 
@@ -54,8 +55,9 @@ func (f *fakeEmbeddings) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req struct {
-		Input []string `json:"input"`
-		Model string   `json:"model"`
+		Input      []string `json:"input"`
+		Model      string   `json:"model"`
+		Dimensions int      `json:"dimensions"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		writeAPIError(w, http.StatusBadRequest, "bad json", "invalid_request_error", nil)
@@ -64,6 +66,7 @@ func (f *fakeEmbeddings) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	n := len(f.inputs)
 	f.inputs = append(f.inputs, req.Input)
+	f.dims = append(f.dims, req.Dimensions)
 	f.auth = append(f.auth, r.Header.Get("Authorization"))
 	f.mu.Unlock()
 	if n < len(f.fail) {
@@ -266,5 +269,30 @@ func TestEmbedBulkProgressAndCost(t *testing.T) {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("progress lacks %q:\n%s", s, out.String())
 		}
+	}
+}
+
+// TestEmbedDimensions: configured dimensions are asked for and name the stored key, so
+// vectors of different sizes of one model are kept apart; prices still go by the model.
+func TestEmbedDimensions(t *testing.T) {
+	f := newFakeEmbeddings(t)
+	e, err := NewEmbedder(EmbedConfig{BaseURL: f.URL + "/v1", Model: "text-embedding-3-small", Dimensions: 256}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Model() != "text-embedding-3-small@256" {
+		t.Errorf("key %q, want text-embedding-3-small@256", e.Model())
+	}
+	if _, _, err := e.EmbedPapers(context.Background(), embedPapers(1)); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.dims) != 1 || f.dims[0] != 256 {
+		t.Errorf("dimensions sent %v, want [256]", f.dims)
+	}
+	res, err := EmbedBulk(context.Background(), EmbedBulkOptions{Embedder: e,
+		List: func(context.Context, int) ([]*paperboy.Paper, error) { return embedPapers(1), nil },
+		Save: func(context.Context, map[string][]float32) error { return nil }})
+	if err != nil || !res.PriceKnown {
+		t.Errorf("bulk: %v, price known %v; want the model's list price", err, res.PriceKnown)
 	}
 }

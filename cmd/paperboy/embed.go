@@ -21,6 +21,7 @@ func newEmbedder(cfg config.Config, log *slog.Logger) (*summarize.Embedder, erro
 	}
 	return summarize.NewEmbedder(summarize.EmbedConfig{
 		BaseURL: e.BaseURL, Model: e.Model, APIKey: e.APIKey, BatchSize: e.BatchSize, Timeout: e.Timeout.Duration,
+		Dimensions: e.Dimensions,
 	}, log.With(slog.String("component", "embeddings")))
 }
 
@@ -29,7 +30,7 @@ func newEmbedder(cfg config.Config, log *slog.Logger) (*summarize.Embedder, erro
 func newRecommender(cfg config.Config, db *store.DB) *recommend.Service {
 	s := &recommend.Service{Store: db}
 	if cfg.Embeddings.Enabled() {
-		s.Dense, s.DenseModel = db, cfg.Embeddings.Model
+		s.Dense, s.DenseModel = db, summarize.EmbedKey(cfg.Embeddings.Model, cfg.Embeddings.Dimensions)
 	}
 	return s
 }
