@@ -37,9 +37,12 @@ type denseScores struct {
 }
 
 // dense computes the dense part for keys, or nil when dense vectors are off or the votes
-// have none (then the ranking is the sparse one). The weighted mean of the cosines to the
-// liked papers is the cosine to the weighted mean of their unit vectors (times its
-// length), so a candidate costs one dot product whatever the number of votes.
+// have none (then the ranking is the sparse one). A candidate's dense score is the
+// weighted mean of its cosines to the liked papers minus negSimWeight times that to the
+// disliked ones, as the sparse similarity part; being linear in the candidate's unit
+// vector, it is one dot product with the same combination of the voted papers' unit
+// vectors (the profile), whatever the number of votes. The cache holds papers' embeddings
+// only, nothing of a channel.
 func (s *Service) dense(ctx context.Context, t taste, keys []string) (*denseScores, error) {
 	if s.Dense == nil || s.DenseModel == "" {
 		return nil, nil

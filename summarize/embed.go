@@ -222,8 +222,8 @@ func (e *Embedder) accept(resp openai.EmbeddingResponse, n int) ([][]float32, er
 		if d.Index < 0 || d.Index >= n || out[d.Index] != nil {
 			return nil, fmt.Errorf("malformed response: embedding index %d", d.Index)
 		}
-		if len(d.Embedding) == 0 || (len(out) > 0 && out[0] != nil && len(d.Embedding) != len(out[0])) {
-			return nil, fmt.Errorf("malformed response: embeddings of differing sizes")
+		if len(d.Embedding) == 0 {
+			return nil, fmt.Errorf("malformed response: an empty embedding")
 		}
 		out[d.Index] = d.Embedding
 	}
