@@ -2,6 +2,7 @@ package summarize
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -142,15 +143,48 @@ func (e *Embedder) EmbedPapers(ctx context.Context, ps []*paperboy.Paper) (map[s
 			texts[i] = EmbedText(p)
 		}
 		vecs, n, err := e.Embed(ctx, texts)
+		var rej rejectedError
+		if errors.As(err, &rej) && len(batch) > 1 {
+			// One text spoils the batch: ask for each alone and leave out those refused.
+			vecs, n, err = e.embedEach(ctx, batch, texts)
+		}
 		if err != nil {
 			return out, tokens, err
 		}
 		for i, p := range batch {
-			out[p.ID] = vecs[i]
+			if vecs[i] != nil {
+				out[p.ID] = vecs[i]
+			}
 		}
 		tokens += n
 	}
 	return out, tokens, nil
+}
+
+// rejectedError is a request the endpoint refused for its content (HTTP 400 and the like).
+type rejectedError struct{ err error }
+
+func (r rejectedError) Error() string { return r.err.Error() }
+func (r rejectedError) Unwrap() error { return r.err }
+
+// embedEach embeds texts one by one; a text refused gets no vector (nil) and a warning.
+func (e *Embedder) embedEach(ctx context.Context, batch []*paperboy.Paper, texts []string) ([][]float32, int, error) {
+	vecs := make([][]float32, len(texts))
+	tokens := 0
+	for i, t := range texts {
+		v, n, err := e.Embed(ctx, []string{t})
+		var rej rejectedError
+		switch {
+		case errors.As(err, &rej):
+			e.log.Warn("embeddings: paper refused; left without an embedding", slog.String("paper_id", batch[i].ID), slog.String("reason", paperboy.ErrorMessage(err)))
+			continue
+		case err != nil:
+			return vecs, tokens, err
+		}
+		vecs[i] = v[0]
+		tokens += n
+	}
+	return vecs, tokens, nil
 }
 
 // Embed embeds texts in one request (the caller batches), returning one vector per text
@@ -193,7 +227,9 @@ func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, int,
 			if f.countsAsFailure {
 				return nil, 0, e.fail(f.desc)
 			}
-			return nil, 0, paperboy.Errorf(paperboy.EUNAVAILABLE, "the embeddings endpoint failed: %s", f.desc)
+			// A 400 and the like concern these texts (one too long for the model), not the
+			// endpoint.
+			return nil, 0, rejectedError{paperboy.Errorf(paperboy.EUNAVAILABLE, "the embeddings endpoint refused the request: %s", f.desc)}
 		}
 		if attempt >= e.cfg.MaxRetries {
 			return nil, 0, e.fail(f.desc + fmt.Sprintf(" (after %d retries)", attempt))

@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -294,5 +295,35 @@ func TestEmbedDimensions(t *testing.T) {
 		Save: func(context.Context, map[string][]float32) error { return nil }})
 	if err != nil || !res.PriceKnown {
 		t.Errorf("bulk: %v, price known %v; want the model's list price", err, res.PriceKnown)
+	}
+}
+
+// TestEmbedRefusedText: a batch refused for one text (HTTP 400, as for an input over the
+// model's limit) is asked again text by text; the refused paper is left out, the others
+// are embedded, and the endpoint is not marked down.
+func TestEmbedRefusedText(t *testing.T) {
+	f := newFakeEmbeddings(t)
+	tooLong := "Paper 1"
+	inner := f.Server.Config.Handler
+	f.Server.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if strings.Contains(string(body), tooLong) {
+			writeAPIError(w, http.StatusBadRequest, "This model's maximum context length is 8192 tokens", "invalid_request_error", nil)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		inner.ServeHTTP(w, r)
+	})
+	e, _, _ := newTestEmbedder(t, f.URL+"/v1", 8, nil)
+	ps := embedPapers(3)
+	vecs, _, err := e.EmbedPapers(context.Background(), ps)
+	if err != nil {
+		t.Fatalf("one refused text: %v", err)
+	}
+	if len(vecs) != 2 || vecs[ps[0].ID] == nil || vecs[ps[2].ID] == nil || vecs[ps[1].ID] != nil {
+		t.Errorf("vectors for %v, want the two papers not refused", slices.Collect(maps.Keys(vecs)))
+	}
+	if _, down := e.isDown(); down {
+		t.Error("a refused text marked the endpoint down")
 	}
 }
