@@ -31,10 +31,12 @@ type Config struct {
 	Slack     Slack     `toml:"slack"`
 	Discord   Discord   `toml:"discord"`
 	Summarize Summarize `toml:"summarize"`
-	Ingest    Ingest    `toml:"ingest"`
-	Ops       Ops       `toml:"ops"`
-	Sources   []Source  `toml:"sources"`
-	Test      Test      `toml:"test"`
+	// Embeddings configures dense paper vectors for recommendations (off by default).
+	Embeddings Embeddings `toml:"embeddings"`
+	Ingest     Ingest     `toml:"ingest"`
+	Ops        Ops        `toml:"ops"`
+	Sources    []Source   `toml:"sources"`
+	Test       Test       `toml:"test"`
 
 	// SourcesDefault is set by Load when the configuration has no sources key: Sources
 	// is then DefaultSources(). `sources = []` turns ingestion off.
@@ -94,6 +96,25 @@ type Summarize struct {
 	PriceInput  float64 `toml:"price_input"`
 	PriceOutput float64 `toml:"price_output"`
 }
+
+// Embeddings configures dense vectors of papers from an OpenAI-compatible /v1/embeddings
+// endpoint; with no model (the default) recommendations use the sparse vectors alone.
+type Embeddings struct {
+	BaseURL   string `toml:"base_url"` // OpenAI-compatible /v1 base URL ("" = api.openai.com)
+	Model     string `toml:"model"`    // e.g. text-embedding-3-small
+	APIKey    string `toml:"api_key"`
+	BatchSize int    `toml:"batch_size"` // texts per request (default 64)
+	// Dimensions asks for shorter vectors (text-embedding-3 models: e.g. 256 instead of
+	// 1,536; six times less to compare, little quality lost per OpenAI); 0 = the model's.
+	Dimensions int      `toml:"dimensions"`
+	Timeout    Duration `toml:"timeout"` // per request (default 60s)
+	// PriceInput is USD per million tokens, for cost estimates (default: OpenAI's list
+	// price for its embedding models, unknown for others).
+	PriceInput float64 `toml:"price_input"`
+}
+
+// Enabled reports whether a model is configured.
+func (e Embeddings) Enabled() bool { return strings.TrimSpace(e.Model) != "" }
 
 // Ingest holds source base URLs (mirrors, proxies, tests).
 type Ingest struct {
@@ -242,6 +263,10 @@ var Env = []struct{ Name, Field string }{
 	{"PAPERBOY_SUMMARIZE_MODEL", "summarize.model"},
 	{"PAPERBOY_SUMMARIZE_API_KEY", "summarize.api_key"},
 	{"OPENAI_API_KEY", "summarize.api_key"},
+	{"PAPERBOY_EMBEDDINGS_BASE_URL", "embeddings.base_url"},
+	{"PAPERBOY_EMBEDDINGS_MODEL", "embeddings.model"},
+	{"PAPERBOY_EMBEDDINGS_API_KEY", "embeddings.api_key"},
+	{"OPENAI_API_KEY", "embeddings.api_key"},
 	{"PAPERBOY_TEST_CHAT_URL", "test.chat_url"},
 	{"PAPERBOY_OPS_LISTEN", "ops.listen"},
 }
@@ -255,7 +280,9 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		"slack.listen": &c.Slack.Listen, "slack.api_url": &c.Slack.APIURL,
 		"summarize.base_url": &c.Summarize.BaseURL, "summarize.model": &c.Summarize.Model,
 		"summarize.api_key": &c.Summarize.APIKey, "test.chat_url": &c.Test.ChatURL,
-		"discord.token": &c.Discord.Token, "discord.application_id": &c.Discord.ApplicationID,
+		"embeddings.base_url": &c.Embeddings.BaseURL, "embeddings.model": &c.Embeddings.Model,
+		"embeddings.api_key": &c.Embeddings.APIKey,
+		"discord.token":      &c.Discord.Token, "discord.application_id": &c.Discord.ApplicationID,
 		"discord.public_key": &c.Discord.PublicKey, "discord.api_url": &c.Discord.APIURL,
 		"discord.listen": &c.Discord.Listen, "discord.guild": &c.Discord.Guild,
 		"discord.message_content": &messageContent,
@@ -317,11 +344,13 @@ const (
 	Summaries
 	// DiscordApp is discord.* alone (`paperboy discord register`); Chat includes it.
 	DiscordApp
+	// Dense is embeddings.* (`run` and `embed`).
+	Dense
 )
 
 // Validate checks the whole configuration, as `paperboy run` uses it: ValidateParts with
 // every part.
-func (c *Config) Validate() error { return c.ValidateParts(Chat, Fetching, Summaries) }
+func (c *Config) Validate() error { return c.ValidateParts(Chat, Fetching, Summaries, Dense) }
 
 // ValidateParts checks the settings every command uses (db, time_zone, log_level,
 // log_format) and those of the given parts; each problem names its field. Secrets never
@@ -361,6 +390,9 @@ func (c *Config) ValidateParts(parts ...Part) error {
 	}
 	if uses(Summaries) {
 		c.validateSummaries(bad)
+	}
+	if uses(Dense) {
+		c.validateEmbeddings(bad)
 	}
 	if uses(DiscordApp) && !uses(Chat) {
 		c.validateDiscord(bad)
@@ -492,6 +524,28 @@ func (c *Config) validateOps(bad func(field, format string, args ...any)) {
 	}
 	if c.Ops.StuckAfter.Duration < time.Second {
 		bad("ops.stuck_after", "must be at least 1s (got %s)", c.Ops.StuckAfter.Duration)
+	}
+}
+
+func (c *Config) validateEmbeddings(bad func(field, format string, args ...any)) {
+	e := c.Embeddings
+	if e.BaseURL != "" && e.Model == "" {
+		bad("embeddings.model", "is required when embeddings.base_url is set")
+	}
+	if e.BaseURL != "" && !strings.HasPrefix(e.BaseURL, "http://") && !strings.HasPrefix(e.BaseURL, "https://") {
+		bad("embeddings.base_url", "%q must be an http(s) URL", e.BaseURL)
+	}
+	if e.BatchSize < 0 || e.BatchSize > 2048 {
+		bad("embeddings.batch_size", "%d must be between 1 and 2048 (0 = 64)", e.BatchSize)
+	}
+	if e.Timeout.Duration < 0 {
+		bad("embeddings.timeout", "must not be negative")
+	}
+	if e.PriceInput < 0 {
+		bad("embeddings.price_input", "must not be negative")
+	}
+	if e.Dimensions < 0 || e.Dimensions > 65536 {
+		bad("embeddings.dimensions", "%d must be between 0 and 65536", e.Dimensions)
 	}
 }
 

@@ -1,6 +1,7 @@
 package recommend
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -94,6 +95,43 @@ func BenchmarkTrain(b *testing.B) {
 		b.Run(fmt.Sprintf("votes=%d+%d", n, n), func(b *testing.B) {
 			for b.Loop() {
 				Train(ex, pool)
+			}
+		})
+	}
+}
+
+// BenchmarkDenseChannels is the dense part of a day's ranking with embeddings on: 2,000
+// new papers with embeddings of 1,536 dimensions (text-embedding-3-small's size) or 256
+// (embeddings.dimensions = 256), random as speed does not depend on them, for 100 channels
+// of 10+10 votes, the embeddings cached in the Service as a digest run has them after its
+// first channel. One op = every channel's dense scores.
+func BenchmarkDenseChannels(b *testing.B) {
+	for _, dim := range []int{1536, 256} {
+		b.Run(fmt.Sprintf("dim=%d", dim), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(3, 4))
+			emb := map[string][]float32{}
+			keys := make([]string, 2_500)
+			for i := range keys {
+				keys[i] = fmt.Sprint(i)
+				v := make([]float32, dim)
+				for j := range v {
+					v[j] = rng.Float32() - 0.5
+				}
+				emb[keys[i]] = v
+			}
+			s := &Service{Dense: memDense{"m": emb}, DenseModel: "m"}
+			channels := make([]taste, 100)
+			for c := range channels {
+				channels[c] = taste{examples: benchVotes(make([]analysis.Vector, 500), keys[:500], c, 10, 10)}
+			}
+			ctx := context.Background()
+			b.ResetTimer()
+			for b.Loop() {
+				for _, t := range channels {
+					if d, err := s.dense(ctx, t, keys[500:]); err != nil || d == nil {
+						b.Fatal("no dense part", err)
+					}
+				}
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package recommend
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/paperboy-bot/paperboy"
 	"github.com/paperboy-bot/paperboy/analysis"
+	"github.com/paperboy-bot/paperboy/summarize"
 )
 
 // The offline evaluation (issue 19, requirement 3). Interest sets ("topics") are defined
@@ -29,6 +31,13 @@ import (
 // Run from the repository root (the path must be absolute: tests run in the package
 // directory): PAPERBOY_SEED_CORPUS=$PWD/../shared/corpus/seed-papers.jsonl \
 //   go test -tags sqlite_fts5 -run TestOfflineEvaluation -v ./recommend
+//
+// Dense embeddings: their quality needs a real embedding model, which this evaluation does
+// not have by default (a fake embedding would only measure the fake). With
+// PAPERBOY_EVAL_EMBEDDINGS_URL (an OpenAI-compatible /v1 base URL),
+// PAPERBOY_EVAL_EMBEDDINGS_MODEL and PAPERBOY_EVAL_EMBEDDINGS_API_KEY (if it needs one) set,
+// the corpus is embedded through that endpoint and the same draws are also ranked by the
+// blend (Service.dense, denseWeight) and by the dense part alone, logged beside ours.
 
 type topic struct {
 	name     string
@@ -179,11 +188,12 @@ func TestOfflineEvaluation(t *testing.T) {
 		docs[i] = p.Title + " " + p.Abstract
 	}
 	pool := NewPool(keys, vecs, nil)
+	emb := evalEmbeddings(t, corpus, keys)
 	sanity := newSanityMatrix(docs, 5, 0.1, 20000)
 	sanityMinDF2 := newSanityMatrix(docs, 2, 0.1, 20000)
 	t.Logf("corpus: %d distinct papers; arxiv-sanity-lite vocabulary %d terms (min_df 5), %d (min_df 2)", len(corpus), sanity.dim, sanityMinDF2.dim)
 	for _, k := range []int{3, 10} {
-		var ours, base, base2 evalResult
+		var ours, base, base2, blend, denseOnly evalResult
 		for ti, tp := range evalTopics {
 			rel := tp.members(corpus)
 			var in, out []int
@@ -221,6 +231,15 @@ func TestOfflineEvaluation(t *testing.T) {
 				r := rankExcluding(pool.Scores(m), voted)
 				ours.add(r, rel, nrel)
 				tOurs.add(r, rel, nrel)
+				if emb != nil {
+					svc := &Service{Dense: emb, DenseModel: "eval"}
+					dn, err := svc.dense(context.Background(), taste{examples: ex}, keys)
+					if err != nil || dn == nil {
+						t.Fatalf("dense part: %v (nil: %v)", err, dn == nil)
+					}
+					blend.add(rankExcluding(blendDense(pool.Scores(m), dn), voted), rel, nrel)
+					denseOnly.add(rankExcluding(dn.z, voted), rel, nrel)
+				}
 				pos := map[int]bool{}
 				for _, i := range likes {
 					pos[i] = true
@@ -234,6 +253,9 @@ func TestOfflineEvaluation(t *testing.T) {
 		}
 		t.Logf("%d+%d votes, all topics: ours %s | arxiv-sanity-lite %s | arxiv-sanity-lite min_df 2 %s | NDCG gain %.1f%%",
 			k, k, ours, base, base2, 100*(ours.NDCG()/max(base.NDCG(), base2.NDCG())-1))
+		if emb != nil {
+			t.Logf("%d+%d votes, all topics, with %s: blend %s | dense alone %s", k, k, os.Getenv("PAPERBOY_EVAL_EMBEDDINGS_MODEL"), blend, denseOnly)
+		}
 		// The issue's goal: ahead at both vote counts, by at least 10% at 3+3.
 		want := max(base.NDCG(), base2.NDCG())
 		if k == 3 {
@@ -252,4 +274,29 @@ func pickN(rng *rand.Rand, from []int, n int) []int {
 		out[i] = from[perm[i]]
 	}
 	return out
+}
+
+// evalEmbeddings embeds the corpus through PAPERBOY_EVAL_EMBEDDINGS_URL, or returns nil when
+// it is not set (the usual case: the evaluation then measures the sparse model alone).
+func evalEmbeddings(t *testing.T, corpus []evalPaper, keys []string) memDense {
+	url := os.Getenv("PAPERBOY_EVAL_EMBEDDINGS_URL")
+	if url == "" {
+		t.Log("dense embeddings not evaluated: set PAPERBOY_EVAL_EMBEDDINGS_URL and PAPERBOY_EVAL_EMBEDDINGS_MODEL to a real embedding endpoint")
+		return nil
+	}
+	e, err := summarize.NewEmbedder(summarize.EmbedConfig{BaseURL: url, Model: os.Getenv("PAPERBOY_EVAL_EMBEDDINGS_MODEL"),
+		APIKey: os.Getenv("PAPERBOY_EVAL_EMBEDDINGS_API_KEY")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := make([]*paperboy.Paper, len(corpus))
+	for i, p := range corpus {
+		ps[i] = &paperboy.Paper{ID: keys[i], Title: p.Title, Abstract: p.Abstract}
+	}
+	vecs, tokens, err := e.EmbedPapers(context.Background(), ps)
+	if err != nil {
+		t.Fatalf("embedding the corpus: %v", err)
+	}
+	t.Logf("embedded %d papers with %s (%d tokens)", len(vecs), e.Model(), tokens)
+	return memDense{"eval": vecs}
 }

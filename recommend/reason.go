@@ -13,6 +13,7 @@ import (
 type Reason struct {
 	Liked    string // id of the liked paper that drove the score ("" when features did)
 	Implicit bool   // Liked was discussed, not upvoted
+	Dense    bool   // Liked is the closest in meaning (dense embeddings), not in words
 	Features []string
 	Kinds    []byte
 }
@@ -159,6 +160,9 @@ func (r Reason) Text(likedTitle string) string {
 		verb := "you upvoted"
 		if r.Implicit {
 			verb = "you discussed"
+		}
+		if r.Dense {
+			return "close in meaning to *" + clip(likedTitle, 90) + "* that " + verb
 		}
 		return "like *" + clip(likedTitle, 90) + "* that " + verb
 	}

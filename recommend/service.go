@@ -37,6 +37,12 @@ const (
 type Service struct {
 	Store Store
 	Now   func() time.Time
+	// Dense and DenseModel turn on dense vectors: the embeddings of DenseModel read from
+	// Dense are blended with the sparse score (see denseWeight). Either unset: sparse only.
+	Dense      DenseStore
+	DenseModel string
+
+	cache denseCache // decoded embeddings of DenseModel
 }
 
 // HowToStart is what a channel without votes is told.
@@ -90,7 +96,7 @@ func (s *Service) Recommend(ctx context.Context, channel string, since time.Time
 	}
 	pool := NewPool(keys, cands, t.extra)
 	m := Train(t.examples, pool)
-	return s.picks(ctx, pool, m, pool.Rank(m, limit, nil))
+	return s.rank(ctx, t, pool, m, limit, nil)
 }
 
 // rankWindow is the period of recent papers that give Rank its idf and background.
@@ -135,7 +141,7 @@ func (s *Service) Rank(ctx context.Context, channel string, ids []string) ([]pap
 	}
 	pool := NewPool(keys, cands, t.extra)
 	m := Train(t.examples, pool)
-	return s.picks(ctx, pool, m, pool.Rank(m, len(asked), func(key string) bool { return !want[key] }))
+	return s.rank(ctx, t, pool, m, len(asked), func(key string) bool { return !want[key] })
 }
 
 // taste is what a channel's votes say: its examples, the papers it knows, their vectors.
@@ -180,8 +186,40 @@ func (s *Service) taste(ctx context.Context, channel string) (taste, error) {
 	return taste{}, paperboy.Errorf(paperboy.ENOTFOUND, "This channel has no 👍 yet, only 👎: I need at least one paper it likes. Vote 👍 on a posted paper or reply +1 in its thread.")
 }
 
-// picks loads the picked papers and writes their reasons.
-func (s *Service) picks(ctx context.Context, pool *Pool, m *Model, picks []Pick) ([]paperboy.Recommendation, error) {
+// rank picks the best limit candidates of pool for m, skipping those skip says to (nil:
+// none), blending in the dense part when it is on, and writes their reasons.
+func (s *Service) rank(ctx context.Context, t taste, pool *Pool, m *Model, limit int, skip func(key string) bool) ([]paperboy.Recommendation, error) {
+	sparse := pool.Scores(m)
+	d, err := s.dense(ctx, t, pool.Keys)
+	if err != nil {
+		return nil, err
+	}
+	scores := blendDense(sparse, d)
+	var skipIdx func(int) bool
+	if skip != nil {
+		skipIdx = func(i int) bool { return skip(pool.Keys[i]) }
+	}
+	top := topK(scores, limit, skipIdx)
+	picks := make([]Pick, len(top))
+	for j, i := range top {
+		picks[j] = Pick{i, scores[i]}
+	}
+	return s.picks(ctx, pool, m, picks, func(i int) (Reason, bool) {
+		if !denseDriven(d, sparse, i) {
+			return Reason{}, false
+		}
+		j := d.closestLiked(i)
+		if j < 0 {
+			return Reason{}, false
+		}
+		e := t.examples[j]
+		return Reason{Liked: e.Key, Implicit: e.Weight < WeightExplicit, Dense: true}, true
+	})
+}
+
+// picks loads the picked papers and writes their reasons: denseReason's when it has one
+// (the pick's meaning drove its score), the model's explanation otherwise.
+func (s *Service) picks(ctx context.Context, pool *Pool, m *Model, picks []Pick, denseReason func(i int) (Reason, bool)) ([]paperboy.Recommendation, error) {
 	out := make([]paperboy.Recommendation, 0, len(picks))
 	titles := map[string]string{}
 	for _, pk := range picks {
@@ -192,7 +230,10 @@ func (s *Service) picks(ctx context.Context, pool *Pool, m *Model, picks []Pick)
 			}
 			return nil, err
 		}
-		r := m.Explain(pool, pk.Index, p)
+		r, ok := denseReason(pk.Index)
+		if !ok {
+			r = m.Explain(pool, pk.Index, p)
+		}
 		reason, err := s.reasonText(ctx, r, titles)
 		if err != nil {
 			return nil, err

@@ -76,6 +76,7 @@ Commands:
   recommend --channel KEY [--json] [--limit N] [--since 7d]   papers the channel's votes say it wants
   votes import --channel KEY FILE|-      seed a channel's votes from BibTeX or JSONL
   vectors                     compute the stored vectors of papers stored before recommendations
+  embed [--since D] [--limit N]          fill dense embeddings ([embeddings] configured) with progress and cost
 
 Every command takes --db PATH (default ./paperboy.db, or $PAPERBOY_DB) and --config FILE.
 Run 'paperboy <command> -h' for the flags of one command.
@@ -134,6 +135,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runVotes(ctx, rest)
 	case "vectors":
 		return m.runVectors(ctx, rest)
+	case "embed":
+		return m.runEmbed(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return nil

@@ -51,12 +51,12 @@ func (m *Main) runRecommend(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("--since %s: %s", *since, paperboy.ErrorMessage(err))
 	}
-	_, db, err := m.openReader(ctx, &c)
+	cfg, db, err := m.openReader(ctx, &c)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	svc := &recommend.Service{Store: db}
+	svc := newRecommender(cfg, db)
 	recs, err := svc.Recommend(ctx, *channel, from, *limit)
 	if err != nil {
 		if code := paperboy.ErrorCode(err); code != paperboy.EINTERNAL {

@@ -19,7 +19,6 @@ import (
 	"github.com/paperboy-bot/paperboy/bot/slack"
 	"github.com/paperboy-bot/paperboy/config"
 	"github.com/paperboy-bot/paperboy/ingest"
-	"github.com/paperboy-bot/paperboy/recommend"
 	"github.com/paperboy-bot/paperboy/store"
 	"github.com/paperboy-bot/paperboy/summarize"
 )
@@ -59,7 +58,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	if _, err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	cfg, err := m.loadConfig(&c, config.Chat, config.Fetching, config.Summaries)
+	cfg, err := m.loadConfig(&c, config.Chat, config.Fetching, config.Summaries, config.Dense)
 	if err != nil {
 		return err
 	}
@@ -94,8 +93,8 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	for i, a := range adapters {
 		platforms[i] = a.Platform()
 	}
-	rec := &recommend.Service{Store: db} // the channel's model: recommend, similar, digest order
-	var metrics *opsMetrics              // nil: no ops listener, no counting
+	rec := newRecommender(cfg, db) // the channel's model: recommend, similar, digest order
+	var metrics *opsMetrics        // nil: no ops listener, no counting
 	if cfg.Ops.Listen != "" {
 		metrics = newOpsMetrics(db, platforms, cfg)
 	}
@@ -180,6 +179,11 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	start("lease", func(ctx context.Context) error { return keepLease(ctx, lease, log) })
 	start("watcher", watcher.Run)
 	start("scheduler", sched.Run)
+	if emb, err := newEmbedder(cfg, log); err != nil {
+		log.Error("embeddings off", slog.String("reason", paperboy.ErrorMessage(err)))
+	} else if emb != nil {
+		start("embeddings", func(ctx context.Context) error { return embedLoop(ctx, emb, db, log) })
+	}
 	var h bot.Handler = b
 	if metrics != nil {
 		h = newObservedBot(b, metrics)
