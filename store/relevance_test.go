@@ -183,3 +183,45 @@ func TestRelevance(t *testing.T) {
 		t.Fatalf("recall@5: got %.3f, want at least 0.9", r5)
 	}
 }
+
+// TestCoverageNotATier holds real cases of the seed corpus where a paper has most of the
+// query words in its title and the papers that have every word have each of them once in
+// a long abstract (and some in no title at all). Coverage of the query words must weigh
+// strongly, but as a factor: a hard all-words tier ranked these titles below every such
+// abstract (out of the first ten for the first two).
+func TestCoverageNotATier(t *testing.T) {
+	papers := loadSeedCorpus(t)
+	db := MustOpenDB(t)
+	for from := 0; from < len(papers); from += 400 {
+		mustUpsert(t, db, papers[from:min(from+400, len(papers))]...)
+	}
+	now := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct{ query, want string }{
+		{"conditional generative adversarial semantic", "Conditional Generative Adversarial Nets"},
+		{"stabilizing transformer training persistent", "Stabilizing Transformer Training by Preventing Attention Entropy Collapse"},
+		{"self training room tables", "Self-training Room Layout Estimation"},
+	} {
+		q, err := paperboy.ParseQuery(tc.query, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := db.Search(context.Background(), paperboy.SearchRequest{Query: q, Limit: 10})
+		if err != nil {
+			t.Fatalf("search %q: %v", tc.query, err)
+		}
+		rank := 0
+		for i, h := range res.Hits {
+			if strings.HasPrefix(h.Paper.Title, tc.want) {
+				rank = i + 1
+				break
+			}
+		}
+		if rank == 0 || rank > 3 {
+			var top []string
+			for _, h := range res.Hits[:min(3, len(res.Hits))] {
+				top = append(top, h.Paper.Title)
+			}
+			t.Errorf("%q: %q at rank %d (0: not in the first ten), want in the first 3; first: %q", tc.query, tc.want, rank, top)
+		}
+	}
+}
