@@ -31,10 +31,12 @@ const (
 const bm25Weights = `10.0, 1.0, 0.0, 0.0`
 
 // Search ranks papers for req.Query. Words are matched by Porter stems in titles and
-// abstracts (titles weigh more); papers with all words come first, then papers with some;
-// the last word also matches its most frequent completions (an unfinished word); words
-// absent from the corpus are replaced by the nearest frequent word (SearchResult.Corrected).
-// Words too common to score every match rank their newest matches (see rank). It answers
+// abstracts (titles weigh more); coverage of the query words weighs strongly but is not a
+// tier when every any-word match can be scored (see blend), else papers with all words
+// come first, then papers with some; the last word also matches its most frequent
+// completions (an unfinished word); words absent from the corpus are replaced by the
+// nearest frequent word (SearchResult.Corrected). Words too common to score every match
+// rank their newest matches (see rank). It answers
 // within ctx's deadline and searchBudget, returning the best hits found so far marked
 // Partial when time runs out.
 func (db *DB) Search(ctx context.Context, req paperboy.SearchRequest) (*paperboy.SearchResult, error) {
