@@ -301,7 +301,8 @@ type benchQuery struct {
 }
 
 // benchQueries is the fixed mix: single very common words, rare words (by frequency rank
-// in the generator's vocabulary), 2- and 4-word queries, and the same with filters.
+// in the generator's vocabulary), 2- and 4-word queries, the same with filters, and
+// (class cover, since issue 19) 2 to 4 rarer words.
 func benchQueries() []benchQuery {
 	w := synth.Word
 	return []benchQuery{
@@ -314,6 +315,10 @@ func benchQueries() []benchQuery {
 		{"filtered", "data sort:new"}, {"filtered", "attention transformer cat:cs sort:votes"}, {"filtered", w(4000) + " cat:cs.CV"},
 		{"prefix", "reinforcement lea"}, {"prefix", "graph neu"},
 		{"typo", "reinforcment learnign"}, {"typo", "difusion modle"},
+		// Rarer words whose any-word matches bm25 can all score (at most 4 000 at 1M): the
+		// path that ranks them together by coverage (blend in search.go).
+		{"cover", w(5000) + " " + w(20000)}, {"cover", w(5000) + " " + w(9000) + " " + w(60000)},
+		{"cover", w(3000) + " " + w(20000) + " " + w(60000) + " " + w(120000)},
 	}
 }
 
