@@ -246,7 +246,12 @@ func (p *planner) deliveryFor(paper *paperboy.Paper, matched []paperboy.Subscrip
 }
 
 // capOf is the daily cap that applies to s (0 = none): its own, none, or the default.
+// A ranked (for-you, trending) digest has none: its top:N bounds it, and it must see
+// every match of the period to pick the best.
 func (p *planner) capOf(s *paperboy.Subscription) int {
+	if s.Ranked() && s.Digest.Every != paperboy.DigestNone {
+		return 0
+	}
 	return EffectiveDailyCap(s.DailyCap, p.w.cfg.DailyCap)
 }
 
