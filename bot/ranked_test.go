@@ -72,3 +72,53 @@ func TestForYouDigestHoldsTopN(t *testing.T) {
 		t.Errorf("channel a: got %+v, want 2 sent and 3 skipped", st.DeliveryCounts)
 	}
 }
+
+// TestForYouImmediateThreshold: an immediate for-you subscription posts the papers the
+// channel's model scores at least its min:, not the others its filter matches; in a
+// channel without votes it posts nothing.
+func TestForYouImmediateThreshold(t *testing.T) {
+	ad := &bottest.Adapter{}
+	rec := &recommend.Service{Now: nil}
+	h := newHarness(t, ad, bot.WatcherConfig{Ranker: rec}, bot.DispatcherConfig{})
+	rec.Store, rec.Now = h.db, h.clock.Now
+	liked := h.addPapers(2, "Speculative decoding with a small draft model", start.Add(-48*time.Hour))
+	h.addPapers(20, "Graph neural networks for molecules", start.Add(-48*time.Hour)) // the average recent paper
+	h.poll()
+	for _, id := range liked {
+		if _, err := h.db.CastVote(h.ctx, paperboy.Vote{PaperID: id, Channel: "test:a", User: "u1", Value: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, ch := range []string{"test:a", "test:c"} {
+		s := paperboy.Subscription{Channel: ch, ForYou: true, MinScore: 0.5}
+		if err := h.db.CreateSubscription(h.ctx, &s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other := h.addPapers(3, "Protein folding with diffusion", start)
+	spec := h.addPapers(2, "Speculative decoding: a faster draft model", start)
+	h.poll()
+	h.drain(h.d, 5*time.Second, 200)
+	var a, c string
+	for _, s := range ad.Sends() {
+		switch s.Channel {
+		case "a":
+			a += s.Text + "\n"
+		case "c":
+			c += s.Text + "\n"
+		}
+	}
+	for _, id := range spec {
+		if !strings.Contains(a, id) {
+			t.Errorf("channel a did not get %s, like its likes:\n%s", id, a)
+		}
+	}
+	for _, id := range other {
+		if strings.Contains(a, id) {
+			t.Errorf("channel a got %s, below its threshold:\n%s", id, a)
+		}
+	}
+	if c != "" {
+		t.Errorf("channel c has no votes, so its for-you subscription should post nothing; got:\n%s", c)
+	}
+}

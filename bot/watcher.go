@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,6 +35,9 @@ type WatcherConfig struct {
 	Batch int
 	// Notify is called after deliveries were queued (e.g. Dispatcher.Wake).
 	Notify func()
+	// Ranker scores papers for immediate for-you subscriptions (their min: threshold);
+	// nil, or a channel without likes, posts nothing for them.
+	Ranker paperboy.Recommender
 }
 
 // Watcher turns new papers into outbox rows. It follows papers.seq with a cursor kept in
@@ -179,13 +183,17 @@ func (w *Watcher) plan(ctx context.Context, subs []paperboy.Subscription, papers
 		}
 		byChannel[s.Channel] = append(byChannel[s.Channel], s)
 	}
+	scores, err := p.forYouScores(channels, byChannel, papers)
+	if err != nil {
+		return nil, err
+	}
 	var ds []paperboy.Delivery
 	for _, paper := range papers {
 		var text paperboy.MatchText // the paper's terms, computed once for all filters
 		for _, ch := range channels {
 			var matched []paperboy.Subscription
 			for _, s := range byChannel[ch] {
-				if s.Query.MatchCached(paper, &text) {
+				if matchRanked(s, paper, &text, scores[ch]) {
 					matched = append(matched, s)
 				}
 			}
@@ -200,6 +208,68 @@ func (w *Watcher) plan(ctx context.Context, subs []paperboy.Subscription, papers
 		}
 	}
 	return ds, nil
+}
+
+// immediateForYou reports whether s posts papers as they arrive when the channel's
+// model scores them at least s.MinScore.
+func immediateForYou(s paperboy.Subscription) bool {
+	return s.ForYou && s.Digest.Every == paperboy.DigestNone
+}
+
+// matchRanked reports whether paper is for s: its filter; for trending, a paper on
+// Hugging Face Daily Papers; for an immediate for-you subscription, a model score of at
+// least its threshold (scores holds the channel's; a paper without one is not posted).
+// A for-you digest takes every match: it picks its best at digest time.
+func matchRanked(s paperboy.Subscription, paper *paperboy.Paper, text *paperboy.MatchText, scores map[string]float64) bool {
+	if !s.Query.MatchCached(paper, text) {
+		return false
+	}
+	if s.Trending && paper.HFURL == "" && !slices.Contains(paper.Sources, paperboy.SourceHF) {
+		return false
+	}
+	if immediateForYou(s) {
+		score, ok := scores[paper.ID]
+		return ok && score >= s.MinScore
+	}
+	return true
+}
+
+// forYouScores scores, for every channel with an immediate for-you subscription, the
+// papers its filters match, by the channel's model: one Rank call per channel and batch.
+// A channel without likes gets no scores (nothing posts until it votes).
+func (p *planner) forYouScores(channels []string, byChannel map[string][]paperboy.Subscription, papers []*paperboy.Paper) (map[string]map[string]float64, error) {
+	if p.w.cfg.Ranker == nil {
+		return nil, nil
+	}
+	out := map[string]map[string]float64{}
+	for _, ch := range channels {
+		var ids []string
+		for _, paper := range papers {
+			var text paperboy.MatchText
+			for _, s := range byChannel[ch] {
+				if immediateForYou(s) && s.Query.MatchCached(paper, &text) {
+					ids = append(ids, paper.ID)
+					break
+				}
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		recs, err := p.w.cfg.Ranker.Rank(p.ctx, ch, ids)
+		if paperboy.ErrorCode(err) == paperboy.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("bot: rank papers for %s: %w", ch, err)
+		}
+		m := make(map[string]float64, len(recs))
+		for _, r := range recs {
+			m[r.Paper.ID] = r.Score
+		}
+		out[ch] = m
+	}
+	return out, nil
 }
 
 // deliveryFor picks the subscription that posts paper in its channel: the first one under
