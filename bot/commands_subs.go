@@ -140,6 +140,9 @@ func cutRankWords(args string) (rest string, forYou, trending bool) {
 // ranked digest, min: to an immediate for-you subscription (default medium).
 func parseRankOptions(s *paperboy.Subscription, opts map[string]string, digest paperboy.Digest) error {
 	isDigest := digest.Every != paperboy.DigestNone
+	if s.Trending && !isDigest {
+		return paperboy.Errorf(paperboy.EINVALID, "trending needs a digest: the day's most upvoted papers are known at the end of it (e.g. %s).", Code("subscribe trending top:5 digest:daily@09:00"))
+	}
 	if v, ok := opts["top"]; ok {
 		if !s.Ranked() || !isDigest {
 			return paperboy.Errorf(paperboy.EINVALID, "top:N applies to a for-you or trending digest (e.g. %s).", Code("subscribe for-you top:5 digest:daily@09:00"))
