@@ -98,7 +98,7 @@ func (b *Bot) subscribe(ctx context.Context, c Command, args string) (Reply, err
 			msg.WriteString(" " + forYouStart(digest))
 		}
 	}
-	if b.cfg.Backfiller != nil {
+	if b.cfg.Backfiller != nil && !s.Ranked() { // a ranked one is not caught up by recency
 		n, err := b.cfg.Backfiller.Backfill(ctx, s)
 		switch {
 		case err != nil:

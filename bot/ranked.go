@@ -5,17 +5,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"slices"
 
 	"github.com/paperboy-bot/paperboy"
 )
-
-// rrfK is the constant of reciprocal rank fusion, which blends the trend (upvotes) with
-// the channel's taste (its model) in a trending for-you digest: a paper scores
-// 1/(rrfK+its rank by upvotes) + 1/(rrfK+its rank by the model). Ranks, not raw scores,
-// are blended because upvotes and model scores have unrelated scales; 60 is the usual
-// constant, which lets a paper high in one order and low in the other still place well.
-const rrfK = 60
 
 // pickRanked keeps, for every ranked (for-you or trending) subscription among the due
 // digest deliveries, the best TopN of them and records the rest as skipped with the
@@ -94,36 +88,93 @@ func rankedName(s paperboy.Subscription) string {
 
 // rankFor returns the indexes of ds, best first, for subscription s: by the channel's
 // model (for-you), by current Hugging Face upvotes (trending, read now, so counts that
-// grew through the day count), or both blended by reciprocal rank fusion. ok is false
-// when a paper could not be read (the digest waits).
+// grew through the day count), or both (trending for-you): the sum of the two scores,
+// each standardized over the digest's papers (upvotes on a log scale, so 200 against 100
+// weighs as 20 against 10), which gives the trend and the taste equal say; without likes
+// it is the trend alone. ok is false when a paper could not be read (the digest waits).
 func (d *Dispatcher) rankFor(ctx context.Context, s paperboy.Subscription, ds []paperboy.Delivery) (order []int, ok bool) {
+	if !s.Trending {
+		return d.modelOrder(ctx, s.Channel, ds), true
+	}
 	n := len(ds)
 	score := make([]float64, n)
-	if s.Trending {
-		ups := make([]int, n)
-		for i, x := range ds {
-			p, err := d.cfg.Papers.FindPaper(ctx, x.PaperID)
-			if err != nil {
-				d.log.Warn("loading a trending paper failed; the digest waits", slog.String("paper_id", x.PaperID), slog.Any("error", err))
-				return nil, false
-			}
-			ups[i] = p.Upvotes
+	for i, x := range ds {
+		p, err := d.cfg.Papers.FindPaper(ctx, x.PaperID)
+		if err != nil {
+			d.log.Warn("loading a trending paper failed; the digest waits", slog.String("paper_id", x.PaperID), slog.Any("error", err))
+			return nil, false
 		}
-		byUp := indexes(n)
-		slices.SortStableFunc(byUp, func(a, b int) int { return cmp.Compare(ups[b], ups[a]) })
-		for r, i := range byUp {
-			score[i] += 1 / float64(rrfK+r+1)
-		}
+		score[i] = math.Log1p(float64(max(p.Upvotes, 0)))
 	}
+	standardize(score)
 	if s.ForYou {
-		byModel := d.modelOrder(ctx, s.Channel, ds)
-		for r, i := range byModel {
-			score[i] += 1 / float64(rrfK+r+1)
+		if taste, ok := d.modelScores(ctx, s.Channel, ds); ok {
+			standardize(taste)
+			for i := range score {
+				score[i] += taste[i]
+			}
 		}
 	}
 	order = indexes(n)
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(score[b], score[a]) })
 	return order, true
+}
+
+// standardize turns xs into z-scores in place (all zero when they do not vary).
+func standardize(xs []float64) {
+	if len(xs) == 0 {
+		return
+	}
+	var mean, sq float64
+	for _, x := range xs {
+		mean += x
+	}
+	mean /= float64(len(xs))
+	for _, x := range xs {
+		sq += (x - mean) * (x - mean)
+	}
+	sd := math.Sqrt(sq / float64(len(xs)))
+	for i, x := range xs {
+		if sd == 0 {
+			xs[i] = 0
+		} else {
+			xs[i] = (x - mean) / sd
+		}
+	}
+}
+
+// modelScores returns the channel's model score of each of ds (the lowest given for any
+// the ranker left out); ok is false without a ranker or likes.
+func (d *Dispatcher) modelScores(ctx context.Context, channel string, ds []paperboy.Delivery) ([]float64, bool) {
+	if d.cfg.Ranker == nil {
+		return nil, false
+	}
+	ids := make([]string, len(ds))
+	for i, x := range ds {
+		ids[i] = x.PaperID
+	}
+	recs, err := d.cfg.Ranker.Rank(ctx, channel, ids)
+	if err != nil || len(recs) == 0 {
+		if err != nil && paperboy.ErrorCode(err) != paperboy.ENOTFOUND {
+			d.log.Warn("ranking a trending digest by votes failed; by upvotes alone", slog.String("channel", channel), slog.Any("error", err))
+		}
+		return nil, false
+	}
+	by := make(map[string]float64, len(recs))
+	low := math.Inf(1)
+	for _, r := range recs {
+		by[r.Paper.ID] = r.Score
+		low = min(low, r.Score)
+	}
+	out := make([]float64, len(ds))
+	for i, id := range ids {
+		if v, ok := by[id]; ok {
+			out[i] = v
+		} else {
+			out[i] = low
+		}
+	}
+	return out, true
 }
 
 // modelOrder returns the indexes of ds by the channel's model, best first; without a

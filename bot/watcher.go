@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"time"
 
@@ -97,8 +96,8 @@ func (w *Watcher) Run(ctx context.Context) error {
 	}
 }
 
-// Poll handles every paper stored since the last poll and returns how many deliveries it
-// queued. On the very first run it only records the current position: the existing
+// Poll handles every paper stored since the last poll, queues trending digests whose
+// slot has passed (trending), and returns how many deliveries it queued. On the very first run it only records the current position: the existing
 // store is not posted.
 func (w *Watcher) Poll(ctx context.Context) (int, error) {
 	cursor, found, err := w.cfg.Store.Cursor(ctx, WatcherCursor)
@@ -116,14 +115,20 @@ func (w *Watcher) Poll(ctx context.Context) (int, error) {
 		w.log.Info("watcher started; existing papers are not announced", slog.Int64("seq", max))
 		return 0, nil
 	}
-	if max <= cursor {
-		return 0, nil
-	}
 	subs, err := w.cfg.Subs.Subscriptions(ctx, "")
 	if err != nil {
 		return 0, fmt.Errorf("bot: watcher: %w", err)
 	}
-	total := 0
+	total, err := w.trending(ctx, subs)
+	if err != nil {
+		return total, err
+	}
+	if total > 0 && w.cfg.Notify != nil && max <= cursor {
+		w.cfg.Notify()
+	}
+	if max <= cursor {
+		return total, nil
+	}
 	for cursor < max {
 		papers, last, err := w.cfg.Store.PapersAfter(ctx, cursor, w.cfg.Batch)
 		if err != nil {
@@ -216,16 +221,16 @@ func immediateForYou(s paperboy.Subscription) bool {
 	return s.ForYou && s.Digest.Every == paperboy.DigestNone
 }
 
-// matchRanked reports whether paper is for s: its filter; for trending, a paper on
-// Hugging Face Daily Papers; for an immediate for-you subscription, a model score of at
-// least its threshold (scores holds the channel's; a paper without one is not posted).
-// A for-you digest takes every match: it picks its best at digest time.
+// matchRanked reports whether paper is for s: its filter; for an immediate for-you
+// subscription, a model score of at least its threshold (scores holds the channel's; a
+// paper without one is not posted). Trending subscriptions take papers at their digest
+// slot instead (Watcher.trending). A for-you digest takes every match: it picks its best at digest time.
 func matchRanked(s paperboy.Subscription, paper *paperboy.Paper, text *paperboy.MatchText, scores map[string]float64) bool {
 	if !s.Query.MatchCached(paper, text) {
 		return false
 	}
-	if s.Trending && paper.HFURL == "" && !slices.Contains(paper.Sources, paperboy.SourceHF) {
-		return false
+	if s.Trending {
+		return false // queued at its digest slot (Watcher.trending)
 	}
 	if immediateForYou(s) {
 		score, ok := scores[paper.ID]
@@ -386,6 +391,9 @@ func (p *planner) location(channel string) (*time.Location, error) {
 // queued or posted in the channel are not counted.
 func (w *Watcher) Backfill(ctx context.Context, sub paperboy.Subscription) (int, error) {
 	limit := w.cfg.Backfill
+	if sub.Ranked() {
+		return 0, nil // ranked by votes or upvotes, not by recency: nothing to catch up on
+	}
 	p := w.newPlanner(ctx)
 	if c := p.capOf(&sub); c > 0 && c < limit {
 		limit = c
