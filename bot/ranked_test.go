@@ -262,3 +262,30 @@ func TestTrendingForYou(t *testing.T) {
 		t.Errorf("channel b (no votes) should get the two most upvoted, %s and %s:\n%s", u1, u2, b)
 	}
 }
+
+// TestRankedDigestComesLast: a paper matched by a plain digest and by an older for-you
+// digest of the same channel goes to the plain one, which lists every match, rather than
+// to the for-you digest, which could skip it.
+func TestRankedDigestComesLast(t *testing.T) {
+	ad := &bottest.Adapter{}
+	h := newHarness(t, ad, bot.WatcherConfig{}, bot.DispatcherConfig{})
+	daily := paperboy.Digest{Every: paperboy.DigestDaily, Hour: 13}
+	s := paperboy.Subscription{Channel: "test:a", ForYou: true, Top: 1, Digest: daily}
+	if err := h.db.CreateSubscription(h.ctx, &s); err != nil {
+		t.Fatal(err)
+	}
+	h.subscribe("test:a", "decoding", daily, 0)
+	ids := h.addPapers(3, "Greedy decoding for machine translation", start)
+	h.poll()
+	h.clock.Advance(time.Hour)
+	h.drain(h.d, 5*time.Second, 200)
+	var a string
+	for _, s := range ad.Sends() {
+		a += s.Text
+	}
+	for _, id := range ids {
+		if !strings.Contains(a, id) {
+			t.Errorf("the keyword digest lacks %s:\n%s", id, a)
+		}
+	}
+}

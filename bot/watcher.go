@@ -278,15 +278,26 @@ func (p *planner) forYouScores(channels []string, byChannel map[string][]paperbo
 }
 
 // deliveryFor picks the subscription that posts paper in its channel: the first one under
-// its daily cap, immediate ones before digests. When every match is capped the delivery
-// is recorded as skipped, with the reason.
+// its daily cap, immediate ones before digests, ranked digests last. When every match is
+// capped the delivery is recorded as skipped, with the reason.
 func (p *planner) deliveryFor(paper *paperboy.Paper, matched []paperboy.Subscription) (paperboy.Delivery, error) {
 	var chosen *paperboy.Subscription
 	var capped []string
-	for _, digestPass := range []bool{false, true} {
+	// Pass 0: immediate; 1: digests; 2: ranked digests, last because they may skip the
+	// paper (below their top:N), which would keep it from a plain digest of the channel.
+	pass := func(s *paperboy.Subscription) int {
+		switch {
+		case s.Digest.Every == paperboy.DigestNone:
+			return 0
+		case s.Ranked():
+			return 2
+		}
+		return 1
+	}
+	for digestPass := range 3 {
 		for i := range matched {
 			s := &matched[i]
-			if (s.Digest.Every != paperboy.DigestNone) != digestPass {
+			if pass(s) != digestPass {
 				continue
 			}
 			ok, err := p.underCap(s)
