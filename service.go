@@ -108,12 +108,12 @@ func (s *Subscription) TopN() int {
 
 // Subscription is a channel's standing interest: papers matching Filter are posted there.
 type Subscription struct {
-	ID        int64
-	Channel   string // channel key, "platform:id" (see ChannelKey)
-	Filter    string // the filter in the chat grammar, canonical (Query.String())
-	Query     Query  // Filter parsed
-	Digest    Digest
-	DailyCap  int // at most this many posts a day; 0 = the bot's default (bot.daily_cap), NoDailyCap = none
+	ID       int64
+	Channel  string // channel key, "platform:id" (see ChannelKey)
+	Filter   string // the filter in the chat grammar, canonical (Query.String())
+	Query    Query  // Filter parsed
+	Digest   Digest
+	DailyCap int // at most this many posts a day; 0 = the bot's default (bot.daily_cap), NoDailyCap = none
 	// ForYou ranks what the subscription posts by the channel's model (its votes);
 	// Trending by Hugging Face upvotes at digest time, and limits it to papers on HF Daily
 	// Papers. A digest with either holds the best Top of the papers due (0 = DefaultTop)
