@@ -66,6 +66,9 @@ type OutboxService interface {
 	MarkRetry(ctx context.Context, ids []int64, next time.Time, reason string) error
 	// MarkFailed records a permanent failure with its reason.
 	MarkFailed(ctx context.Context, ids []int64, reason string) error
+	// MarkSkipped records pending deliveries as skipped by design (a ranked digest's
+	// papers below its top:N), with the reason. Errors: ECONFLICT as MarkSending.
+	MarkSkipped(ctx context.Context, ids []int64, reason string) error
 	// MarkFollowupTried records, before the call, that a delivery's thread reply is being
 	// sent (Reply OwedTried).
 	MarkFollowupTried(ctx context.Context, id int64) error

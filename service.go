@@ -91,14 +91,39 @@ type Digest struct {
 // DailyCap means "the bot's default cap", which follows the configuration.
 const NoDailyCap = -1
 
+// DefaultTop is how many papers a for-you or trending digest holds when it names no top:N.
+const DefaultTop = 10
+
+// Ranked reports whether s picks its papers by rank (for-you or trending) rather than
+// posting every match.
+func (s *Subscription) Ranked() bool { return s.ForYou || s.Trending }
+
+// TopN is how many papers a ranked digest of s holds.
+func (s *Subscription) TopN() int {
+	if s.Top > 0 {
+		return s.Top
+	}
+	return DefaultTop
+}
+
 // Subscription is a channel's standing interest: papers matching Filter are posted there.
 type Subscription struct {
-	ID        int64
-	Channel   string // channel key, "platform:id" (see ChannelKey)
-	Filter    string // the filter in the chat grammar, canonical (Query.String())
-	Query     Query  // Filter parsed
-	Digest    Digest
-	DailyCap  int // at most this many posts a day; 0 = the bot's default (bot.daily_cap), NoDailyCap = none
+	ID       int64
+	Channel  string // channel key, "platform:id" (see ChannelKey)
+	Filter   string // the filter in the chat grammar, canonical (Query.String())
+	Query    Query  // Filter parsed
+	Digest   Digest
+	DailyCap int // at most this many posts a day; 0 = the bot's default (bot.daily_cap), NoDailyCap = none
+	// ForYou ranks what the subscription posts by the channel's model (its votes);
+	// Trending by Hugging Face upvotes at digest time, and limits it to papers on HF Daily
+	// Papers. A digest with either holds the best Top of the papers due (0 = DefaultTop)
+	// and records the rest as skipped with the reason; the daily cap does not apply to it.
+	ForYou, Trending bool
+	Top              int
+	// MinScore is the threshold of an immediate ForYou subscription: only papers the
+	// channel's model scores at least this high are posted (0 = any the model ranks
+	// above the average of recent papers).
+	MinScore  float64
 	CreatedBy string
 	CreatedAt time.Time
 }

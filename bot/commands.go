@@ -58,8 +58,9 @@ func commandTable(b *Bot) (map[string]*command, []string) {
 		{name: "recommend", args: "[N] [since:7d]", summary: "papers this channel's votes say it wants, each with why", example: []string{"5 since:3d"}, run: b.recommend},
 		{name: "top", args: "[day|week|month]", summary: "this channel's most voted papers", example: []string{"week"}, run: b.top},
 		{name: "add", args: "<arxiv url or id>", summary: "share a paper here: fetch, store and post it with a thread", example: []string{"https://arxiv.org/abs/2401.01234"}, run: b.add},
-		{name: "subscribe", args: "<filter> [digest:daily@09:00|weekly@mon|weekly@mon@09:00] [cap:N|none]", manage: true,
-			summary: "post papers matching a filter in this channel", example: []string{`cat:cs.LG "mixture of experts" -survey digest:daily@09:00`, `author:"Yann LeCun" cap:5`}, run: b.subscribe},
+		{name: "subscribe", args: "<filter> [for-you|trending] [digest:daily@09:00|weekly@mon|weekly@mon@09:00] [top:N] [min:low|medium|high] [cap:N|none]", manage: true,
+			summary: "post papers matching a filter in this channel", example: []string{`cat:cs.LG "mixture of experts" -survey digest:daily@09:00`, `author:"Yann LeCun" cap:5`,
+				"for-you top:10 digest:daily@09:00", "trending top:5 digest:daily@09:00"}, run: b.subscribe},
 		{name: "unsubscribe", args: "<id>", summary: "remove a subscription of this channel", manage: true, example: []string{"3"}, run: b.unsubscribe},
 		{name: "subscriptions", summary: "list this channel's subscriptions", run: b.subscriptions},
 		{name: "status", summary: "deliveries, failures and the last ingest", run: b.status},
@@ -304,7 +305,11 @@ var helpDetail = map[string]string{
 	"subscribe": "The filter uses the search grammar (words, phrases, -exclusions, author:, cat:, upvotes:N). " +
 		"Without digest: papers are posted as they arrive; " + Code("digest:daily@09:00") + " or " + Code("digest:weekly@mon@09:00") +
 		" collects them into one message in the channel's time zone. " + Code("cap:N") + " limits posts per day (without it the" +
-		" bot's default cap applies); " + Code("cap:none") + " (or " + Code("cap:0") + ") posts every match.",
+		" bot's default cap applies); " + Code("cap:none") + " (or " + Code("cap:0") + ") posts every match. " +
+		Code("for-you") + " (alone or with a filter) ranks by this channel's votes: a digest holds the best " + Code("top:N") +
+		" (default 10) of its papers, the rest recorded as skipped, with no daily cap; without digest: only papers scoring at least " +
+		Code("min:low|medium|high") + " (default medium) are posted. " + Code("trending") + " with a digest holds the most upvoted papers on" +
+		" Hugging Face Daily Papers (upvotes as they are at digest time); " + Code("trending for-you") + " blends both orders.",
 	"top":  "Ranks papers posted or voted on here by net votes, then replies. Default: week.",
 	"add":  "Accepts arXiv ids (2401.01234, hep-th/9901001) and arxiv.org, alphaxiv.org or huggingface.co/papers links.",
 	"show": "Accepts arXiv ids and URLs, DOIs and Hugging Face paper pages.",

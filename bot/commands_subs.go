@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -14,19 +15,41 @@ import (
 // maxDailyCap bounds cap:N.
 const maxDailyCap = 1000
 
+// SubscribeKeys are the key:value options subscribe takes beside the filter, and
+// RankWords the words that make a subscription ranked (for-you, trending). Discord's typed
+// /papers subscribe options follow them (TestSubcommandsCoverGrammar).
+var (
+	SubscribeKeys = []string{"digest", "cap", "top", "min"}
+	RankWords     = []string{"for-you", "trending"}
+)
+
+// maxTop bounds top:N.
+const maxTop = 100
+
+// minLevels are the named thresholds of an immediate for-you subscription (min:), in
+// standard deviations of the channel's model score above the average recent paper.
+var minLevels = map[string]float64{"low": 0, "medium": 1, "high": 2}
+
+// defaultMin is the threshold of an immediate for-you subscription without min:.
+const defaultMin = "medium"
+
 func (b *Bot) subscribe(ctx context.Context, c Command, args string) (Reply, error) {
 	cmd := b.commands["subscribe"]
-	q, err := paperboy.ParseQuery(args, b.now(), "digest", "cap")
+	args, forYou, trending := cutRankWords(args)
+	q, err := paperboy.ParseQuery(args, b.now(), SubscribeKeys...)
 	if err != nil {
 		return Reply{}, err
 	}
-	if q.IsEmpty() && len(q.Ignored) == 0 {
-		return Reply{}, cmd.usageError("A subscription needs a filter: words, \"phrases\", author: or cat:.")
+	ranked := forYou || trending
+	if q.IsEmpty() && len(q.Ignored) == 0 && !ranked {
+		return Reply{}, cmd.usageError("A subscription needs a filter: words, \"phrases\", author: or cat:, or for-you or trending.")
 	}
 	// One that looks for nothing would post every paper (-survey) or none (a word too
-	// long to be one): refused as a search is.
-	if err := q.Usable(); err != nil {
-		return Reply{}, err
+	// long to be one): refused as a search is. A ranked one may have no filter at all.
+	if !(ranked && q.IsEmpty() && len(q.Ignored) == 0) {
+		if err := q.Usable(); err != nil {
+			return Reply{}, err
+		}
 	}
 	if !q.Since.IsZero() {
 		return Reply{}, cmd.usageError("since: does not apply to a subscription: it follows new papers.")
@@ -36,8 +59,15 @@ func (b *Bot) subscribe(ctx context.Context, c Command, args string) (Reply, err
 	if err != nil {
 		return Reply{}, err
 	}
+	s := paperboy.Subscription{ForYou: forYou, Trending: trending}
+	if err := parseRankOptions(&s, q.Options, digest); err != nil {
+		return Reply{}, err
+	}
 	dailyCap := 0 // the default, which follows bot.daily_cap
 	if v, ok := q.Options["cap"]; ok {
+		if ranked && digest.Every != paperboy.DigestNone {
+			return Reply{}, cmd.usageError("cap: does not apply to a for-you or trending digest: top:N bounds it.")
+		}
 		if dailyCap, err = parseCap(v); err != nil {
 			return Reply{}, err
 		}
@@ -48,24 +78,27 @@ func (b *Bot) subscribe(ctx context.Context, c Command, args string) (Reply, err
 	if err != nil {
 		return Reply{}, err
 	}
-	s := paperboy.Subscription{
-		Channel: key, Filter: q.String(), Query: q, Digest: digest, DailyCap: dailyCap,
-		CreatedBy: paperboy.ChannelKey(c.Platform, c.User),
-	}
+	s.Channel, s.Filter, s.Query, s.Digest, s.DailyCap = key, q.String(), q, digest, dailyCap
+	s.CreatedBy = paperboy.ChannelKey(c.Platform, c.User)
 	if err := b.cfg.Subs.CreateSubscription(ctx, &s); err != nil {
 		return Reply{}, err
 	}
 	b.log.Info("bot: subscribed", slog.String("channel", key), slog.Int64("subscription_id", s.ID), slog.String("filter", s.Filter))
 	var msg strings.Builder
-	fmt.Fprintf(&msg, "Subscribed %s (id %d): %s; %s", channelName(c, ch), s.ID, q.Describe(), describeDigest(digest))
+	fmt.Fprintf(&msg, "Subscribed %s (id %d): %s; %s", channelName(c, ch), s.ID, describeSubscription(s), describeDigest(digest))
 	if digest.Every != paperboy.DigestNone && ch.TimeZone != "" {
 		fmt.Fprintf(&msg, " (%s)", ch.TimeZone)
 	}
-	msg.WriteString("; " + b.describeCap(dailyCap) + ".")
+	msg.WriteString("; " + b.describeLimit(s) + ".")
 	if note := ignoredNote(q); note != "" {
 		msg.WriteString(" " + strings.TrimPrefix(note, "\n"))
 	}
-	if b.cfg.Backfiller != nil {
+	if forYou && b.cfg.Recommender != nil {
+		if _, err := b.cfg.Recommender.Recommend(ctx, key, b.now(), 1); paperboy.ErrorCode(err) == paperboy.ENOTFOUND {
+			msg.WriteString(" " + forYouStart(digest))
+		}
+	}
+	if b.cfg.Backfiller != nil && !s.Ranked() { // a ranked one is not caught up by recency
 		n, err := b.cfg.Backfiller.Backfill(ctx, s)
 		switch {
 		case err != nil:
@@ -77,6 +110,116 @@ func (b *Bot) subscribe(ctx context.Context, c Command, args string) (Reply, err
 		}
 	}
 	return Reply{Text: msg.String(), InChannel: true}, nil
+}
+
+// cutRankWords takes the words for-you (also foryou, for_you) and trending out of a
+// subscribe command's text, outside quotes, and says which it saw.
+func cutRankWords(args string) (rest string, forYou, trending bool) {
+	var keep []string
+	inQuote := false
+	for _, f := range strings.Fields(args) {
+		if !inQuote {
+			switch strings.ToLower(f) {
+			case "for-you", "foryou", "for_you":
+				forYou = true
+				continue
+			case "trending":
+				trending = true
+				continue
+			}
+		}
+		if strings.Count(f, `"`)%2 == 1 {
+			inQuote = !inQuote
+		}
+		keep = append(keep, f)
+	}
+	return strings.Join(keep, " "), forYou, trending
+}
+
+// parseRankOptions sets s.Top and s.MinScore from top: and min:. top:N belongs to a
+// ranked digest, min: to an immediate for-you subscription (default medium).
+func parseRankOptions(s *paperboy.Subscription, opts map[string]string, digest paperboy.Digest) error {
+	isDigest := digest.Every != paperboy.DigestNone
+	if s.Trending && !isDigest {
+		return paperboy.Errorf(paperboy.EINVALID, "trending needs a digest: the day's most upvoted papers are known at the end of it (e.g. %s).", Code("subscribe trending top:5 digest:daily@09:00"))
+	}
+	if v, ok := opts["top"]; ok {
+		if !s.Ranked() || !isDigest {
+			return paperboy.Errorf(paperboy.EINVALID, "top:N applies to a for-you or trending digest (e.g. %s).", Code("subscribe for-you top:5 digest:daily@09:00"))
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 || n > maxTop {
+			return paperboy.Errorf(paperboy.EINVALID, "top:%s is not a number of papers; use 1 to %d (e.g. top:10).", Truncate(v, 20), maxTop)
+		}
+		s.Top = n
+	}
+	v, hasMin := opts["min"]
+	if hasMin && (!s.ForYou || isDigest) {
+		return paperboy.Errorf(paperboy.EINVALID, "min: applies to a for-you subscription without digest: (e.g. %s); a digest holds its top:N instead.", Code("subscribe for-you cat:cs.CL min:high"))
+	}
+	if !s.ForYou || isDigest {
+		return nil
+	}
+	if !hasMin {
+		v = defaultMin
+	}
+	if lv, ok := minLevels[strings.ToLower(strings.TrimSpace(v))]; ok {
+		s.MinScore = lv
+		return nil
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || math.IsNaN(f) || f < -3 || f > 10 {
+		return paperboy.Errorf(paperboy.EINVALID, "min:%s is not a threshold; use min:low, min:medium or min:high, or a score from -3 to 10 (standard deviations above the average recent paper, e.g. min:0.5).", Truncate(v, 20))
+	}
+	s.MinScore = f
+	return nil
+}
+
+// describeSubscription says what a subscription posts: its filter, ranked or not.
+func describeSubscription(s paperboy.Subscription) string {
+	var what string
+	switch {
+	case s.ForYou && s.Trending:
+		what = "trending papers on Hugging Face blended with this channel's taste"
+	case s.Trending:
+		what = "the most upvoted papers on Hugging Face Daily Papers"
+	case s.ForYou:
+		what = "papers this channel's votes say it wants"
+	default:
+		return s.Query.Describe()
+	}
+	if !s.Query.IsEmpty() {
+		what += " among " + strings.Replace(s.Query.Describe(), "Papers", "papers", 1)
+	}
+	return what
+}
+
+// describeLimit says what bounds a subscription's posts: a ranked digest's top:N, an
+// immediate for-you's threshold, else the daily cap.
+func (b *Bot) describeLimit(s paperboy.Subscription) string {
+	switch {
+	case s.Ranked() && s.Digest.Every != paperboy.DigestNone:
+		return fmt.Sprintf("the best %d of each digest's papers, the rest recorded as skipped (no daily cap)", s.TopN())
+	case s.ForYou:
+		level := strconv.FormatFloat(s.MinScore, 'g', 3, 64)
+		for name, v := range minLevels {
+			if v == s.MinScore {
+				level = name
+			}
+		}
+		return "only papers scoring at least min:" + level + " for this channel; " + b.describeCap(s.DailyCap)
+	}
+	return b.describeCap(s.DailyCap)
+}
+
+// forYouStart tells a channel without likes how a for-you subscription starts to post.
+func forYouStart(digest paperboy.Digest) string {
+	until := "Until then it posts nothing"
+	if digest.Every != paperboy.DigestNone {
+		until = "Until then its digest holds papers in the order they arrived"
+	}
+	return "This channel has no votes yet. Vote 👍 or 👎 on a few posted papers (or reply +1 / -1 in their threads), or import a library: " +
+		Code("paperboy votes import --channel KEY FILE") + " (BibTeX or JSONL). " + until + "."
 }
 
 // parseCap parses a cap: value: a number of posts a day (1 to maxDailyCap), none / off /
@@ -253,8 +396,8 @@ func (b *Bot) subscriptions(ctx context.Context, c Command, args string) (Reply,
 	var s strings.Builder
 	fmt.Fprintf(&s, "%s for %s:", Bold("Subscriptions"), channelName(c, ch))
 	for _, sub := range subs {
-		fmt.Fprintf(&s, "\n- %s %s: %s — %s, %s", Bold(strconv.FormatInt(sub.ID, 10)), Code(sub.Filter), sub.Query.Describe(),
-			describeDigest(sub.Digest), b.describeCap(sub.DailyCap))
+		fmt.Fprintf(&s, "\n- %s %s: %s — %s, %s", Bold(strconv.FormatInt(sub.ID, 10)), Code(subscriptionText(sub)), describeSubscription(sub),
+			describeDigest(sub.Digest), b.describeLimit(sub))
 	}
 	tz := ch.TimeZone
 	if tz == "" {
@@ -390,4 +533,26 @@ func ago(now, t time.Time) string {
 		return fmt.Sprintf("%d h ago", int(d.Hours()))
 	}
 	return fmt.Sprintf("%d days ago (%s)", int(d.Hours()/24), t.UTC().Format("2006-01-02"))
+}
+
+// subscriptionText is a subscription as one would type it again: the filter, then
+// for-you / trending and top: or min:.
+func subscriptionText(s paperboy.Subscription) string {
+	parts := []string{}
+	if s.Filter != "" {
+		parts = append(parts, s.Filter)
+	}
+	if s.Trending {
+		parts = append(parts, "trending")
+	}
+	if s.ForYou {
+		parts = append(parts, "for-you")
+	}
+	switch {
+	case s.Ranked() && s.Digest.Every != paperboy.DigestNone:
+		parts = append(parts, "top:"+strconv.Itoa(s.TopN()))
+	case s.ForYou:
+		parts = append(parts, "min:"+strconv.FormatFloat(s.MinScore, 'g', 3, 64))
+	}
+	return strings.Join(parts, " ")
 }

@@ -88,6 +88,8 @@ type rankedDigest struct {
 	ds      []paperboy.Delivery
 	papers  []*paperboy.Paper
 	byVotes bool // ordered by the channel's model
+	// trending, when set, says how a trending digest is ordered.
+	trending string
 }
 
 // rankDigest orders a digest's papers by the channel's model (DispatcherConfig.Ranker).
@@ -96,7 +98,13 @@ type rankedDigest struct {
 // or on any error the order of arrival stays; a digest never waits for the ranking.
 func (d *Dispatcher) rankDigest(ctx context.Context, channel string, ds []paperboy.Delivery, papers []*paperboy.Paper) rankedDigest {
 	out := rankedDigest{ds: ds, papers: papers}
-	if d.cfg.Ranker == nil || len(ds) < 2 {
+	if len(ds) < 2 {
+		return out
+	}
+	if r, ok := d.trendingOrder(ctx, ds, papers); ok {
+		return r
+	}
+	if d.cfg.Ranker == nil {
 		return out
 	}
 	ids := make([]string, len(papers))
@@ -139,7 +147,10 @@ func (d *Dispatcher) digestText(ctx context.Context, r rankedDigest) string {
 		noun = "paper"
 	}
 	fmt.Fprintf(&b, "**Digest: %d new %s**", len(papers), noun)
-	if r.byVotes {
+	switch {
+	case r.trending != "":
+		b.WriteString(" (" + r.trending + ")")
+	case r.byVotes:
 		b.WriteString(" (most likely wanted first, from this channel's votes)")
 	}
 	b.WriteString("\n")

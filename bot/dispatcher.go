@@ -330,6 +330,7 @@ func (d *Dispatcher) collect(ctx context.Context, now time.Time) ([]action, erro
 	if err != nil {
 		return nil, err
 	}
+	digests = d.pickRanked(ctx, digests)
 	digestAt := map[string]int{} // channel -> index of its digest action
 	for _, g := range digests {
 		if _, ok := d.channelID(g.Channel); !ok {

@@ -155,7 +155,8 @@ func FuzzCommand(f *testing.F) {
 		`subscribe cat:cs.LG "mixture of experts" -survey digest:daily@09:00`, "subscribe x digest:weekly@mon@25:61 cap:-1",
 		"unsubscribe 1", "unsubscribe 99999999999999999999", "subscriptions", "status", "timezone Europe/Berlin",
 		"timezone ../../etc/passwd", "readlist", "serch", "/papers /papers x", "\x00\xff", "+1", "👍",
-		"recommend", "recommend 3 since:2d", "recommend 0", "recommend since:never", "for-you 99999999999999999999",
+		"subscribe for-you top:5 digest:daily@09:00", "subscribe cat:cs.CL for-you min:0.3", "subscribe trending for-you top:999 digest:daily",
+		"subscribe \"for-you min:high", "recommend", "recommend 3 since:2d", "recommend 0", "recommend since:never", "for-you 99999999999999999999",
 	} {
 		f.Add(s)
 	}

@@ -34,6 +34,9 @@ type WatcherConfig struct {
 	Batch int
 	// Notify is called after deliveries were queued (e.g. Dispatcher.Wake).
 	Notify func()
+	// Ranker scores papers for immediate for-you subscriptions (their min: threshold);
+	// nil, or a channel without likes, posts nothing for them.
+	Ranker paperboy.Recommender
 }
 
 // Watcher turns new papers into outbox rows. It follows papers.seq with a cursor kept in
@@ -93,8 +96,8 @@ func (w *Watcher) Run(ctx context.Context) error {
 	}
 }
 
-// Poll handles every paper stored since the last poll and returns how many deliveries it
-// queued. On the very first run it only records the current position: the existing
+// Poll handles every paper stored since the last poll, queues trending digests whose
+// slot has passed (trending), and returns how many deliveries it queued. On the very first run it only records the current position: the existing
 // store is not posted.
 func (w *Watcher) Poll(ctx context.Context) (int, error) {
 	cursor, found, err := w.cfg.Store.Cursor(ctx, WatcherCursor)
@@ -112,14 +115,20 @@ func (w *Watcher) Poll(ctx context.Context) (int, error) {
 		w.log.Info("watcher started; existing papers are not announced", slog.Int64("seq", max))
 		return 0, nil
 	}
-	if max <= cursor {
-		return 0, nil
-	}
 	subs, err := w.cfg.Subs.Subscriptions(ctx, "")
 	if err != nil {
 		return 0, fmt.Errorf("bot: watcher: %w", err)
 	}
-	total := 0
+	total, err := w.trending(ctx, subs)
+	if err != nil {
+		return total, err
+	}
+	if total > 0 && w.cfg.Notify != nil && max <= cursor {
+		w.cfg.Notify()
+	}
+	if max <= cursor {
+		return total, nil
+	}
 	for cursor < max {
 		papers, last, err := w.cfg.Store.PapersAfter(ctx, cursor, w.cfg.Batch)
 		if err != nil {
@@ -179,13 +188,17 @@ func (w *Watcher) plan(ctx context.Context, subs []paperboy.Subscription, papers
 		}
 		byChannel[s.Channel] = append(byChannel[s.Channel], s)
 	}
+	scores, err := p.forYouScores(channels, byChannel, papers)
+	if err != nil {
+		return nil, err
+	}
 	var ds []paperboy.Delivery
 	for _, paper := range papers {
 		var text paperboy.MatchText // the paper's terms, computed once for all filters
 		for _, ch := range channels {
 			var matched []paperboy.Subscription
 			for _, s := range byChannel[ch] {
-				if s.Query.MatchCached(paper, &text) {
+				if matchRanked(s, paper, &text, scores[ch]) {
 					matched = append(matched, s)
 				}
 			}
@@ -202,16 +215,89 @@ func (w *Watcher) plan(ctx context.Context, subs []paperboy.Subscription, papers
 	return ds, nil
 }
 
+// immediateForYou reports whether s posts papers as they arrive when the channel's
+// model scores them at least s.MinScore.
+func immediateForYou(s paperboy.Subscription) bool {
+	return s.ForYou && s.Digest.Every == paperboy.DigestNone
+}
+
+// matchRanked reports whether paper is for s: its filter; for an immediate for-you
+// subscription, a model score of at least its threshold (scores holds the channel's; a
+// paper without one is not posted). Trending subscriptions take papers at their digest
+// slot instead (Watcher.trending). A for-you digest takes every match: it picks its best at digest time.
+func matchRanked(s paperboy.Subscription, paper *paperboy.Paper, text *paperboy.MatchText, scores map[string]float64) bool {
+	if !s.Query.MatchCached(paper, text) {
+		return false
+	}
+	if s.Trending {
+		return false // queued at its digest slot (Watcher.trending)
+	}
+	if immediateForYou(s) {
+		score, ok := scores[paper.ID]
+		return ok && score >= s.MinScore
+	}
+	return true
+}
+
+// forYouScores scores, for every channel with an immediate for-you subscription, the
+// papers its filters match, by the channel's model: one Rank call per channel and batch.
+// A channel without likes gets no scores (nothing posts until it votes).
+func (p *planner) forYouScores(channels []string, byChannel map[string][]paperboy.Subscription, papers []*paperboy.Paper) (map[string]map[string]float64, error) {
+	if p.w.cfg.Ranker == nil {
+		return nil, nil
+	}
+	out := map[string]map[string]float64{}
+	for _, ch := range channels {
+		var ids []string
+		for _, paper := range papers {
+			var text paperboy.MatchText
+			for _, s := range byChannel[ch] {
+				if immediateForYou(s) && s.Query.MatchCached(paper, &text) {
+					ids = append(ids, paper.ID)
+					break
+				}
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		recs, err := p.w.cfg.Ranker.Rank(p.ctx, ch, ids)
+		if paperboy.ErrorCode(err) == paperboy.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("bot: rank papers for %s: %w", ch, err)
+		}
+		m := make(map[string]float64, len(recs))
+		for _, r := range recs {
+			m[r.Paper.ID] = r.Score
+		}
+		out[ch] = m
+	}
+	return out, nil
+}
+
 // deliveryFor picks the subscription that posts paper in its channel: the first one under
-// its daily cap, immediate ones before digests. When every match is capped the delivery
-// is recorded as skipped, with the reason.
+// its daily cap, immediate ones before digests, ranked digests last. When every match is
+// capped the delivery is recorded as skipped, with the reason.
 func (p *planner) deliveryFor(paper *paperboy.Paper, matched []paperboy.Subscription) (paperboy.Delivery, error) {
 	var chosen *paperboy.Subscription
 	var capped []string
-	for _, digestPass := range []bool{false, true} {
+	// Pass 0: immediate; 1: digests; 2: ranked digests, last because they may skip the
+	// paper (below their top:N), which would keep it from a plain digest of the channel.
+	pass := func(s *paperboy.Subscription) int {
+		switch {
+		case s.Digest.Every == paperboy.DigestNone:
+			return 0
+		case s.Ranked():
+			return 2
+		}
+		return 1
+	}
+	for digestPass := range 3 {
 		for i := range matched {
 			s := &matched[i]
-			if (s.Digest.Every != paperboy.DigestNone) != digestPass {
+			if pass(s) != digestPass {
 				continue
 			}
 			ok, err := p.underCap(s)
@@ -246,7 +332,12 @@ func (p *planner) deliveryFor(paper *paperboy.Paper, matched []paperboy.Subscrip
 }
 
 // capOf is the daily cap that applies to s (0 = none): its own, none, or the default.
+// A ranked (for-you, trending) digest has none: its top:N bounds it, and it must see
+// every match of the period to pick the best.
 func (p *planner) capOf(s *paperboy.Subscription) int {
+	if s.Ranked() && s.Digest.Every != paperboy.DigestNone {
+		return 0
+	}
 	return EffectiveDailyCap(s.DailyCap, p.w.cfg.DailyCap)
 }
 
@@ -311,6 +402,9 @@ func (p *planner) location(channel string) (*time.Location, error) {
 // queued or posted in the channel are not counted.
 func (w *Watcher) Backfill(ctx context.Context, sub paperboy.Subscription) (int, error) {
 	limit := w.cfg.Backfill
+	if sub.Ranked() {
+		return 0, nil // ranked by votes or upvotes, not by recency: nothing to catch up on
+	}
 	p := w.newPlanner(ctx)
 	if c := p.capOf(&sub); c > 0 && c < limit {
 		limit = c

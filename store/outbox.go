@@ -525,6 +525,11 @@ func (db *DB) MarkFailed(ctx context.Context, ids []int64, reason string) error 
 		`state = 'failed', attempts = attempts + 1, last_error = ?`, reason)
 }
 
+// MarkSkipped records pending deliveries as skipped by design, with the reason.
+func (db *DB) MarkSkipped(ctx context.Context, ids []int64, reason string) error {
+	return db.transition(ctx, "mark skipped", ids, paperboy.DeliveryPending, `state = 'skipped', last_error = ?`, reason)
+}
+
 // MarkFollowupTried records that the thread reply is being sent.
 func (db *DB) MarkFollowupTried(ctx context.Context, id int64) error {
 	return db.setOwed(ctx, "followup tried", id, `followup = 2`)

@@ -32,8 +32,8 @@ func (db *DB) CreateSubscription(ctx context.Context, s *paperboy.Subscription) 
 	}
 	now := db.Now().UTC().Truncate(time.Second)
 	err = db.update(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (channel, filter, digest, daily_cap, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, s.Channel, s.Filter, string(digest), s.DailyCap, s.CreatedBy, now.Unix())
+		res, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (channel, filter, digest, daily_cap, for_you, trending, top, min_score, created_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.Channel, s.Filter, string(digest), s.DailyCap, s.ForYou, s.Trending, s.Top, s.MinScore, s.CreatedBy, now.Unix())
 		if err != nil {
 			return err
 		}
@@ -107,7 +107,7 @@ func (db *DB) Subscription(ctx context.Context, id int64) (paperboy.Subscription
 // subscriptions loads live subscriptions of channel ("" = all), or the one with id (live
 // or not) when id > 0.
 func (db *DB) subscriptions(ctx context.Context, tx *sql.Tx, channel string, id int64) ([]paperboy.Subscription, error) {
-	q := `SELECT id, channel, filter, digest, daily_cap, created_by, created_at FROM subscriptions`
+	q := `SELECT id, channel, filter, digest, daily_cap, for_you, trending, top, min_score, created_by, created_at FROM subscriptions`
 	var args []any
 	switch {
 	case id > 0:
@@ -130,7 +130,7 @@ func (db *DB) subscriptions(ctx context.Context, tx *sql.Tx, channel string, id 
 		var s paperboy.Subscription
 		var digest string
 		var created int64
-		if err := rows.Scan(&s.ID, &s.Channel, &s.Filter, &digest, &s.DailyCap, &s.CreatedBy, &created); err != nil {
+		if err := rows.Scan(&s.ID, &s.Channel, &s.Filter, &digest, &s.DailyCap, &s.ForYou, &s.Trending, &s.Top, &s.MinScore, &s.CreatedBy, &created); err != nil {
 			return nil, err
 		}
 		s.CreatedAt = time.Unix(created, 0).UTC()

@@ -29,6 +29,7 @@ func TestCommandText(t *testing.T) {
 		"curly quotes too":           {"search", []ixOption{opt("category", `"cs.LG” cat:math"`)}, `search cat:"cs.LG cat:math"`},
 		"quote-only value dropped":   {"search", []ixOption{opt("query", `"moe"`), opt("author", `"\"\""`)}, `search moe`},
 		"subscribe with cap":         {"subscribe", []ixOption{opt("filter", `"cat:cs.LG \"mixture of experts\""`), opt("cap", `0`)}, `subscribe cat:cs.LG "mixture of experts" cap:0`},
+		"subscribe for-you digest":   {"subscribe", []ixOption{opt("top", `5`), opt("rank", `"trending for-you"`), opt("filter", `"cat:cs.CL"`), opt("digest", `"daily@09:00"`)}, `subscribe cat:cs.CL trending for-you digest:daily@09:00 top:5`},
 		"unsubscribe id":             {"unsubscribe", []ixOption{opt("id", `12`)}, `unsubscribe 12`},
 		"timezone empty":             {"timezone", nil, `timezone`},
 		"top period":                 {"top", []ixOption{opt("period", `"month"`)}, `top month`},
@@ -141,6 +142,31 @@ func TestSubcommandsCoverGrammar(t *testing.T) {
 	}
 	if !slices.Equal(subs, names) {
 		t.Errorf("subcommands %v, want the grammar's %v", subs, names)
+	}
+	// subscribe: a typed option for every key and every rank word of the core's grammar.
+	for _, s := range subcommands {
+		if s.name != "subscribe" {
+			continue
+		}
+		keys, words := map[string]bool{}, map[string]bool{}
+		for _, o := range s.opts {
+			keys[o.key] = true
+			for _, c := range o.choices {
+				for _, w := range strings.Fields(c) {
+					words[w] = true
+				}
+			}
+		}
+		for _, k := range bot.SubscribeKeys {
+			if !keys[k] {
+				t.Errorf("/papers subscribe has no option for %s:", k)
+			}
+		}
+		for _, w := range bot.RankWords {
+			if !words[w] {
+				t.Errorf("/papers subscribe offers no %s", w)
+			}
+		}
 	}
 	for _, s := range subcommands {
 		if s.name == "help" {

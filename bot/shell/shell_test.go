@@ -360,7 +360,7 @@ func TestHelpAndMistakes(t *testing.T) {
 		{"prefix", "/papers subscri", "Did you mean subscribe?"},
 		{"help lists all", "/papers help", "- unsubscribe: remove a subscription"},
 		{"help example", "help", "e.g. search speculative decoding since:1y"},
-		{"help command", "/papers help subscribe", "subscribe <filter> [digest:daily@09:00|weekly@mon|weekly@mon@09:00] [cap:N|none]"},
+		{"help command", "/papers help subscribe", "subscribe <filter> [for-you|trending] [digest:daily@09:00|weekly@mon|weekly@mon@09:00] [top:N] [min:low|medium|high] [cap:N|none]"},
 		{"empty", "/papers", "paperboy commands"},
 		{"show without id", "/papers show", "Which paper? Usage: show <arxiv-id|url>"},
 		{"show unknown", "/papers show 2312.99999", "I don't have 2312.99999. Share it with add 2312.99999"},

@@ -112,7 +112,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	watcher, err := bot.NewWatcher(bot.WatcherConfig{
 		Store: db, Subs: db, Log: log, Now: time.Now,
 		Backfill: cfg.Bot.Backfill, DailyCap: cfg.Bot.DailyCap,
-		DefaultTimeZone: cfg.TimeZone,
+		DefaultTimeZone: cfg.TimeZone, Ranker: rec,
 		Notify: func() {
 			for _, d := range disps {
 				d.Wake()
