@@ -92,7 +92,7 @@ func TestEmbedCommand(t *testing.T) {
 	}
 
 	votes := `{"paper": "2401.10000", "vote": 1}` + "\n" + `{"paper": "2401.10003", "vote": 1}` + "\n" + `{"paper": "2401.11001", "vote": -1}` + "\n"
-	if _, errOut, err := runMain(t, votes, "votes", "import", "--db", db, "--channel", "slack:C1", "-"); err != nil {
+	if _, errOut, err := runMain(t, votes, "votes", "import", "--no-fetch", "--db", db, "--channel", "slack:C1", "-"); err != nil {
 		t.Fatalf("votes import: %v\n%s", err, errOut)
 	}
 	for _, args := range [][]string{{"--config", conf}, nil} {

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -71,7 +74,7 @@ func TestRecommendAndVotesImport(t *testing.T) {
 		`{"paper": "2401.10001", "vote": 5}`,
 		`not json`,
 	}, "\n")
-	out, errOut, err := runMain(t, votes, "votes", "import", "--db", db, "--channel", "slack:C1", "-")
+	out, errOut, err := runMain(t, votes, "votes", "import", "--no-fetch", "--db", db, "--channel", "slack:C1", "-")
 	if err != nil {
 		t.Fatalf("votes import: %v\n%s", err, errOut)
 	}
@@ -86,13 +89,13 @@ func TestRecommendAndVotesImport(t *testing.T) {
 		}
 	}
 	// Importing again changes nothing.
-	out, _, _ = runMain(t, votes, "votes", "import", "--db", db, "--channel", "slack:C1", "-")
+	out, _, _ = runMain(t, votes, "votes", "import", "--no-fetch", "--db", db, "--channel", "slack:C1", "-")
 	if !strings.Contains(out, "4 matched (0 new votes, 4 already there)") {
 		t.Errorf("second import:\n%s", out)
 	}
 
 	// A byte order mark and blank lines before the first line keep the file's numbering.
-	out, _, err = runMain(t, "\ufeff\n\n"+`{"paper": "2403.00001", "vote": 1}`, "votes", "import", "--db", db, "--channel", "slack:C1", "-")
+	out, _, err = runMain(t, "\ufeff\n\n"+`{"paper": "2403.00001", "vote": 1}`, "votes", "import", "--no-fetch", "--db", db, "--channel", "slack:C1", "-")
 	if err != nil || !strings.Contains(out, "line 3: not found: 2403.00001") {
 		t.Errorf("leading blank lines: %v\n%s", err, out)
 	}
@@ -103,7 +106,7 @@ func TestRecommendAndVotesImport(t *testing.T) {
 @misc{b, title = {Unknown}, eprint = {2401.10005}, archivePrefix = {arXiv}}
 @misc{c, title = {Not Stored Anywhere}}
 `), 0o644)
-	out, errOut, err = runMain(t, "", "votes", "import", "--db", db, "--channel", "slack:C1", bib)
+	out, errOut, err = runMain(t, "", "votes", "import", "--no-fetch", "--db", db, "--channel", "slack:C1", bib)
 	if err != nil || !strings.Contains(out, "2 matched (2 new votes, 0 already there), 1 not found (lines 4).") {
 		t.Fatalf("bibtex import: %v %s\n%s", err, errOut, out)
 	}
@@ -206,5 +209,62 @@ func BenchmarkRecommendStore(b *testing.B) {
 		if err != nil || len(recs) != 10 {
 			b.Fatalf("%d recommendations, %v", len(recs), err)
 		}
+	}
+}
+
+// TestVotesImportFetchesFromArxiv: a vote naming an arXiv id the store lacks fetches the
+// paper from arXiv (a loopback server answering with real captures), stores it quietly
+// and counts the vote; an id arXiv does not know stays "not found" and the import goes on.
+func TestVotesImportFetchesFromArxiv(t *testing.T) {
+	const captures = "../../../shared/real/arxiv-api/"
+	known, err := os.ReadFile(captures + "arxivpy-id-astro-ph-0601001-journal-ref-affiliations.xml")
+	if err != nil {
+		t.Skipf("arXiv capture not found: %v", err)
+	}
+	empty, err := os.ReadFile(captures + "arxivpy-empty-result-totalResults-0.xml")
+	if err != nil {
+		t.Skipf("arXiv capture not found: %v", err)
+	}
+	var asked []string
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.URL.Query().Get("id_list")
+		mu.Lock()
+		asked = append(asked, id)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/atom+xml")
+		if id == "astro-ph/0601001" {
+			w.Write(known)
+			return
+		}
+		w.Write(empty)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "p.db")
+	conf := filepath.Join(dir, "paperboy.toml")
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf("[ingest]\narxiv_api_url = %q\n", srv.URL)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	votes := `{"paper": "astro-ph/0601001", "vote": 1}` + "\n" + `{"paper": "2402.99999", "vote": 1}` + "\n"
+	out, errOut, err := runMain(t, votes, "votes", "import", "--db", db, "--config", conf, "--channel", "slack:C1", "-")
+	if err != nil {
+		t.Fatalf("votes import: %v\n%s", err, errOut)
+	}
+	for _, want := range []string{"line 2: not found: 2402.99999", "1 matched (1 new votes, 0 already there), 1 not found (lines 2); 1 of the matched fetched from arXiv."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errOut, "line 1: fetched astro-ph/0601001 from arXiv") {
+		t.Errorf("stderr lacks the fetch:\n%s", errOut)
+	}
+	if fmt.Sprint(asked) != "[astro-ph/0601001 2402.99999]" {
+		t.Errorf("arXiv was asked for %v, want each unknown id once", asked)
+	}
+	// The fetched paper is stored, and a second import finds it without asking arXiv.
+	out, _, err = runMain(t, votes, "votes", "import", "--db", db, "--config", conf, "--channel", "slack:C1", "-")
+	if err != nil || !strings.Contains(out, "1 matched (0 new votes, 1 already there)") || strings.Contains(out, "fetched from arXiv") {
+		t.Errorf("second import: %v\n%s", err, out)
 	}
 }

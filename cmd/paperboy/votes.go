@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/paperboy-bot/paperboy"
+	"github.com/paperboy-bot/paperboy/config"
 	"github.com/paperboy-bot/paperboy/ingest"
 	"github.com/paperboy-bot/paperboy/store"
 )
@@ -43,6 +44,7 @@ func (m *Main) runVotes(ctx context.Context, args []string) error {
 	var c common
 	fs := m.newFlags("votes import", "--channel KEY FILE|-", &c)
 	channel := fs.String("channel", "", "channel `key` as `status` shows it (slack:C0123, shell:terminal, ...)")
+	noFetch := fs.Bool("no-fetch", false, "do not fetch papers missing from the store from arXiv (arXiv ids only)")
 	rest, err := parseArgs(fs, args[1:])
 	if err != nil {
 		return err
@@ -54,7 +56,7 @@ func (m *Main) runVotes(ctx context.Context, args []string) error {
 	if err := checkChannelKey(*channel); err != nil {
 		return err
 	}
-	cfg, err := m.loadConfig(&c)
+	cfg, err := m.loadConfig(&c, config.Fetching)
 	if err != nil {
 		return err
 	}
@@ -72,8 +74,14 @@ func (m *Main) runVotes(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	var matched, fresh, notFound, invalid int
+	var matched, fresh, notFound, invalid, fetched int
 	var notFoundLines []int
+	// A paper named by its arXiv id and missing from the store is fetched from arXiv and
+	// stored quietly (never announced), once per id; arXiv asks for a request every 3 s.
+	var arxiv *ingest.Arxiv
+	if !*noFetch {
+		arxiv = newSources(cfg, m.logger(cfg)).arxiv
+	}
 	w := bufio.NewWriter(m.Stdout)
 	defer w.Flush()
 	for _, r := range refs {
@@ -83,6 +91,13 @@ func (m *Main) runVotes(ctx context.Context, args []string) error {
 			continue
 		}
 		p, err := findVoted(ctx, db, r)
+		if paperboy.ErrorCode(err) == paperboy.ENOTFOUND && arxiv != nil && r.arxiv != "" {
+			var got bool
+			if p, got, err = fetchVoted(ctx, db, arxiv, r.arxiv); got {
+				fetched++
+				fmt.Fprintf(m.Stderr, "line %d: fetched %s from arXiv\n", r.line, p.ID)
+			}
+		}
 		if paperboy.ErrorCode(err) == paperboy.ENOTFOUND {
 			notFound++
 			notFoundLines = append(notFoundLines, r.line)
@@ -108,11 +123,37 @@ func (m *Main) runVotes(ctx context.Context, args []string) error {
 	if invalid > 0 {
 		fmt.Fprintf(w, ", %d invalid", invalid)
 	}
+	if fetched > 0 {
+		fmt.Fprintf(w, "; %d of the matched fetched from arXiv", fetched)
+	}
 	fmt.Fprintln(w, ".")
 	if notFound > 0 {
-		fmt.Fprintln(w, "Papers not found are not fetched: add them with `paperboy ingest` (or `/papers add`) and import again.")
+		if arxiv != nil {
+			fmt.Fprintln(w, "Papers not found by DOI or title (and arXiv ids arXiv does not know) were skipped: add them with `paperboy ingest` (or `/papers add`) and import again.")
+		} else {
+			fmt.Fprintln(w, "Papers not found were not fetched (--no-fetch): add them with `paperboy ingest` (or `/papers add`) and import again.")
+		}
 	}
 	return nil
+}
+
+// fetchVoted fetches an arXiv paper missing from the store and stores it quietly. got is
+// false when arXiv does not know it (ENOTFOUND) or could not be asked; an unreachable arXiv
+// is reported as not found for that line, not as the end of the import.
+func fetchVoted(ctx context.Context, db *store.DB, arxiv *ingest.Arxiv, id string) (*paperboy.Paper, bool, error) {
+	p, err := arxiv.FetchPaper(ctx, id)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, false, ctx.Err()
+		}
+		return nil, false, paperboy.Errorf(paperboy.ENOTFOUND, "arXiv: %s", paperboy.ErrorMessage(err))
+	}
+	p.Quiet = true
+	if _, err := db.UpsertPapers(ctx, []paperboy.Paper{*p}); err != nil {
+		return nil, false, err
+	}
+	stored, err := db.FindPaper(ctx, p.ArxivID)
+	return stored, err == nil, err
 }
 
 // findVoted finds the stored paper a vote names: by arXiv id, then DOI, then title.
