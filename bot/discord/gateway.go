@@ -18,6 +18,7 @@ import (
 
 	"github.com/paperboy-bot/paperboy"
 	"github.com/paperboy-bot/paperboy/bot"
+	"github.com/paperboy-bot/paperboy/internal/dedupe"
 	"github.com/paperboy-bot/paperboy/internal/replay"
 )
 
@@ -27,7 +28,7 @@ type inbound struct {
 	self    string  // the bot's user id, from READY: its own reactions and messages are ignored
 	session string  // the Gateway session id, from READY (with the sequence number, the id of a reaction)
 	run     *runner // the running Run, nil outside it
-	seen    *dedupe
+	seen    *dedupe.Set
 	// ackBudget is how long a command may run before it is answered "thinking…"
 	// (defaultAckBudget; tests shorten it).
 	ackBudget time.Duration
@@ -54,7 +55,7 @@ func (a *Adapter) intents() discordgo.Intent {
 // initInbound prepares the inbound half; New calls it. It binds the HTTP interactions
 // endpoint when Options.Listen is set (see Addr; Run serves it, Close releases it).
 func (a *Adapter) initInbound() error {
-	a.in.seen = newDedupe(20000, time.Hour)
+	a.in.seen = dedupe.New(20000, time.Hour)
 	a.in.ackBudget = defaultAckBudget
 	if k := strings.TrimSpace(a.opts.PublicKey); k != "" {
 		b, err := hex.DecodeString(k)
@@ -471,36 +472,4 @@ func translateMessage(raw []byte, self string) (bot.Event, bool) {
 	}
 	return bot.Event{ID: "msg:" + m.ID, Kind: bot.EventThreadReply, Platform: "discord", Channel: m.ChannelID,
 		MessageID: m.ID, User: m.Author.ID, Text: m.Content}, true
-}
-
-// dedupe remembers recently seen event ids so that redelivered events count once. It is
-// bounded in size and age.
-type dedupe struct {
-	mu    sync.Mutex
-	max   int
-	ttl   time.Duration
-	seen  map[string]time.Time
-	order []string
-}
-
-func newDedupe(max int, ttl time.Duration) *dedupe {
-	return &dedupe{max: max, ttl: ttl, seen: make(map[string]time.Time)}
-}
-
-// Seen reports whether key was recorded within the ttl, and records it.
-func (d *dedupe) Seen(key string, now time.Time) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if t, ok := d.seen[key]; ok && now.Sub(t) < d.ttl {
-		return true
-	}
-	if _, ok := d.seen[key]; !ok {
-		d.order = append(d.order, key)
-	}
-	d.seen[key] = now
-	for len(d.order) > d.max {
-		delete(d.seen, d.order[0])
-		d.order = d.order[1:]
-	}
-	return false
 }

@@ -250,23 +250,6 @@ func TestTranslateRealPayloads(t *testing.T) {
 	}
 }
 
-// TestDedupe checks the bounded memory of seen ids.
-func TestDedupe(t *testing.T) {
-	d := newDedupe(2, time.Hour)
-	now := time.Unix(0, 0)
-	if d.Seen("a", now) || !d.Seen("a", now) {
-		t.Error("a: want unseen then seen")
-	}
-	d.Seen("b", now)
-	d.Seen("c", now) // evicts a
-	if d.Seen("a", now) {
-		t.Error("a still remembered past the bound")
-	}
-	if !d.Seen("c", now.Add(59*time.Minute)) || d.Seen("c", now.Add(2*time.Hour)) {
-		t.Error("c: want remembered within the hour, forgotten after")
-	}
-}
-
 // TestRunRetriesOutage: an outage when Run starts (GET /gateway answers 503) is
 // retried, not returned: Run's error would stop every platform of `paperboy run`.
 func TestRunRetriesOutage(t *testing.T) {

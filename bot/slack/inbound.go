@@ -230,38 +230,6 @@ func (sc slashCommand) check() error {
 	return nil
 }
 
-// dedupe remembers recently seen keys (event ids, channel+ts) so that redelivered events
-// count once. It is bounded in size and age.
-type dedupe struct {
-	mu    sync.Mutex
-	max   int
-	ttl   time.Duration
-	seen  map[string]time.Time
-	order []string
-}
-
-func newDedupe(max int, ttl time.Duration) *dedupe {
-	return &dedupe{max: max, ttl: ttl, seen: make(map[string]time.Time)}
-}
-
-// Seen reports whether key was recorded within the ttl, and records it.
-func (d *dedupe) Seen(key string, now time.Time) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if t, ok := d.seen[key]; ok && now.Sub(t) < d.ttl {
-		return true
-	}
-	if _, ok := d.seen[key]; !ok {
-		d.order = append(d.order, key)
-	}
-	d.seen[key] = now
-	for len(d.order) > d.max {
-		delete(d.seen, d.order[0])
-		d.order = d.order[1:]
-	}
-	return false
-}
-
 // adminCache answers "is this user a workspace admin or owner" from users.info, cached.
 type adminCache struct {
 	api webAPI

@@ -122,25 +122,6 @@ func TestParseSlash(t *testing.T) {
 	}
 }
 
-func TestDedupe(t *testing.T) {
-	d := newDedupe(2, time.Minute)
-	steps := []struct {
-		key  string
-		at   time.Duration
-		want bool
-	}{
-		{"a", 0, false}, {"a", time.Second, true}, {"b", 2 * time.Second, false},
-		{"c", 3 * time.Second, false}, // evicts a
-		{"a", 4 * time.Second, false},
-		{"c", 2 * time.Minute, false}, // expired
-	}
-	for i, s := range steps {
-		if got := d.Seen(s.key, at.Add(s.at)); got != s.want {
-			t.Errorf("step %d Seen(%q) = %v, want %v", i, s.key, got, s.want)
-		}
-	}
-}
-
 // FuzzInbound feeds arbitrary bytes to every inbound parser: Events API documents,
 // interactivity payloads and slash command forms. None may panic, and what they produce
 // must be a well-formed bot event.

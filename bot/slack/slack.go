@@ -21,6 +21,7 @@ import (
 
 	"github.com/paperboy-bot/paperboy"
 	"github.com/paperboy-bot/paperboy/bot"
+	"github.com/paperboy-bot/paperboy/internal/dedupe"
 	"github.com/paperboy-bot/paperboy/internal/replay"
 )
 
@@ -63,7 +64,7 @@ type Adapter struct {
 	now     func() time.Time
 	client  *http.Client
 	ln      net.Listener // HTTP mode, bound by New
-	seen    *dedupe
+	seen    *dedupe.Set
 	replays *replay.Guard // HTTP mode: signed requests of the last 5 minutes
 	admins  *adminCache
 	botUser string // bot user id from auth.test
@@ -146,7 +147,7 @@ func New(o Options) (*Adapter, error) {
 		log:       o.Log.With(slog.String("platform", "slack")),
 		now:       o.Now,
 		client:    o.HTTPClient,
-		seen:      newDedupe(20000, time.Hour),
+		seen:      dedupe.New(20000, time.Hour),
 		replays:   replay.New(signatureWindow, replayMax, o.Now),
 	}
 	a.api = slackapi.New(o.BotToken,
