@@ -11,27 +11,8 @@ import (
 
 	"github.com/paperboy-bot/paperboy"
 	"github.com/paperboy-bot/paperboy/bot"
+	"github.com/paperboy-bot/paperboy/bot/bottest"
 )
-
-// assertOutJSON compares got (marshalled) with an expected JSON document, ignoring layout.
-func assertOutJSON(t *testing.T, got any, want string) {
-	t.Helper()
-	gb, err := json.Marshal(got)
-	if err != nil {
-		t.Fatalf("marshal: %v", err)
-	}
-	var g, w any
-	if err := json.Unmarshal(gb, &g); err != nil {
-		t.Fatalf("unmarshal got: %v", err)
-	}
-	if err := json.Unmarshal([]byte(want), &w); err != nil {
-		t.Fatalf("unmarshal want: %v", err)
-	}
-	if !reflect.DeepEqual(g, w) {
-		pretty, _ := json.MarshalIndent(g, "", "  ")
-		t.Errorf("JSON mismatch:\ngot  %s\nwant %s", pretty, want)
-	}
-}
 
 func outPaper() *paperboy.Paper {
 	return &paperboy.Paper{
@@ -46,7 +27,7 @@ func outPaper() *paperboy.Paper {
 func TestRenderPost(t *testing.T) {
 	msg := renderPost(bot.Post{Paper: outPaper(), Reason: "cs.LG · mixture of experts",
 		Tally: paperboy.Tally{Up: 3, Down: 1, Replies: 2}, Key: "pb-d1"})
-	assertOutJSON(t, msg, `{
+	bottest.AssertJSON(t, msg, `{
 	 "embeds":[{"type":"rich","title":"Sparse *Mixture* of Experts @everyone","url":"https://arxiv.org/abs/2401.01234","color":11737883,
 	  "description":"We study experts\\_in\\_routing.",
 	  "fields":[
@@ -66,7 +47,7 @@ func TestRenderPost(t *testing.T) {
 
 	// No authors, links, reason or votes; a summary in neutral markup wins over the abstract.
 	minimal := renderPost(bot.Post{Paper: &paperboy.Paper{ID: "title:abc", Title: "Only a title", Abstract: "ignored"}, Summary: "**TL;DR** it works"})
-	assertOutJSON(t, minimal.Embeds, `[{"type":"rich","title":"Only a title","color":11737883,"description":"**TL;DR** it works",
+	bottest.AssertJSON(t, minimal.Embeds, `[{"type":"rich","title":"Only a title","color":11737883,"description":"**TL;DR** it works",
 	  "fields":[{"name":"Votes","value":"No votes yet: react 👍 / 👎, use the buttons, or reply +1 in the thread"}]}]`)
 	if m := renderPost(bot.Post{}); len(m.Embeds) != 1 || m.Embeds[0].Title == "" {
 		t.Errorf("renderPost(empty) = %+v; want a valid embed", m.Embeds)
@@ -74,7 +55,7 @@ func TestRenderPost(t *testing.T) {
 }
 
 func TestRenderText(t *testing.T) {
-	assertOutJSON(t, renderText("**Abstract.** We study experts.", "pb-d7-abstract"),
+	bottest.AssertJSON(t, renderText("**Abstract.** We study experts.", "pb-d7-abstract"),
 		`{"content":"**Abstract.** We study experts.\n-# pb-d7-abstract","allowed_mentions":{"parse":[]}}`)
 	// A long digest is not cut: it continues in embeds, the key in the last footer.
 	var lines []string

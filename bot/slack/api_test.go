@@ -14,6 +14,7 @@ import (
 
 	"github.com/paperboy-bot/paperboy"
 	"github.com/paperboy-bot/paperboy/bot"
+	"github.com/paperboy-bot/paperboy/bot/bottest"
 	"github.com/paperboy-bot/paperboy/bot/slack/slackfake"
 )
 
@@ -84,12 +85,12 @@ func TestPostSendEditFind(t *testing.T) {
 	}
 	blocks, _ := renderPost(bot.Post{Paper: testPaper()})
 	want, _ := json.Marshal(blocks)
-	assertJSON(t, posts[0].Blocks, string(want))
-	assertJSON(t, posts[0].Metadata, `{"event_type":"paperboy_post","event_payload":{"key":"pb-d7","paper_id":"2401.01234"}}`)
+	bottest.AssertJSON(t, posts[0].Blocks, string(want))
+	bottest.AssertJSON(t, posts[0].Metadata, `{"event_type":"paperboy_post","event_payload":{"key":"pb-d7","paper_id":"2401.01234"}}`)
 	if got := posts[1]; got.ThreadTS != ref.ThreadID || got.Text != "*Abstract:* a &lt; b" {
 		t.Errorf("thread reply = %+v, want thread %s text %q", got, ref.ThreadID, "*Abstract:* a &lt; b")
 	}
-	assertJSON(t, posts[1].Metadata, `{"event_type":"paperboy_message","event_payload":{"key":"pb-d7-abstract"}}`)
+	bottest.AssertJSON(t, posts[1].Metadata, `{"event_type":"paperboy_message","event_payload":{"key":"pb-d7-abstract"}}`)
 
 	if err := a.Edit(ctx, "C1", ref, bot.Post{Paper: testPaper(), Tally: paperboy.Tally{Up: 5}}); err != nil {
 		t.Fatal(err)

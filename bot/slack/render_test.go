@@ -2,7 +2,6 @@ package slack
 
 import (
 	"encoding/json"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -10,27 +9,8 @@ import (
 
 	"github.com/paperboy-bot/paperboy"
 	"github.com/paperboy-bot/paperboy/bot"
+	"github.com/paperboy-bot/paperboy/bot/bottest"
 )
-
-// assertJSON compares got (marshalled) with an expected JSON document, ignoring layout.
-func assertJSON(t *testing.T, got any, want string) {
-	t.Helper()
-	gb, err := json.Marshal(got)
-	if err != nil {
-		t.Fatalf("marshal: %v", err)
-	}
-	var g, w any
-	if err := json.Unmarshal(gb, &g); err != nil {
-		t.Fatalf("unmarshal got: %v", err)
-	}
-	if err := json.Unmarshal([]byte(want), &w); err != nil {
-		t.Fatalf("unmarshal want: %v", err)
-	}
-	if !reflect.DeepEqual(g, w) {
-		pretty, _ := json.MarshalIndent(g, "", "  ")
-		t.Errorf("JSON mismatch:\ngot  %s\nwant %s", pretty, want)
-	}
-}
 
 func testPaper() *paperboy.Paper {
 	return &paperboy.Paper{
@@ -45,7 +25,7 @@ func testPaper() *paperboy.Paper {
 func TestRenderPost(t *testing.T) {
 	blocks, text := renderPost(bot.Post{Paper: testPaper(), Reason: "cs.LG · mixture of experts",
 		Tally: paperboy.Tally{Up: 3, Down: 1, Replies: 2}, Key: "pb-d1"})
-	assertJSON(t, blocks, `[
+	bottest.AssertJSON(t, blocks, `[
 	 {"type":"section","block_id":"paper_title","text":{"type":"mrkdwn",
 	  "text":"*<https://arxiv.org/abs/2401.01234|Sparse &lt;Mixture&gt; &amp; Experts>*\nAda Lovelace, Alan Turing, Grace Hopper et al.\n`+"`cs.LG` `cs.AI`"+` · 2024-01-02"}},
 	 {"type":"section","block_id":"paper_summary","text":{"type":"mrkdwn","text":"We study experts."}},
@@ -67,7 +47,7 @@ func TestRenderPostMinimal(t *testing.T) {
 	// No authors, links, reason or votes; a summary in neutral markup wins over the abstract.
 	p := &paperboy.Paper{ID: "title:abc", Title: "Only a title", Abstract: "ignored"}
 	blocks, _ := renderPost(bot.Post{Paper: p, Summary: "**TL;DR** it works"})
-	assertJSON(t, blocks, `[
+	bottest.AssertJSON(t, blocks, `[
 	 {"type":"section","block_id":"paper_title","text":{"type":"mrkdwn","text":"*Only a title*"}},
 	 {"type":"section","block_id":"paper_summary","text":{"type":"mrkdwn","text":"*TL;DR* it works"}},
 	 {"type":"context","block_id":"paper_votes","elements":[{"type":"mrkdwn","text":"No votes yet: react :+1: / :-1:, use the buttons, or reply +1 in the thread"}]},
@@ -145,7 +125,7 @@ func TestRenderReply(t *testing.T) {
 		{ID: "2401.00002", Title: strings.Repeat("A very long title ", 10)},
 	}
 	m := renderReply(bot.Reply{Text: "**2 results** for `moe`\n1. [First paper](https://arxiv.org/abs/2401.00001)", Papers: papers})
-	assertJSON(t, m, `{"response_type":"ephemeral",
+	bottest.AssertJSON(t, m, `{"response_type":"ephemeral",
 	 "text":"*2 results* for `+"`moe`"+`\n1. <https://arxiv.org/abs/2401.00001|First paper>",
 	 "blocks":[
 	  {"type":"section","block_id":"reply_0","text":{"type":"mrkdwn","text":"*2 results* for `+"`moe`"+`\n1. <https://arxiv.org/abs/2401.00001|First paper>"}},
@@ -154,8 +134,8 @@ func TestRenderReply(t *testing.T) {
 	   {"type":"button","action_id":"share:2","value":"2401.00002","text":{"type":"plain_text","text":"Share 2: A very long title A very long title A very long title A very long…","emoji":true}}]}
 	 ]}`)
 
-	assertJSON(t, renderReply(bot.Reply{Text: "Subscribed #3", InChannel: true}), `{"response_type":"in_channel","text":"Subscribed #3"}`)
-	assertJSON(t, renderReply(bot.Reply{Deferred: true}), `{"response_type":"ephemeral","text":"Working on it…"}`)
+	bottest.AssertJSON(t, renderReply(bot.Reply{Text: "Subscribed #3", InChannel: true}), `{"response_type":"in_channel","text":"Subscribed #3"}`)
+	bottest.AssertJSON(t, renderReply(bot.Reply{Deferred: true}), `{"response_type":"ephemeral","text":"Working on it…"}`)
 
 	many := make([]*paperboy.Paper, 300)
 	for i := range many {

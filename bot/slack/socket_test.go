@@ -15,6 +15,7 @@ import (
 
 	"github.com/paperboy-bot/paperboy"
 	"github.com/paperboy-bot/paperboy/bot"
+	"github.com/paperboy-bot/paperboy/bot/bottest"
 	"github.com/paperboy-bot/paperboy/bot/slack/slackfake"
 )
 
@@ -79,9 +80,9 @@ func TestSocketMode(t *testing.T) {
 
 	// slash_commands: the ack carries the answer.
 	ack := sendEnv(t, fake, "slash_commands", slackfake.SlashCommand("U1", "C1", "subscribe cat:cs.LG", fake.ResponseURL("s")), 0)
-	assertJSON(t, ack, `{"response_type":"in_channel","text":"subscribed to cat:cs.LG"}`)
+	bottest.AssertJSON(t, ack, `{"response_type":"in_channel","text":"subscribed to cat:cs.LG"}`)
 	ack = sendEnv(t, fake, "slash_commands", slackfake.SlashCommand("U1", "C1", "top", fake.ResponseURL("s")), 0)
-	assertJSON(t, ack, `{"response_type":"ephemeral","text":"*Top* papers","blocks":[
+	bottest.AssertJSON(t, ack, `{"response_type":"ephemeral","text":"*Top* papers","blocks":[
 	 {"type":"section","block_id":"reply_0","text":{"type":"mrkdwn","text":"*Top* papers"}},
 	 {"type":"actions","block_id":"share_1","elements":[{"type":"button","action_id":"share:1","value":"2401.00001",
 	  "text":{"type":"plain_text","text":"Share 1: P1","emoji":true}}]}]}`)
