@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,30 +16,12 @@ import (
 	"github.com/paperboy-bot/paperboy/store"
 )
 
-// clock is an injected clock the test moves by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // harness wires a real store, a watcher, a dispatcher and the fake adapter.
 type harness struct {
 	t     testing.TB
 	ctx   context.Context
 	db    *store.DB
-	clock *clock
+	clock *bottest.Clock
 	ad    *bottest.Adapter
 	w     *bot.Watcher
 	d     *bot.Dispatcher
@@ -60,7 +41,7 @@ func newHarness(tb testing.TB, ad *bottest.Adapter, wc bot.WatcherConfig, dc bot
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
-	h := &harness{t: tb, ctx: ctx, db: db, clock: &clock{t: start}, ad: ad}
+	h := &harness{t: tb, ctx: ctx, db: db, clock: bottest.NewClock(start), ad: ad}
 	db.Now = h.clock.Now
 	if ad.Now == nil {
 		ad.Now = h.clock.Now

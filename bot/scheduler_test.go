@@ -13,10 +13,11 @@ import (
 
 	"github.com/paperboy-bot/paperboy"
 	"github.com/paperboy-bot/paperboy/bot"
+	"github.com/paperboy-bot/paperboy/bot/bottest"
 )
 
 func TestSchedulerNoOverlapAndRetry(t *testing.T) {
-	c := &clock{t: start}
+	c := bottest.NewClock(start)
 	ctx := context.Background()
 	release := make(chan struct{})
 	var slowRuns, flakyRuns atomic.Int32
@@ -86,7 +87,7 @@ func TestSchedulerArxivWeekendNote(t *testing.T) {
 		{"wednesday", start, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := &clock{t: tc.at}
+			c := bottest.NewClock(tc.at)
 			s, err := bot.NewScheduler(bot.SchedulerConfig{Now: c.Now, Jobs: []bot.Job{
 				{Name: "arxiv cs.LG", Every: time.Hour, Arxiv: true, Run: func(ctx context.Context) error { return nil }},
 			}})
@@ -124,7 +125,7 @@ func TestSchedulerValidates(t *testing.T) {
 // network) is logged once at error level, not at every run; LastRuns keeps the error;
 // a different error is logged again, and so is the recovery.
 func TestSchedulerReportsAFailureOnce(t *testing.T) {
-	c := &clock{t: start}
+	c := bottest.NewClock(start)
 	ctx := context.Background()
 	var runs atomic.Int32
 	errs := []error{errors.New("dial tcp: lookup huggingface.co: no such host"), errors.New("dial tcp: lookup huggingface.co: no such host"),

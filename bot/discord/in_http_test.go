@@ -9,27 +9,15 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/paperboy-bot/paperboy/bot/bottest"
 	"github.com/paperboy-bot/paperboy/bot/discord/discordfake"
 )
 
-// clock is a settable clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
 // startHTTP runs an adapter with the interactions endpoint and a fresh key pair.
-func startHTTP(t *testing.T) (*running, *discordfake.Server, ed25519.PrivateKey, *clock, *recorder) {
+func startHTTP(t *testing.T) (*running, *discordfake.Server, ed25519.PrivateKey, *bottest.Clock, *recorder) {
 	t.Helper()
 	pub, priv, err := ed25519.GenerateKey(nil)
 	if err != nil {
@@ -37,7 +25,7 @@ func startHTTP(t *testing.T) (*running, *discordfake.Server, ed25519.PrivateKey,
 	}
 	fake := discordfake.New(t)
 	addChannels(fake)
-	clk := &clock{t: time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)}
+	clk := bottest.NewClock(time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC))
 	rec := newRecorder()
 	r := start(t, fake, rec, func(o *Options) {
 		o.Listen, o.PublicKey, o.Now = "127.0.0.1:0", hex.EncodeToString(pub), clk.Now

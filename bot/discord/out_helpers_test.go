@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/paperboy-bot/paperboy"
 	"github.com/paperboy-bot/paperboy/bot"
+	"github.com/paperboy-bot/paperboy/bot/bottest"
 	"github.com/paperboy-bot/paperboy/bot/discord/discordfake"
 	"github.com/paperboy-bot/paperboy/store"
 )
@@ -47,30 +47,12 @@ func newOutAdapter(t testing.TB, f *discordfake.Server, now func() time.Time) *A
 	return a
 }
 
-// clock is an injected clock the test moves by hand.
-type outClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *outClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *outClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // outHarness is a real store, watcher and clock around dispatchers under test.
 type outHarness struct {
 	t     testing.TB
 	ctx   context.Context
 	db    *store.DB
-	clock *outClock
+	clock *bottest.Clock
 	w     *bot.Watcher
 	seq   int
 }
@@ -85,7 +67,7 @@ func newOutHarness(t testing.TB) *outHarness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	h := &outHarness{t: t, ctx: ctx, db: db, clock: &outClock{t: outStart}}
+	h := &outHarness{t: t, ctx: ctx, db: db, clock: bottest.NewClock(outStart)}
 	db.Now = h.clock.Now
 	if h.w, err = bot.NewWatcher(bot.WatcherConfig{Store: db, Subs: db, Now: h.clock.Now}); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/paperboy-bot/paperboy"
 	"github.com/paperboy-bot/paperboy/bot"
+	"github.com/paperboy-bot/paperboy/bot/bottest"
 	"github.com/paperboy-bot/paperboy/bot/discord/discordfake"
 )
 
@@ -240,7 +241,7 @@ func TestLostAnswerFound(t *testing.T) {
 	for _, k := range kinds {
 		t.Run(k.channel+"/"+k.name, func(t *testing.T) {
 			f := newOutFake(t)
-			c := &outClock{t: outStart}
+			c := bottest.NewClock(outStart)
 			f.SetNow(c.Now)
 			ctx := context.Background()
 			// An earlier post with its thread, and noise in the channel.
@@ -310,7 +311,7 @@ func TestLostAnswerFound(t *testing.T) {
 // archived threads; one archived before the lookup's start is not read.
 func TestFindInArchivedForumPost(t *testing.T) {
 	f := newOutFake(t)
-	c := &outClock{t: outStart}
+	c := bottest.NewClock(outStart)
 	f.SetNow(c.Now)
 	a := newOutAdapter(t, f, c.Now)
 	ctx := context.Background()
@@ -414,7 +415,7 @@ func TestEventChannel(t *testing.T) {
 // makes no second one. In a forum the digest is its own forum post, with no extra thread.
 func TestDigestThread(t *testing.T) {
 	f := newOutFake(t)
-	c := &outClock{t: outStart}
+	c := bottest.NewClock(outStart)
 	f.SetNow(c.Now)
 	ctx := context.Background()
 	a := newOutAdapter(t, f, c.Now)
