@@ -200,7 +200,9 @@ func (c *Client) Get(ctx context.Context, req Request) ([]byte, error) {
 			}
 			delay = aerr.retryAfter
 		}
-		log.Warn("ingest: retrying", slog.Int("attempt", attempt), slog.Int("status", aerr.status),
+		// Info, not a warning: a failure that outlasts the retries is the caller's to report
+		// (the scheduler logs it once); in the terminal chat, warnings reach the screen.
+		log.Info("ingest: retrying", slog.Int("attempt", attempt), slog.Int("status", aerr.status),
 			slog.String("reason", aerr.reason), slog.Duration("delay", delay))
 		if err := c.opts.Sleep(ctx, delay); err != nil {
 			return nil, fmt.Errorf("ingest: %s: GET %s: %w", req.Source, safeURL, err)

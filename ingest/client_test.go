@@ -1,9 +1,11 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -75,10 +77,17 @@ func TestClient503ThenSuccess(t *testing.T) {
 		fmt.Fprint(w, "third time lucky")
 	}))
 	defer srv.Close()
-	c := newTestClient(clock, ClientOptions{BaseDelay: time.Second})
+	// Retries are logged below warnings: the terminal chat shows warnings, and a source
+	// that keeps failing is reported once by the scheduler, not at every attempt.
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c := newTestClient(clock, ClientOptions{BaseDelay: time.Second, Logger: logger})
 	body, err := c.Get(context.Background(), Request{Source: "test", URL: srv.URL})
 	if err != nil {
 		t.Fatalf("Get: %v", err)
+	}
+	if n := strings.Count(logs.String(), "level=INFO msg=\"ingest: retrying\""); n != 2 || strings.Contains(logs.String(), "level=WARN") {
+		t.Errorf("retry log lines: got %d at INFO, want 2 and no warning:\n%s", n, logs.String())
 	}
 	if string(body) != "third time lucky" {
 		t.Errorf("body: got %q", body)
