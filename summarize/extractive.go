@@ -2,6 +2,7 @@ package summarize
 
 import (
 	"context"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -14,7 +15,7 @@ import (
 // Extractive model name and prompt version recorded on its summaries.
 const (
 	ExtractiveModel         = "extractive"
-	ExtractivePromptVersion = "ext-1"
+	ExtractivePromptVersion = "ext-2"
 )
 
 // DefaultExtractiveMaxChars bounds an extractive summary (it is shown under a post).
@@ -137,136 +138,264 @@ var (
 type sentence struct {
 	text    string // original text
 	lower   string
-	score   float64
-	contrib bool // states the contribution
-	result  bool // states a result
-	named   bool // contains a method name
-	pos     int
+	named   bool    // contains a method name
+	name    string  // the first method name it contains
+	pIdea   float64 // chance that it states the paper's idea
+	pEither float64 // chance that it states the idea or a result
+	skip    bool    // never chosen: it only restates the title
 }
+
+// sentenceModel holds the weights of the two sentence models (features.go).
+//
+// The idea model is a softmax over the abstract's sentences (an abstract states its idea
+// once): ideaPrior, the share of abstracts whose idea one sentence states, is shared out
+// by the sentences' scores. The either model is a logistic model per sentence.
+type sentenceModel struct {
+	idea, either [nFeatures]float64
+	ideaPrior    float64
+}
+
+var defaultModel = sentenceModel{idea: ideaWeights, either: eitherWeights, ideaPrior: ideaPrior}
 
 // extract builds the summary text, or "" when abstract has no sentence.
 func extract(title, abstract string, maxChars int) string {
-	abstract = paperboy.CollapseSpace(abstract)
-	sents := splitSentences(abstract)
+	return extractWith(&defaultModel, title, abstract, maxChars)
+}
+
+// scoreSentences splits abstract and scores its sentences with m.
+func scoreSentences(m *sentenceModel, title, abstract string) []sentence {
+	sents := splitSentences(paperboy.CollapseSpace(abstract))
 	if len(sents) == 0 {
-		return ""
+		return nil
 	}
 	names := methodNames(title, abstract)
 	titleWords := contentWords(strings.ToLower(title))
-
 	ss := make([]sentence, len(sents))
 	for i, t := range sents {
-		s := sentence{text: t, lower: strings.ToLower(t), pos: i}
-		scoreSentence(&s, names, titleWords, len(sents))
-		ss[i] = s
-	}
-
-	// The best contribution sentence first, then the best result sentence, then
-	// anything else worth its room, up to three sentences within maxChars.
-	var chosen []int
-	used := 0
-	tryAdd := func(i int) bool {
-		t := trimLeadIn(ss[i].text)
-		n := utf8.RuneCountInString(t)
-		if len(chosen) > 0 {
-			n++ // joining space
-		}
-		if used+n > maxChars {
-			return false
-		}
-		chosen = append(chosen, i)
-		used += n
-		return true
-	}
-	best := 0
-	for i := range ss {
-		if ss[i].score > ss[best].score {
-			best = i
-		}
-	}
-	if !tryAdd(best) {
-		// The best sentence alone is too long: shorten it at a clause or word boundary.
-		return shorten(trimLeadIn(ss[best].text), maxChars)
-	}
-	order := rankOrder(ss)
-	wantResult := !ss[best].result
-	if wantResult {
-		for _, i := range order {
-			if i != best && ss[i].result && ss[i].score >= 1.5 {
-				tryAdd(i)
+		s := sentence{text: t, lower: strings.ToLower(t)}
+		for _, name := range names {
+			if containsWord(t, name) {
+				s.named, s.name = true, name
 				break
 			}
 		}
+		// A sentence of title words only, or one addressed to a language model
+		// ("ignore previous instructions"), is not the paper's content.
+		s.skip = len(sents) > 1 && (onlyTitleWords(s.lower, titleWords) || hasAny(s.lower, injectionMarkers))
+		ss[i] = s
 	}
-	for _, i := range order {
-		if len(chosen) >= 3 {
-			break
+	mk := markSentences(ss)
+	var x [nFeatures]float64
+	z := make([]float64, len(ss))
+	for i := range ss {
+		sentenceFeatures(&x, ss, i, mk)
+		z[i] = linear(&m.idea, &x)
+		ss[i].pEither = logistic(linear(&m.either, &x))
+	}
+	// softmax of the idea scores, times the prior
+	mx := slices.Max(z)
+	sum := 0.0
+	for i := range z {
+		z[i] = math.Exp(z[i] - mx)
+		sum += z[i]
+	}
+	for i := range ss {
+		ss[i].pIdea = m.ideaPrior * z[i] / sum
+	}
+	return ss
+}
+
+// onlyTitleWords reports whether a sentence says nothing but words of the title: the
+// abstract opening with the title again would make a summary of title words only.
+func onlyTitleWords(lower string, titleWords []string) bool {
+	if len(titleWords) == 0 {
+		return false
+	}
+	ws := contentWords(lower)
+	if len(ws) == 0 {
+		return true
+	}
+	for _, w := range ws {
+		if !slices.Contains(titleWords, w) {
+			return false
 		}
-		if slices.Contains(chosen, i) || ss[i].score < 2.5 {
+	}
+	return true
+}
+
+// maxCandidates bounds the sentences a summary is chosen from (the most likely ones), and
+// maxChosen the sentences in a summary: the search tries every set, so it stays small.
+const (
+	maxCandidates = 8
+	maxChosen     = 3
+	// cutCost prefers whole sentences to cut ones at equal chances.
+	cutCost = 0.02
+	// namedBonus makes a summary keep the name the paper gives its method: a reader
+	// remembers and searches for the name. It outweighs most differences in chances
+	// (it costs about 0.01 of idea coverage on the labelled abstracts and keeps the
+	// name in 94% of the seed papers that introduce one, against 82% with 0.1).
+	namedBonus = 1
+	// minChance keeps sentences that state neither idea nor result out of a summary even
+	// when they would fit (a sentence naming the method is always a candidate).
+	minChance = 0.12
+)
+
+// ideaWeight weighs the chance of stating the idea against the chance of stating the
+// idea or a result: the summary should say what the paper does first.
+const ideaWeight = 2
+
+// variant is a sentence as it may appear in a summary: whole (trimmed of its lead-in) or
+// cut at a clause boundary.
+type variant struct {
+	sent  int
+	text  string
+	runes int
+	keep  float64 // the share of the sentence's words kept
+	cut   bool
+}
+
+// keepFactor is the share of a sentence's chance that a cut keeping the given share of
+// its words still carries: measured on the labelled abstracts, a cut keeping 90% of the
+// words still holds 97% of the spans the whole sentence held, 80% holds 91%, 70% 77%,
+// 60% 50% and 50% 19% (TestCutKeepsSpans).
+func keepFactor(keep float64) float64 {
+	points := [...][2]float64{{0.5, 0.19}, {0.6, 0.5}, {0.7, 0.77}, {0.8, 0.91}, {0.9, 0.97}, {1, 1}}
+	if keep <= points[0][0] {
+		return points[0][1] * keep / points[0][0]
+	}
+	for k := 1; k < len(points); k++ {
+		if keep <= points[k][0] {
+			a, b := points[k-1], points[k]
+			return a[1] + (b[1]-a[1])*(keep-a[0])/(b[0]-a[0])
+		}
+	}
+	return 1
+}
+
+// extractWith chooses the set of at most three sentences, in the abstract's order and
+// within maxChars, that most likely states the paper's idea and, failing that, a result.
+// A sentence may be cut at a clause boundary to make room.
+func extractWith(m *sentenceModel, title, abstract string, maxChars int) string {
+	ss := scoreSentences(m, title, abstract)
+	if len(ss) == 0 {
+		return ""
+	}
+	cand := make([]int, 0, len(ss))
+	for i := range ss {
+		if !ss[i].skip {
+			cand = append(cand, i)
+		}
+	}
+	if len(cand) == 0 {
+		cand = append(cand, 0)
+	}
+	slices.SortStableFunc(cand, func(a, b int) int {
+		va, vb := ss[a].pIdea+ss[a].pEither, ss[b].pIdea+ss[b].pEither
+		switch {
+		case va > vb:
+			return -1
+		case va < vb:
+			return 1
+		}
+		return 0
+	})
+	if len(cand) > maxCandidates {
+		cand = cand[:maxCandidates]
+	}
+	// The variants of each candidate; a weak sentence is only a candidate while nothing
+	// better is (the first stays, so there is always a summary).
+	var vars [][]variant
+	for k, i := range cand {
+		if k > 0 && !ss[i].named && ss[i].pIdea+ss[i].pEither < minChance {
 			continue
 		}
-		tryAdd(i)
+		vars = append(vars, sentenceVariants(i, trimLeadIn(ss[i].text), maxChars))
 	}
-	slices.Sort(chosen)
-	parts := make([]string, len(chosen))
-	for k, i := range chosen {
-		parts[k] = trimLeadIn(ss[i].text)
+	value := func(set []*variant) float64 {
+		missIdea, missEither, named, v := 1.0, 1.0, false, 0.0
+		for _, x := range set {
+			f := keepFactor(x.keep)
+			missIdea *= 1 - f*ss[x.sent].pIdea
+			missEither *= 1 - f*ss[x.sent].pEither
+			named = named || ss[x.sent].name != "" && containsWord(x.text, ss[x.sent].name)
+			if x.cut {
+				v -= cutCost
+			}
+		}
+		v += ideaWeight*(1-missIdea) + 1 - missEither
+		if named {
+			v += namedBonus
+		}
+		return v
+	}
+	var best []*variant
+	bestValue := -1.0
+	var set []*variant
+	var walk func(from, used int)
+	walk = func(from, used int) {
+		if len(set) > 0 {
+			if v := value(set); v > bestValue {
+				best, bestValue = slices.Clone(set), v
+			}
+		}
+		if len(set) == maxChosen {
+			return
+		}
+		for k := from; k < len(vars); k++ {
+			for j := range vars[k] {
+				x := &vars[k][j]
+				n := x.runes
+				if len(set) > 0 {
+					n++ // joining space
+				}
+				if used+n > maxChars {
+					continue
+				}
+				set = append(set, x)
+				walk(k+1, used+n)
+				set = set[:len(set)-1]
+			}
+		}
+	}
+	walk(0, 0)
+	if best == nil {
+		// Nothing fits, not even cut: shorten the most likely sentence at a word.
+		return shorten(trimLeadIn(ss[cand[0]].text), maxChars)
+	}
+	slices.SortFunc(best, func(a, b *variant) int { return a.sent - b.sent })
+	parts := make([]string, len(best))
+	for k, x := range best {
+		parts[k] = x.text
 	}
 	return strings.Join(parts, " ")
 }
 
-func scoreSentence(s *sentence, names []string, titleWords []string, n int) {
-	l := s.lower
-	if hasWeVerb(l) || hasAny(l, contributionCues) {
-		s.score += 3
-		s.contrib = true
+// maxCuts bounds the cut variants of a sentence (the longest that fit), which bounds the
+// search: about 0.3 ms for a typical abstract and under 1 ms for the longest.
+const maxCuts = 3
+
+// sentenceVariants returns the sentence whole and cut at up to maxCuts clause boundaries
+// (the latest first) that keep at least half of its words, each at most maxChars runes.
+func sentenceVariants(i int, text string, maxChars int) []variant {
+	var out []variant
+	words := len(strings.Fields(text))
+	add := func(t string, cut bool) {
+		n := utf8.RuneCountInString(t)
+		if n > maxChars {
+			return
+		}
+		out = append(out, variant{sent: i, text: t, runes: n, keep: float64(len(strings.Fields(t))) / float64(max(words, 1)), cut: cut})
 	}
-	if hasAny(l, methodCues) {
-		s.score += 1.5
-		s.contrib = true
-	}
-	if hasAny(l, resultCues) {
-		s.score += 1.5
-		s.result = true
-	}
-	if hasNumberResult(s.text) {
-		s.score += 1
-		s.result = true
-	}
-	for _, name := range names {
-		if containsWord(s.text, name) {
-			s.score += 4
-			s.named = true
+	add(text, false)
+	for _, c := range clauseCuts(text) {
+		if len(out) > maxCuts {
 			break
 		}
-	}
-	if len(titleWords) > 0 {
-		hit := 0
-		for _, w := range titleWords {
-			if strings.Contains(l, w) {
-				hit++
-			}
+		if kept := len(strings.Fields(c)); kept*2 >= words {
+			add(c, true)
 		}
-		s.score += 2 * float64(hit) / float64(len(titleWords))
 	}
-	if !s.contrib && !s.named && hasAny(l, backgroundCues) {
-		s.score--
-	}
-	if s.pos == 0 && !s.contrib {
-		s.score -= 0.5 // usually the problem statement
-	}
-	if s.pos == n-1 && !s.contrib && !s.result {
-		s.score -= 0.5 // usually an outlook or a code link
-	}
-	if strings.Contains(l, "http") || strings.Contains(l, "github") || strings.Contains(l, "available at") {
-		s.score -= 2
-	}
-	switch r := utf8.RuneCountInString(s.text); {
-	case r < 30:
-		s.score -= 2
-	case r > 400:
-		s.score--
-	}
+	return out
 }
 
 // methodNames returns the names the paper gives its method: the title's prefix before
@@ -467,7 +596,8 @@ func trimLeadIn(s string) string {
 }
 
 // shorten cuts s to at most maxChars runes at a clause boundary if one is past the
-// middle, else at the last word boundary, ending with "…"; it never cuts inside a word.
+// middle, else at the last word boundary, ending with "…"; it never cuts inside a word
+// and leaves no dangling enumerator, bracket or connective (cleanCut).
 func shorten(s string, maxChars int) string {
 	if utf8.RuneCountInString(s) <= maxChars {
 		return s
@@ -485,13 +615,149 @@ func shorten(s string, maxChars int) string {
 	head := s[:limit]
 	for _, sep := range []string{"; ", ", which ", ", where ", ", and ", ", while ", " - ", ", "} {
 		if i := strings.LastIndex(head, sep); i > limit/2 {
-			return strings.TrimRight(head[:i], " ,;:-") + "…"
+			if c := cleanCut(head[:i]); c != "" {
+				return c
+			}
 		}
 	}
 	if i := strings.LastIndexByte(head, ' '); i > 0 {
 		head = head[:i]
 	}
+	if c := cleanCut(head); c != "" {
+		return c
+	}
 	return strings.TrimRight(head, " ,;:-(") + "…"
+}
+
+// clauseBreaks start a clause a sentence can be cut before and still read whole.
+var clauseBreaks = []string{
+	"; ", " -- ", " — ", ", which ", ", where ", ", while ", ", whereas ", ", but ",
+	", and ", ", including ", " including ", ", such as ", " such as ", ", e.g.", " (e.g.",
+	" (i.e.", ", i.e.", ", leading to ", ", resulting in ", ", allowing ", ", enabling ",
+	", making ", ", thus ", ", thereby ", ", so that ", ", as well as ", ", without ",
+	", with ", ", by ", " by ", ", using ", ", in order to ", " in order to ", ", that ",
+	", based on ", ", even ", ", especially ", ", namely ", ", compared ", ", outperforming ",
+	", achieving ", ", improving ", ", reducing ", ", yielding ", ", providing ", ", via ",
+	" via ", ", through ", ", from ", ", for ", " for ", ", in ", ", on ", " on ",
+}
+
+// clauseCuts returns s cut before each clause break, shortest last, each ending in "…"
+// and cleaned (cleanCut); cuts that leave fewer than four words are dropped.
+func clauseCuts(s string) []string {
+	var at []int
+	for _, b := range clauseBreaks {
+		for off := 0; ; {
+			i := strings.Index(s[off:], b)
+			if i < 0 {
+				break
+			}
+			at = append(at, off+i)
+			off += i + len(b)
+		}
+	}
+	slices.Sort(at)
+	at = slices.Compact(at)
+	var out []string
+	for k := len(at) - 1; k >= 0; k-- {
+		c := cleanCut(s[:at[k]])
+		if c == "" || len(strings.Fields(c)) < 4 || slices.Contains(out, c) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// danglers are words a cut clause must not end with (matched as written: "AT" is a
+// name, "at" a preposition).
+var danglers = map[string]bool{
+	"a": true, "an": true, "the": true, "and": true, "or": true, "of": true, "to": true,
+	"with": true, "for": true, "in": true, "on": true, "by": true, "from": true, "as": true,
+	"that": true, "which": true, "such": true, "including": true, "e.g.": true, "i.e.": true,
+	"over": true, "than": true, "at": true, "into": true, "between": true, "via": true,
+	"using": true, "is": true, "are": true, "be": true, "can": true, "its": true,
+	"their": true, "our": true, "this": true, "these": true, "both": true, "each": true,
+	"not": true, "only": true, "more": true, "less": true, "while": true, "whereas": true,
+	"where": true, "when": true, "if": true, "so": true, "we": true, "but": true,
+	"nor": true, "either": true, "whether": true, "how": true, "also": true, "then": true,
+	"namely": true, "like": true, "per": true, "up": true, "about": true, "among": true,
+	"across": true, "without": true, "within": true, "through": true, "under": true,
+	"has": true, "have": true, "was": true, "were": true, "been": true, "being": true,
+	"will": true, "would": true, "should": true, "may": true, "might": true, "must": true,
+	"do": true, "does": true, "his": true, "her": true, "they": true,
+}
+
+// cleanCut ends a cut clause cleanly: no trailing punctuation, enumerator ("(1)", "ii)",
+// "(a"), connective or article, no bracket or quote left open, no number left hanging
+// after a word that needs it ("by 3"); then "…". It returns "" when nothing is left.
+func cleanCut(s string) string {
+	for {
+		before := s
+		s = strings.TrimRight(s, " ,;:-–—/([&")
+		// an open bracket or quote: cut before it
+		if i := unclosed(s); i >= 0 {
+			s = s[:i]
+			continue
+		}
+		k := strings.LastIndexByte(s, ' ')
+		last := s[k+1:]
+		if isEnumerator(last) || danglers[last] {
+			s = s[:max(k, 0)]
+			continue
+		}
+		if s == before {
+			break
+		}
+	}
+	if s == "" {
+		return ""
+	}
+	return s + "…"
+}
+
+// isEnumerator reports a list marker: "(1)", "1)", "(ii)", "ii)", "(a)", "a)", "1.", "(1".
+func isEnumerator(w string) bool {
+	t := strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(w, "("), ")"), ".")
+	if t == w || t == "" || len(t) > 4 {
+		return false
+	}
+	for _, r := range t {
+		if !unicode.IsDigit(r) && !strings.ContainsRune("ivxabcdefgh", r) {
+			return false
+		}
+	}
+	return true
+}
+
+// unclosed returns the byte offset of the last bracket or quote in s that is not closed,
+// or -1.
+func unclosed(s string) int {
+	var open []int
+	quote := -1
+	for i, r := range s {
+		switch r {
+		case '(', '[', '{':
+			open = append(open, i)
+		case ')', ']', '}':
+			if len(open) > 0 {
+				open = open[:len(open)-1]
+			}
+		case '"', '“', '”':
+			if quote >= 0 && r != '“' {
+				quote = -1
+			} else if r != '”' {
+				quote = i
+			}
+		}
+	}
+	at := -1
+	if len(open) > 0 {
+		at = open[len(open)-1]
+	}
+	if quote > at {
+		at = quote
+	}
+	return at
 }
 
 // hasNumberResult reports a number with %, x or × ("3.2%", "2.5x", "10×"), or "points".
@@ -594,18 +860,4 @@ func hasAny(s string, subs []string) bool {
 		}
 	}
 	return false
-}
-
-// rankOrder returns sentence indexes by descending score, earlier first on ties.
-func rankOrder(ss []sentence) []int {
-	idx := make([]int, len(ss))
-	for i := range idx {
-		idx[i] = i
-	}
-	for i := 1; i < len(idx); i++ {
-		for j := i; j > 0 && ss[idx[j]].score > ss[idx[j-1]].score; j-- {
-			idx[j], idx[j-1] = idx[j-1], idx[j]
-		}
-	}
-	return idx
 }
