@@ -207,10 +207,10 @@ func TestNew(t *testing.T) {
 	if err != nil || sum.Model != "llama3.1:8b" || sum.Text != goodAnswer || sum.PromptTokens != 400 {
 		t.Fatalf("model: got %+v, %v; want the model's summary", sum, err)
 	}
-	if m, v := Key(Config{BaseURL: f.base(), Model: "llama3.1:8b"}); m != "llama3.1:8b" || v != "oa-1-tldr-en" {
+	if m, v := Key(Config{BaseURL: f.base(), Model: "llama3.1:8b"}); m != "llama3.1:8b" || v != "oa-2-tldr-en" {
 		t.Fatalf("Key: got %s %s", m, v)
 	}
-	if _, err := st.FindSummary(context.Background(), p.ID, "llama3.1:8b", "oa-1-tldr-en"); err != nil {
+	if _, err := st.FindSummary(context.Background(), p.ID, "llama3.1:8b", "oa-2-tldr-en"); err != nil {
 		t.Fatalf("model summary not cached: %v", err)
 	}
 

@@ -22,7 +22,13 @@ const testKey = "sk-test-5f9c2d1e8a7b6c5d4e3f2a1b"
 // testPapers loads testdata/papers.jsonl by title prefix ("OptMATH", "RobustTab", ...).
 func testPapers(tb testing.TB) map[string]*paperboy.Paper {
 	tb.Helper()
-	f, err := os.Open("testdata/papers.jsonl")
+	return loadPapers(tb, "testdata/papers.jsonl")
+}
+
+// loadPapers reads a JSONL file of papers, keyed by the title up to its first colon.
+func loadPapers(tb testing.TB, path string) map[string]*paperboy.Paper {
+	tb.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -119,7 +125,7 @@ func TestOpenAISummarize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := paperboy.Summary{PaperID: p.ID, Model: "gpt-4o-mini", PromptVersion: "oa-1-tldr-en",
+	want := paperboy.Summary{PaperID: p.ID, Model: "gpt-4o-mini", PromptVersion: "oa-2-tldr-en",
 		Text: goodAnswer, PromptTokens: 412, CompletionTokens: 38, CreatedAt: clock.Now()}
 	if got != want {
 		t.Fatalf("got %+v,\nwant %+v", got, want)
@@ -154,16 +160,23 @@ func TestOpenAIStylesAndLanguages(t *testing.T) {
 		"bullets": {
 			cfg:     Config{Style: StyleBullets},
 			answer:  "- Problem: LLMs lack high-quality optimization modeling data.\n* Method: OptMATH synthesizes problems and their formulations in both directions.\n- Result: models trained on it beat baselines on several benchmarks.",
-			version: "oa-1-bullets-en",
-			inSys:   []string{"three lines", "English"},
+			version: "oa-2-bullets-en",
+			inSys:   []string{"exactly three lines", "- Problem: ", "- Method: ", "- Result: ", "with the numbers", "Do not just restate the title", "English"},
 			text:    "- Problem: LLMs lack high-quality optimization modeling data.\n- Method: OptMATH synthesizes problems and their formulations in both directions.\n- Result: models trained on it beat baselines on several benchmarks.",
 		},
 		"german": {
 			cfg:     Config{Language: "de"},
 			answer:  "TL;DR: OptMATH ist ein Framework, das Trainingsdaten für die Optimierungsmodellierung in beide Richtungen erzeugt; damit trainierte Modelle übertreffen die Vergleichsmodelle auf mehreren Benchmarks.",
-			version: "oa-1-tldr-de",
-			inSys:   []string{"one sentence", "German"},
+			version: "oa-2-tldr-de",
+			inSys:   []string{"one or two sentences", "the paper's idea and its main result", "with the numbers", "Do not just restate the title", "German"},
 			text:    "OptMATH ist ein Framework, das Trainingsdaten für die Optimierungsmodellierung in beide Richtungen erzeugt; damit trainierte Modelle übertreffen die Vergleichsmodelle auf mehreren Benchmarks.",
+		},
+		"german bullets": {
+			cfg:     Config{Style: StyleBullets, Language: "de"},
+			answer:  "- Problem: Es fehlen hochwertige Daten für die Optimierungsmodellierung.\n- Methode: OptMATH erzeugt Probleme und ihre Formulierungen in beide Richtungen.\n- Ergebnis: Damit trainierte Modelle übertreffen die Vergleichsmodelle auf mehreren Benchmarks.",
+			version: "oa-2-bullets-de",
+			inSys:   []string{"- Result: ", "the labels in German", "German"},
+			text:    "- Problem: Es fehlen hochwertige Daten für die Optimierungsmodellierung.\n- Methode: OptMATH erzeugt Probleme und ihre Formulierungen in beide Richtungen.\n- Ergebnis: Damit trainierte Modelle übertreffen die Vergleichsmodelle auf mehreren Benchmarks.",
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -181,6 +194,75 @@ func TestOpenAIStylesAndLanguages(t *testing.T) {
 				if !strings.Contains(sys, s) {
 					t.Errorf("system prompt lacks %q: %s", s, sys)
 				}
+			}
+		})
+	}
+}
+
+// TestOpenAIAnswerMustStateIdeaOrResult runs the whole stack (New: cache, model,
+// extractive fallback) against the fake server. A good answer is the summary and is
+// cached; an answer that states neither the idea nor the result (the title, the title in
+// a frame, bullets without a result) is rejected: the post gets the extractive summary,
+// the reason is logged, nothing is cached under the model's key, and the next request
+// asks the model again.
+func TestOpenAIAnswerMustStateIdeaOrResult(t *testing.T) {
+	papers := testPapers(t)
+	spanbert, optmath := papers["SpanBERT"], papers["OptMATH"]
+	for name, tc := range map[string]struct {
+		paper  *paperboy.Paper
+		style  string
+		answer string
+		reject string // "" accepted
+	}{
+		"good tldr": {spanbert, StyleTLDR,
+			"SpanBERT masks contiguous random spans and trains span boundary representations to predict them, reaching 94.6 and 88.7 F1 on SQuAD 1.1 and 2.0.", ""},
+		"good bullets": {spanbert, StyleBullets,
+			"- Problem: BERT masks single tokens, which does little for tasks about spans of text.\n- Method: SpanBERT masks contiguous random spans and predicts them from the span boundary representations.\n- Result: 94.6 and 88.7 F1 on SQuAD 1.1 and 2.0 and a new state of the art on OntoNotes coreference (79.6 F1).", ""},
+		"title verbatim":      {optmath, StyleTLDR, optmath.Title, rejectNothing},
+		"this paper is about": {optmath, StyleTLDR, "This paper is about " + optmath.Title + ".", rejectNothing},
+		"bullets restating the title": {spanbert, StyleBullets,
+			"- Problem: pre-training for spans.\n- Method: SpanBERT, representing and predicting spans.\n- Result: improving pre-training by representing and predicting spans.", rejectNothing},
+		"bullets without a result line": {spanbert, StyleBullets,
+			"- Problem: BERT masks single tokens, which does little for tasks about spans of text.\n- Method: SpanBERT masks contiguous random spans and predicts them from the span boundary representations.", rejectBadFormat},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFakeOpenAI(t, answer(tc.answer, 400, 40))
+			var logBuf bytes.Buffer
+			log := slog.New(slog.NewTextHandler(&logBuf, nil))
+			cfg := Config{BaseURL: f.base(), Model: "gpt-4o-mini", APIKey: testKey, Style: tc.style, Timeout: 5 * time.Second}
+			st := newMemStore()
+			s := New(cfg, st, log)
+			model, version := Key(cfg)
+			ctx := context.Background()
+
+			got, err := s.Summarize(ctx, tc.paper)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, cacheErr := st.FindSummary(ctx, tc.paper.ID, model, version)
+			if tc.reject == "" {
+				if got.Model != model || got.Text != cleanAnswer(tc.answer, tc.style) {
+					t.Fatalf("got %+v, want the model's answer", got)
+				}
+				if cacheErr != nil {
+					t.Fatalf("the model's summary is not cached: %v", cacheErr)
+				}
+				return
+			}
+			if got.Model != ExtractiveModel || got.Text == "" || got.Text == cleanAnswer(tc.answer, tc.style) {
+				t.Fatalf("got %+v, want the extractive summary instead of the answer", got)
+			}
+			if !strings.Contains(logBuf.String(), "reason=\""+tc.reject+"\"") || !strings.Contains(logBuf.String(), "paper_id="+tc.paper.ID) {
+				t.Errorf("log lacks the paper and the reason %q: %s", tc.reject, logBuf.String())
+			}
+			if paperboy.ErrorCode(cacheErr) != paperboy.ENOTFOUND {
+				t.Fatalf("rejected answer: got %v from the cache under %s %s, want not found", cacheErr, model, version)
+			}
+			if _, err := s.Summarize(ctx, tc.paper); err != nil {
+				t.Fatal(err)
+			}
+			if n := f.count(); n != 2 {
+				t.Fatalf("requests: got %d, want 2 (a rejected answer is not served from the cache)", n)
 			}
 		})
 	}

@@ -19,7 +19,7 @@ import (
 
 // Styles of summary a model writes.
 const (
-	StyleTLDR    = "tldr"    // one sentence
+	StyleTLDR    = "tldr"    // one or two sentences: the idea and the main result
 	StyleBullets = "bullets" // problem / method / result lines
 )
 
@@ -121,9 +121,13 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// PromptVersion is bumped whenever the prompt changes, so cached summaries made with an
-// older prompt are not reused.
-const PromptVersion = "oa-1"
+// PromptVersion is bumped whenever the prompt or the validation of answers changes, so
+// cached summaries made with an older prompt are not reused: Cached and the bulk command
+// look summaries up by model and this version, so after a bump every paper is summarized
+// anew. oa-2: tldr asks for the idea and the main result in one or two sentences,
+// bullets for labelled problem / method / result lines, and an answer that only restates
+// the title is rejected; an oa-1 summary may be exactly such an answer.
+const PromptVersion = "oa-2"
 
 // Key returns the model and prompt version under which summaries made with cfg are
 // cached (what the bulk command passes to store.PapersWithoutSummary).

@@ -1,6 +1,7 @@
 package summarize
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -19,6 +20,7 @@ const (
 	rejectLanguage  = "the model answered in the wrong language"
 	rejectObeyed    = "the model followed instructions found in the abstract"
 	rejectBadFormat = "the model's answer is not in the requested format"
+	rejectNothing   = "the model's answer states neither the paper's idea nor its result"
 )
 
 // cleanAnswer normalises a model's answer: trims, drops a "TL;DR:" or "Summary:" label
@@ -52,9 +54,11 @@ func cleanAnswer(s, style string) string {
 	return strings.Join(lines, "\n")
 }
 
-// validateAnswer checks a cleaned answer against the paper's abstract and the requested
-// style, language and length. It returns "" when the answer is fine, else the reason.
-func validateAnswer(answer, abstract, style, lang string, maxChars int) string {
+// validateAnswer checks a cleaned answer against the paper's title and abstract and the
+// requested style, language and length. It returns "" when the answer is fine, else the
+// reason.
+func validateAnswer(answer string, p *paperboy.Paper, style, lang string, maxChars int) string {
+	abstract := p.Abstract
 	if strings.TrimSpace(answer) == "" {
 		return rejectEmpty
 	}
@@ -82,8 +86,15 @@ func validateAnswer(answer, abstract, style, lang string, maxChars int) string {
 	if letters < 20 || (!denseScript(lang) && len(strings.Fields(answer)) < 5) {
 		return rejectTooShort
 	}
-	if style == StyleBullets && strings.Count(answer, "\n") < 1 {
-		return rejectBadFormat
+	// The part that must carry the idea or the result: all of a tldr; the method and
+	// result lines of bullets (a problem line may well restate the title).
+	substance := answer
+	if style == StyleBullets {
+		lines, ok := bulletLines(answer)
+		if !ok || lines[1] == "" || lines[2] == "" {
+			return rejectBadFormat
+		}
+		substance = lines[1] + "\n" + lines[2]
 	}
 	if copiedFrom(lower, strings.ToLower(abstract)) {
 		return rejectCopy
@@ -91,8 +102,156 @@ func validateAnswer(answer, abstract, style, lang string, maxChars int) string {
 	if !inLanguage(answer, lang) {
 		return rejectLanguage
 	}
+	if !statesSomething(substance, p.Title, abstract, lang) {
+		return rejectNothing
+	}
 	return ""
 }
+
+// bulletLines returns the problem, method and result lines of a cleaned bullets answer,
+// each without its bullet and label ("Problem:", "Methode:", ...). ok is false unless the
+// answer has exactly three lines: the prompt asks for three, and with more or fewer there
+// is no telling which line is the result.
+func bulletLines(answer string) (lines [3]string, ok bool) {
+	all := strings.Split(answer, "\n")
+	if len(all) != 3 {
+		return lines, false
+	}
+	for i, l := range all {
+		lines[i] = stripLabel(strings.TrimSpace(strings.TrimPrefix(l, "- ")))
+	}
+	return lines, true
+}
+
+// stripLabel drops a leading label of one or two words before a colon ("Result:",
+// "**Method:**", "Main result:"), in whatever language the model wrote it. A line that
+// starts with a name and a colon ("OptMATH: ...") loses the name, which costs the
+// checks that follow nothing: the name is in the title or the abstract anyway.
+func stripLabel(line string) string {
+	head, rest, found := strings.Cut(line, ":")
+	if !found {
+		return line
+	}
+	head = strings.Trim(head, "*_ ")
+	words := strings.Fields(head)
+	if len(words) == 0 || len(words) > 2 || utf8.RuneCountInString(head) > 24 {
+		return line
+	}
+	for _, r := range head {
+		if !unicode.IsLetter(r) && r != ' ' {
+			return line
+		}
+	}
+	return strings.TrimSpace(strings.Trim(rest, "*_ "))
+}
+
+// Thresholds of statesSomething.
+const (
+	minNewWords      = 3  // words beyond the title, in languages written with spaces
+	minNativeLetters = 20 // letters of the language's own script, outside the Latin script
+)
+
+// statesSomething reports whether text (a tldr, or the method and result lines of
+// bullets) says anything beyond the paper's title, that is, states its idea or its result
+// rather than restating the title ("This paper is about <title>.").
+//
+// The check is on words, deterministic, and the same for both halves of the requirement:
+// an idea or a result is stated in words the title does not have. It counts the text's
+// distinct words (Porter stems) that are not title words, not stop words and not generic
+// words that say nothing about any particular paper (paper, propose, novel, results,
+// improve, ...; see genericWords), and needs minNewWords of them. In English at least
+// one of them must also be a word (or number) of the abstract, so filler ("an
+// interesting and important topic") does not pass for content. Other languages skip that
+// part: a faithful German summary of an English abstract shares few words with it, and
+// rejecting it would throw good summaries away. Languages with their own script (ru,
+// ja, zh, ...) share no words with an English title either, so the check there is only
+// that minNativeLetters letters of that script go beyond the title, which is in Latin
+// letters. Known limit: a translated title ("Dieses Paper stellt ein skalierbares
+// Framework ... vor") passes outside English; catching it would need a dictionary.
+func statesSomething(text, title, abstract, lang string) bool {
+	if tables := scriptOf[lang]; tables != nil {
+		n := 0
+		for _, r := range text {
+			for _, t := range tables {
+				if unicode.Is(t, r) {
+					n++
+					break
+				}
+			}
+		}
+		return n >= minNativeLetters
+	}
+	english := lang == "en" || lang == ""
+	titleStems := stemSet(title)
+	var abstractStems map[string]bool
+	if english {
+		abstractStems = stemSet(abstract)
+	}
+	own := stopWordsByLang[lang]
+	seen := map[string]bool{}
+	backed := false
+	for _, w := range paperboy.Words(text) {
+		s := paperboy.PorterStem(w)
+		if seen[s] || titleStems[s] || paperboy.IsStopWord(w) || genericStems[s] ||
+			slices.Contains(own, w) || slices.Contains(genericWords[lang], w) {
+			continue
+		}
+		seen[s] = true
+		if abstractStems[s] {
+			backed = true
+		}
+	}
+	return len(seen) >= minNewWords && (!english || backed)
+}
+
+// stemSet returns the Porter stems of the words of s.
+func stemSet(s string) map[string]bool {
+	out := map[string]bool{}
+	for _, w := range paperboy.Words(s) {
+		out[paperboy.PorterStem(w)] = true
+	}
+	return out
+}
+
+// genericWords say nothing about any particular paper: the frame of a title restatement
+// ("In this paper the authors present a novel approach to ..."), claims without content
+// ("improves results"), bullet labels, and words nearly every abstract in the field uses
+// (large language models, deep neural networks, data), which a filler clause borrows. English ones are matched by stem, and in every
+// language since models mix English in; the others by exact word.
+var genericWords = map[string][]string{
+	"en": strings.Fields(`paper article study work research author authors topic title titled entitled
+		called named about this these here discuss discusses describe describes present presents propose
+		proposes introduce introduces explore explores address addresses focus focuses deal deals
+		investigate investigates consider considers examine examines tackle tackles aim aims goal
+		idea main key contribution contributions provide provides offer offers help helps make makes
+		approach approaches method methods technique techniques new novel result results show shows
+		performance good better improve improves improved improvement important interesting various
+		several different problem problems task tasks field area use uses using used also way
+		summary overview finding findings large language model models learning based neural
+		network networks deep data machine artificial intelligence ai system systems`),
+	"de": strings.Fields(`arbeit artikel beitrag studie autoren autor dieses diesem diese thema titel
+		handelt befasst beschreibt stellt vor vorgestellt präsentiert schlägt neue neuen neues neuer
+		methode ansatz ergebnis ergebnisse zeigt geht um in problem`),
+	"fr": strings.Fields(`article étude travail auteurs auteur présente propose traite porte sur cet
+		ce nouvelle nouveau nouvel méthode approche résultat résultats montre problème en il`),
+	"es": strings.Fields(`artículo estudio trabajo autores autor presenta propone trata sobre nuevo
+		nueva método enfoque resultado resultados muestra problema en`),
+	"it": strings.Fields(`articolo studio lavoro autori autore presenta propone tratta nuovo nuova
+		metodo approccio risultato risultati mostra problema in`),
+	"pt": strings.Fields(`artigo estudo trabalho autores autor apresenta propõe trata sobre novo nova
+		método abordagem resultado resultados mostra problema`),
+	"nl": strings.Fields(`artikel studie werk onderzoek auteurs auteur presenteert stelt voor
+		behandelt nieuw nieuwe methode aanpak resultaat resultaten toont probleem in`),
+}
+
+// genericStems are the Porter stems of the English generic words.
+var genericStems = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range genericWords["en"] {
+		m[paperboy.PorterStem(w)] = true
+	}
+	return m
+}()
 
 // echoFragments are pieces of our own prompt that never belong in a summary.
 var echoFragments = []string{
