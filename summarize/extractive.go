@@ -3,6 +3,7 @@ package summarize
 import (
 	"context"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -181,7 +182,8 @@ func scoreSentences(m *sentenceModel, title, abstract string) []sentence {
 		}
 		// A sentence of title words only, or one addressed to a language model
 		// ("ignore previous instructions"), is not the paper's content.
-		s.skip = len(sents) > 1 && (onlyTitleWords(s.lower, titleWords) || hasAny(s.lower, injectionMarkers))
+		// A link to code or a project page says nothing about the paper either.
+		s.skip = len(sents) > 1 && (onlyTitleWords(s.lower, titleWords) || hasAny(s.lower, injectionMarkers) || hasAny(s.lower, sentenceLinkCues))
 		ss[i] = s
 	}
 	mk := markSentences(ss)
@@ -231,27 +233,30 @@ const (
 	// cutCost prefers whole sentences to cut ones at equal chances.
 	cutCost = 0.02
 	// namedBonus makes a summary keep the name the paper gives its method: a reader
-	// remembers and searches for the name. It outweighs most differences in chances
-	// (it costs about 0.01 of idea coverage on the labelled abstracts and keeps the
-	// name in 94% of the seed papers that introduce one, against 82% with 0.1).
-	namedBonus = 1
+	// remembers and searches for the name. It outweighs most differences in chances:
+	// it costs about 0.01 of idea coverage on the labelled abstracts and keeps the name
+	// in 93% of the seed papers that introduce one (87% with a bonus of 1).
+	namedBonus = 5
 	// minChance keeps sentences that state neither idea nor result out of a summary even
 	// when they would fit (a sentence naming the method is always a candidate).
 	minChance = 0.12
 )
 
 // ideaWeight weighs the chance of stating the idea against the chance of stating the
-// idea or a result: the summary should say what the paper does first.
-const ideaWeight = 2
+// idea or a result: the summary should say what the paper does first. On the labelled
+// abstracts, raising it from 1 to 10 took idea coverage from 0.62 to 0.68 and left idea
+// or result at 0.72-0.73 (a sentence that states the idea often states a result too).
+const ideaWeight = 10
 
 // variant is a sentence as it may appear in a summary: whole (trimmed of its lead-in) or
 // cut at a clause boundary.
 type variant struct {
-	sent  int
-	text  string
-	runes int
-	keep  float64 // the share of the sentence's words kept
-	cut   bool
+	sent   int
+	text   string
+	runes  int
+	keep   float64 // the share of the sentence's words kept
+	cut    bool
+	factor float64 // the share of the sentence's chances it keeps
 }
 
 // keepFactor is the share of a sentence's chance that a cut keeping the given share of
@@ -314,11 +319,11 @@ func extractWith(m *sentenceModel, title, abstract string, maxChars int) string 
 	value := func(set []*variant) float64 {
 		missIdea, missEither, named, v := 1.0, 1.0, false, 0.0
 		for _, x := range set {
-			f := keepFactor(x.keep)
+			f := x.factor
 			missIdea *= 1 - f*ss[x.sent].pIdea
 			missEither *= 1 - f*ss[x.sent].pEither
 			named = named || ss[x.sent].name != "" && containsWord(x.text, ss[x.sent].name)
-			if x.cut {
+			if x.cut || x.factor < 1 {
 				v -= cutCost
 			}
 		}
@@ -378,24 +383,55 @@ const maxCuts = 3
 // (the latest first) that keep at least half of its words, each at most maxChars runes.
 func sentenceVariants(i int, text string, maxChars int) []variant {
 	var out []variant
-	words := len(strings.Fields(text))
-	add := func(t string, cut bool) {
-		n := utf8.RuneCountInString(t)
-		if n > maxChars {
-			return
+	from := func(text string, factor float64) {
+		words := len(strings.Fields(text))
+		add := func(t string, cut bool) {
+			n := utf8.RuneCountInString(t)
+			if n > maxChars {
+				return
+			}
+			keep := float64(len(strings.Fields(t))) / float64(max(words, 1))
+			out = append(out, variant{sent: i, text: t, runes: n, keep: keep, cut: cut, factor: factor * keepFactor(keep)})
 		}
-		out = append(out, variant{sent: i, text: t, runes: n, keep: float64(len(strings.Fields(t))) / float64(max(words, 1)), cut: cut})
+		add(text, false)
+		cuts := 0
+		for _, c := range clauseCuts(text) {
+			if cuts == maxCuts {
+				break
+			}
+			if kept := len(strings.Fields(c)); kept*2 >= words && utf8.RuneCountInString(c) <= maxChars {
+				add(c, true)
+				cuts++
+			}
+		}
 	}
-	add(text, false)
-	for _, c := range clauseCuts(text) {
-		if len(out) > maxCuts {
-			break
-		}
-		if kept := len(strings.Fields(c)); kept*2 >= words {
-			add(c, true)
-		}
+	from(text, 1)
+	if t := trimLeadClause(text); t != text {
+		from(t, leadClauseFactor)
 	}
 	return out
+}
+
+// leadClause matches a sentence that opens with a clause before its subject: "Given
+// posed images and lidar sweeps, we produce ...", "Unlike previous work, our method ...".
+var leadClause = regexp.MustCompile(`^[A-Z][^,]{0,200}, (?:we|our|this|these|the proposed|it) `)
+
+// leadClauseFactor is the share of labelled spans a sentence still holds without its
+// lead clause (TestCutKeepsSpans measures it: 72 of 78).
+const leadClauseFactor = 0.92
+
+// trimLeadClause drops a lead clause (leadClause), or returns s.
+func trimLeadClause(s string) string {
+	m := leadClause.FindStringIndex(s)
+	if m == nil {
+		return s
+	}
+	i := strings.LastIndex(s[:m[1]-1], ", ") + 2
+	if strings.Count(s[i:], " ") < 4 {
+		return s
+	}
+	r, size := utf8.DecodeRuneInString(s[i:])
+	return string(unicode.ToUpper(r)) + s[i+size:]
 }
 
 // methodNames returns the names the paper gives its method: the title's prefix before

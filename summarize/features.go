@@ -54,6 +54,11 @@ const (
 	fFirstWe
 	fBeforeResult
 	fAfterNamed
+	fSubject
+	fAfterShortContrib
+	fLongContrib
+	fNextElaborates
+	fPrevElaborated
 	nFeatures
 )
 
@@ -63,7 +68,8 @@ var featureNames = [nFeatures]string{
 	"insight", "specifically", "mechanism", "show", "first-contrib", "after-contrib",
 	"before-contrib", "we-our", "question", "contrast", "novel", "outperform", "experiments",
 	"aim", "enables", "dataset", "component", "next-contrib", "first-we", "before-result",
-	"after-named",
+	"after-named", "subject", "after-short-contrib", "long-contrib", "next-elaborates",
+	"prev-elaborated",
 }
 
 var (
@@ -137,6 +143,34 @@ func sentenceFeatures(x *[nFeatures]float64, ss []sentence, i int, mk marks) {
 	x[fFirstWe] = b(i == mk.firstWe)
 	x[fBeforeResult] = b(mk.firstResult > 0 && i == mk.firstResult-1)
 	x[fAfterNamed] = b(mk.firstNamed >= 0 && i == mk.firstNamed+1)
+	if first >= 0 {
+		fr := utf8.RuneCountInString(ss[first].text)
+		x[fAfterShortContrib] = b(i == first+1 && fr < 130)
+		x[fLongContrib] = b(i == first && fr >= 150)
+	}
+	x[fNextElaborates] = b(i+1 < n && elaborates(ss[i+1].lower))
+	x[fPrevElaborated] = b(i > 0 && elaborates(s.lower))
+	x[fSubject] = b(hasPrefixAny(s.lower, subjectOpeners) || s.name != "" && strings.HasPrefix(s.text, s.name))
+}
+
+// elaborates reports whether a sentence opens by detailing the one before it.
+func elaborates(l string) bool {
+	return hasPrefixAny(l, elaborationOpeners)
+}
+
+var elaborationOpeners = []string{
+	"specifically", "concretely", "in particular", "precisely", "more specifically",
+	"to this end", "to do so", "to achieve this", "it ", "the key", "our key", "the main",
+	"the core", "this is achieved", "in detail", "namely", "first,", "the model", "the method",
+	"the framework", "the approach", "the system", "we first",
+}
+
+// subjectOpeners open a sentence whose subject is the paper's method.
+var subjectOpeners = []string{
+	"our method", "our approach", "our model", "our framework", "our system", "our network",
+	"our algorithm", "the proposed", "our proposed", "the method", "the model", "the framework",
+	"the approach", "the system", "the network", "this method", "this approach", "this model",
+	"this framework", "it ",
 }
 
 // marks are the sentences of an abstract that other sentences' features refer to: the

@@ -242,4 +242,9 @@ var featureConst = [nFeatures]string{
 	"fFirstWe",
 	"fBeforeResult",
 	"fAfterNamed",
+	"fSubject",
+	"fAfterShortContrib",
+	"fLongContrib",
+	"fNextElaborates",
+	"fPrevElaborated",
 }
