@@ -361,6 +361,14 @@ func (l *jsonlLine) names(key string, raw json.RawMessage, split func(string) []
 func (l *jsonlLine) export() (paperboy.Paper, error) {
 	p := l.Paper
 	p.ID = *l.ID
+	// A line that gives an arXiv id as its id and no arxiv_id is that arXiv paper (a
+	// script writing {"id": "2112.12130", "title": ..., "abstract": ...}); otherwise
+	// Normalize would file it under a hash of its title.
+	if p.ArxivID == "" && p.DOI == "" {
+		if _, _, ok := paperboy.ParseArxivID(p.ID); ok {
+			p.ArxivID = p.ID
+		}
+	}
 	if l.Title != nil {
 		p.Title = *l.Title
 	}

@@ -483,3 +483,24 @@ func TestJSONLWrongTypes(t *testing.T) {
 		})
 	}
 }
+
+// TestJSONLIDIsArxivID: a minimal line whose id is an arXiv id (what a script writes) is
+// that arXiv paper, not one filed under a hash of its title; other ids stay as they are.
+func TestJSONLIDIsArxivID(t *testing.T) {
+	in := `{"id": "2112.12130", "title": "NICE-SLAM", "abstract": "We present NICE-SLAM."}
+{"id": "arXiv:hep-th/9901001v2", "title": "Old style"}
+{"id": "title:cacc96614a2fb57c", "title": "Not arXiv"}
+`
+	got, rejected := readAll(t, NewJSONLReader(strings.NewReader(in)))
+	if len(rejected) != 0 || len(got) != 3 {
+		t.Fatalf("got %d papers, rejected %v", len(got), rejected)
+	}
+	for i, want := range []struct{ id, arxiv string }{{"2112.12130", "2112.12130"}, {"hep-th/9901001", "hep-th/9901001"}, {got[2].Key(), ""}} {
+		if got[i].ID != want.id || got[i].ArxivID != want.arxiv {
+			t.Errorf("line %d: id %q, arxiv_id %q; want %q, %q", i+1, got[i].ID, got[i].ArxivID, want.id, want.arxiv)
+		}
+	}
+	if got[2].ID == "title:cacc96614a2fb57c" || !strings.HasPrefix(got[2].ID, "title:") {
+		t.Errorf("line 3: id %q, want the title's own hash", got[2].ID)
+	}
+}
