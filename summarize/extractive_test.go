@@ -252,7 +252,8 @@ func TestCleanCut(t *testing.T) {
 // TestSummariesReadWell checks every extractive summary of the seed corpus (with titles)
 // and of the labelled abstracts (without): within the budget, and every cut part ends
 // cleanly, with no bracket or quote left open, no list marker ("(1)"), connective or
-// article before the "…", and at least four words; no summary is title words only.
+// article before the "…", and at least four words; no summary is title words only; at
+// most 1% open with a pronoun whose sentence was left out.
 func TestSummariesReadWell(t *testing.T) {
 	type doc struct{ title, abstract string }
 	var docs []doc
@@ -262,9 +263,12 @@ func TestSummariesReadWell(t *testing.T) {
 	for _, a := range loadLabelled(t) {
 		docs = append(docs, doc{"", a.abstract})
 	}
-	cuts := 0
+	cuts, dangling := 0, 0
 	for _, d := range docs {
 		s := extract(d.title, d.abstract, DefaultExtractiveMaxChars)
+		if hasPrefixAny(s, anaphors) && !strings.HasPrefix(s, "It is ") {
+			dangling++
+		}
 		if s == "" || utf8.RuneCountInString(s) > DefaultExtractiveMaxChars {
 			t.Fatalf("%q: got %d characters, want 1..%d", d.title, utf8.RuneCountInString(s), DefaultExtractiveMaxChars)
 		}
@@ -294,5 +298,8 @@ func TestSummariesReadWell(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d summaries, %d cut clauses", len(docs), cuts)
+	t.Logf("%d summaries, %d cut clauses, %d open with a pronoun whose sentence is left out", len(docs), cuts, dangling)
+	if dangling > len(docs)/100 {
+		t.Errorf("%d of %d summaries open with a pronoun that refers to nothing (\"Its training ...\"), want at most 1%%", dangling, len(docs))
+	}
 }
