@@ -22,10 +22,12 @@ const (
 // DefaultExtractiveMaxChars bounds an extractive summary (it is shown under a post).
 const DefaultExtractiveMaxChars = 350
 
-// Extractive picks the one to three sentences of an abstract that state the contribution
-// ("we propose X", "our method", "we show", results with numbers), preferring sentences
-// that name the method the paper introduces. It uses no network, is deterministic and
-// takes microseconds, so it runs inline before a post and is the fallback for a model.
+// Extractive picks the one to three sentences of an abstract, whole or cut at a clean
+// clause boundary, that most likely state the paper's idea and then a result, keeping the
+// name of the method the paper introduces. Two small sentence models (features.go,
+// weights.go) fitted on human labels score the sentences. It uses no network, is
+// deterministic and takes about 0.3 ms, so it runs inline before a post and is the
+// fallback for a model.
 type Extractive struct {
 	// MaxChars bounds the summary in characters (runes); 0 means DefaultExtractiveMaxChars.
 	MaxChars int
@@ -143,7 +145,7 @@ type sentence struct {
 	name    string  // the first method name it contains
 	pIdea   float64 // chance that it states the paper's idea
 	pEither float64 // chance that it states the idea or a result
-	skip    bool    // never chosen: it only restates the title
+	skip    bool    // never chosen: title words only, a link, or text addressed to a model
 }
 
 // sentenceModel holds the weights of the two sentence models (features.go).

@@ -6,14 +6,14 @@ import (
 	"unicode/utf8"
 )
 
-// The extractive summarizer scores each sentence of an abstract with two small logistic
-// models over the features below: the chance that the sentence states the paper's idea,
-// and the chance that it states the idea or a result. The features are generic cues of
+// The extractive summarizer scores each sentence of an abstract with two small models over
+// the features below: the chance that the sentence states the paper's idea (a softmax over
+// the abstract's sentences), and the chance that it states the idea or a result (logistic). The features are generic cues of
 // scientific writing (cue phrases, position, length, where the contribution is announced);
 // none names a topic. The weights (weights.go) were fitted by TestFitSentenceModels on
 // Scholar Inbox's labelled abstracts (../shared/real/scholar-inbox, the half published
 // with this project); `PAPERBOY_FIT=1 go test -run TestFitSentenceModels ./summarize`
-// refits them and prints the cross-validated figures.
+// refits them and prints the cross-validated figures (PAPERBOY_FIT_OUT writes weights.go).
 
 // Feature indexes.
 const (
@@ -85,8 +85,6 @@ var (
 	enablesCues      = []string{"allows", "enables", "leads to", "resulting in", "which results", "making it", "so that", "in order to", "yields", "can be"}
 	datasetCues      = []string{"dataset", "benchmark", "corpus", "data set"}
 	componentCues    = []string{"first,", "second,", "third,", "then ", "finally", "(i)", "(ii)", "(1)", "(2)", "(a)", "(b)", "component", "stage", "step"}
-	paperVerbCues    = contributionCues
-	backgroundLeads  = backgroundCues
 	sentenceLinkCues = []string{"http", "github", "available at", "code is", "code and", "project page", "our code", "will be released", "publicly available"}
 )
 
@@ -111,12 +109,12 @@ func sentenceFeatures(x *[nFeatures]float64, ss []sentence, i int, mk marks) {
 	}
 	x[fRelPos2] = x[fRelPos] * x[fRelPos]
 	x[fWeVerb] = b(hasWeVerb(s.lower))
-	x[fPaperVerb] = b(hasAny(s.lower, paperVerbCues))
+	x[fPaperVerb] = b(hasAny(s.lower, contributionCues))
 	x[fMethodCue] = b(hasAny(s.lower, methodCues))
 	x[fResultCue] = b(hasAny(s.lower, resultCues))
 	x[fNumber] = b(hasNumberResult(s.text))
 	x[fNamed] = b(s.named)
-	x[fBackground] = b(hasAny(s.lower, backgroundLeads))
+	x[fBackground] = b(hasAny(s.lower, backgroundCues))
 	x[fLink] = b(hasAny(s.lower, sentenceLinkCues))
 	r := utf8.RuneCountInString(s.text)
 	x[fShort] = b(r < 60)
