@@ -228,6 +228,7 @@ func TestStatesSomethingSeedCorpus(t *testing.T) {
 			goodRejected++
 		}
 	}
+	t.Logf("extractive summaries rejected as stating neither idea nor result: %d of %d papers", goodRejected, len(papers))
 	if goodRejected*50 > len(papers) {
 		t.Errorf("extractive summaries rejected for %d of %d papers, want at most 2%%", goodRejected, len(papers))
 	}
