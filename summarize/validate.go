@@ -216,8 +216,9 @@ func stemSet(s string) map[string]bool {
 // genericWords say nothing about any particular paper: the frame of a title restatement
 // ("In this paper the authors present a novel approach to ..."), claims without content
 // ("improves results"), bullet labels, and words nearly every abstract in the field uses
-// (large language models, deep neural networks, data), which a filler clause borrows. English ones are matched by stem, and in every
-// language since models mix English in; the others by exact word.
+// (large language models, deep neural networks, data), which a filler clause borrows.
+// English ones are matched by stem, and in every language since models mix English in;
+// the others by exact word.
 var genericWords = map[string][]string{
 	"en": strings.Fields(`paper article study work research author authors topic title titled entitled
 		called named about this these here discuss discusses describe describes present presents propose
@@ -245,13 +246,7 @@ var genericWords = map[string][]string{
 }
 
 // genericStems are the Porter stems of the English generic words.
-var genericStems = func() map[string]bool {
-	m := map[string]bool{}
-	for _, w := range genericWords["en"] {
-		m[paperboy.PorterStem(w)] = true
-	}
-	return m
-}()
+var genericStems = stemSet(strings.Join(genericWords["en"], " "))
 
 // echoFragments are pieces of our own prompt that never belong in a summary.
 var echoFragments = []string{
