@@ -249,6 +249,35 @@ func TestCleanCut(t *testing.T) {
 	}
 }
 
+// TestEndTruncated: a sentence its source cut off ends at a clean word, or is dropped.
+func TestEndTruncated(t *testing.T) {
+	for in, want := range map[string]string{
+		"The extent to which face masks mitigate the …": "The extent to which face masks mitigate…",
+		"We train a model on the new data...":           "We train a model on the new data…",
+		"This allows FourierMask to be …":               "",
+		"We propose X.":                                 "We propose X.",
+	} {
+		if got := endTruncated(in); got != want {
+			t.Errorf("endTruncated(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestDropAsides: bracketed asides go, bracketed names, acronyms and numbers stay.
+func TestDropAsides(t *testing.T) {
+	for in, want := range map[string]string{
+		"It outperforms GANs in quality (confirmed by user studies) and is fast.": "It outperforms GANs in quality and is fast.",
+		"We propose feature mixing (FSMR) for discriminators.":                    "We propose feature mixing (FSMR) for discriminators.",
+		"It gains on CocoStuff (+14 mIoU) and Cityscapes (+9 mIoU).":              "It gains on CocoStuff (+14 mIoU) and Cityscapes (+9 mIoU).",
+		"A perceptron (coordinate based (MLP)) maps (e.g., x to y) inputs.":       "A perceptron (coordinate based (MLP)) maps inputs.",
+		"An unclosed (aside of words":                                             "An unclosed (aside of words",
+	} {
+		if got := dropAsides(in); got != want {
+			t.Errorf("dropAsides(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 // TestSummariesReadWell checks every extractive summary of the seed corpus (with titles)
 // and of the labelled abstracts (without): within the budget, and every cut part ends
 // cleanly, with no bracket or quote left open, no list marker ("(1)"), connective or

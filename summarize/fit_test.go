@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // sentenceExample is one sentence of a labelled abstract: its features and whether it
@@ -15,6 +16,7 @@ import (
 type sentenceExample struct {
 	x            [nFeatures]float64
 	idea, either bool
+	pair         bool // two adjacent sentences as one unit (pairFeatures), labelled when neither alone states it
 }
 
 // labelledGroups turns labelled abstracts into sentence examples, one group per
@@ -38,6 +40,23 @@ func labelledGroups(as []*labelled) [][]sentenceExample {
 					e.idea = e.idea || sp.label == "idea"
 				}
 			}
+		}
+		for i := 0; i+1 < len(ss); i++ {
+			e := sentenceExample{pair: true}
+			pairFeatures(&e.x, &g[i].x, &g[i+1].x, utf8.RuneCountInString(ss[i].text)+utf8.RuneCountInString(ss[i+1].text)+1)
+			text := ss[i].text + " " + ss[i+1].text
+			words := map[string]bool{}
+			for _, w := range spanWords(text) {
+				words[w] = true
+			}
+			for _, sp := range a.spans {
+				if !covered(sp.text, strings.ToLower(text), words, true) {
+					continue
+				}
+				e.idea = e.idea || sp.label == "idea" && !g[i].idea && !g[i+1].idea
+				e.either = e.either || (sp.label == "idea" || sp.label == "result") && !g[i].either && !g[i+1].either
+			}
+			g = append(g, e)
 		}
 		groups = append(groups, g)
 	}
@@ -180,7 +199,7 @@ func TestFitSentenceModels(t *testing.T) {
 	var src strings.Builder
 	src.WriteString("package summarize\n\n// Sentence model weights (features.go), fitted on the labelled abstracts by\n")
 	src.WriteString("// PAPERBOY_FIT=1 PAPERBOY_FIT_OUT=$PWD/weights.go go test -run TestFitSentenceModels .\n// Do not edit by hand.\n\n")
-	fmt.Fprintf(&src, "// ideaPrior is the share of labelled abstracts whose idea one sentence states.\nconst ideaPrior = %.4f\n\nvar (\n", m.ideaPrior)
+	fmt.Fprintf(&src, "// ideaPrior is the share of labelled abstracts whose idea one sentence, or two adjacent\n// sentences together, state.\nconst ideaPrior = %.4f\n\nvar (\n", m.ideaPrior)
 	for _, v := range []struct {
 		name string
 		w    [nFeatures]float64
@@ -247,4 +266,5 @@ var featureConst = [nFeatures]string{
 	"fLongContrib",
 	"fNextElaborates",
 	"fPrevElaborated",
+	"fPair",
 }
