@@ -60,6 +60,7 @@ const (
 	fNextElaborates
 	fPrevElaborated
 	fPair
+	fLastContent
 	nFeatures
 )
 
@@ -70,7 +71,7 @@ var featureNames = [nFeatures]string{
 	"before-contrib", "we-our", "question", "contrast", "novel", "outperform", "experiments",
 	"aim", "enables", "dataset", "component", "next-contrib", "first-we", "before-result",
 	"after-named", "subject", "after-short-contrib", "long-contrib", "next-elaborates",
-	"prev-elaborated", "pair",
+	"prev-elaborated", "pair", "last-content",
 }
 
 var (
@@ -149,6 +150,7 @@ func sentenceFeatures(x *[nFeatures]float64, ss []sentence, i int, mk marks) {
 	}
 	x[fNextElaborates] = b(i+1 < n && elaborates(ss[i+1].lower))
 	x[fPrevElaborated] = b(i > 0 && elaborates(s.lower))
+	x[fLastContent] = b(i == mk.lastContent && i > 0)
 	x[fSubject] = b(hasPrefixAny(s.lower, subjectOpeners) || s.name != "" && strings.HasPrefix(s.text, s.name))
 }
 
@@ -196,10 +198,11 @@ var subjectOpeners = []string{
 // that reports experiments or results, and the first that names the method (-1: none).
 type marks struct {
 	first, firstWe, firstResult, firstNamed int
+	lastContent                             int // the last sentence that is not a link to code
 }
 
 func markSentences(ss []sentence) marks {
-	mk := marks{first: -1, firstWe: -1, firstResult: -1, firstNamed: -1}
+	mk := marks{first: -1, firstWe: -1, firstResult: -1, firstNamed: -1, lastContent: -1}
 	for j := range ss {
 		l := ss[j].lower
 		if mk.first < 0 && (hasWeVerb(l) || hasAny(l, contributionCues) || hasAny(l, aimCues)) {
@@ -213,6 +216,9 @@ func markSentences(ss []sentence) marks {
 		}
 		if mk.firstNamed < 0 && ss[j].named {
 			mk.firstNamed = j
+		}
+		if !hasAny(l, sentenceLinkCues) {
+			mk.lastContent = j
 		}
 	}
 	return mk

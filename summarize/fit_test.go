@@ -267,4 +267,5 @@ var featureConst = [nFeatures]string{
 	"fNextElaborates",
 	"fPrevElaborated",
 	"fPair",
+	"fLastContent",
 }
