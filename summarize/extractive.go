@@ -25,7 +25,7 @@ const DefaultExtractiveMaxChars = 350
 // Extractive picks the one to three sentences of an abstract, whole or cut at a clean
 // clause boundary, that most likely state the paper's idea and then a result, keeping the
 // name of the method the paper introduces. Two small sentence models (features.go,
-// weights.go) fitted on human labels score the sentences. It uses no network, is
+// weights.go) fitted on human labels score the sentences and the pairs of adjacent ones. It uses no network, is
 // deterministic and takes about 0.3 ms, so it runs inline before a post and is the
 // fallback for a model.
 type Extractive struct {

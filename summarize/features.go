@@ -6,11 +6,12 @@ import (
 	"unicode/utf8"
 )
 
-// The extractive summarizer scores each sentence of an abstract with two small models over
-// the features below: the chance that the sentence states the paper's idea (a softmax over
-// the abstract's sentences), and the chance that it states the idea or a result (logistic). The features are generic cues of
-// scientific writing (cue phrases, position, length, where the contribution is announced);
-// none names a topic. The weights (weights.go) were fitted by TestFitSentenceModels on
+// The extractive summarizer scores each sentence of an abstract, and each pair of adjacent
+// sentences, with two small models over the features below: the chance that it states the
+// paper's idea (a softmax over the abstract's sentences and pairs), and the chance that it
+// states the idea or a result (logistic). The features are generic cues of scientific
+// writing (cue phrases, position, length, where the contribution is announced); none
+// names a topic. The weights (weights.go) were fitted by TestFitSentenceModels on
 // Scholar Inbox's labelled abstracts (../shared/real/scholar-inbox, the half published
 // with this project); `PAPERBOY_FIT=1 go test -run TestFitSentenceModels ./summarize`
 // refits them and prints the cross-validated figures (PAPERBOY_FIT_OUT writes weights.go).
