@@ -25,9 +25,9 @@ const DefaultExtractiveMaxChars = 350
 // Extractive picks the one to three sentences of an abstract, whole or cut at a clean
 // clause boundary, that most likely state the paper's idea and then a result, keeping the
 // name of the method the paper introduces. Two small sentence models (features.go,
-// weights.go) fitted on human labels score the sentences and the pairs of adjacent ones. It uses no network, is
-// deterministic and takes about 0.3 ms, so it runs inline before a post and is the
-// fallback for a model.
+// weights.go) fitted on human labels score the sentences and the pairs of adjacent ones.
+// It uses no network, is deterministic and takes about 0.3 ms, so it runs inline before a
+// post and is the fallback for a model.
 type Extractive struct {
 	// MaxChars bounds the summary in characters (runes); 0 means DefaultExtractiveMaxChars.
 	MaxChars int
@@ -460,6 +460,7 @@ func sentenceVariants(i int, text string, maxChars int) []variant {
 	if t := trimLeadClause(text); t != text {
 		from(t, leadClauseFactor)
 	}
+	// without its asides, scaled like a cut that keeps as many words (not measured apart)
 	if t := dropAsides(text); t != text {
 		from(t, keepFactor(float64(len(strings.Fields(t)))/float64(len(strings.Fields(text)))))
 	}
