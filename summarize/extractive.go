@@ -460,7 +460,8 @@ func sentenceVariants(i int, text string, maxChars int) []variant {
 	if t := trimLeadClause(text); t != text {
 		from(t, leadClauseFactor)
 	}
-	// without its asides, scaled like a cut that keeps as many words (not measured apart)
+	// without its asides, scaled like a cut that keeps as many words (TestCutKeepsSpans:
+	// 12 of 16 spans kept, against 0.87 expected)
 	if t := dropAsides(text); t != text {
 		from(t, keepFactor(float64(len(strings.Fields(t)))/float64(len(strings.Fields(text)))))
 	}

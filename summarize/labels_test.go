@@ -190,12 +190,14 @@ func TestLabelledCoverage(t *testing.T) {
 
 // TestCutKeepsSpans measures what keepFactor and leadClauseFactor encode: of the labelled
 // spans a whole sentence holds, the share a clause cut of it still holds, by the share of
-// words the cut keeps, and the share the sentence holds without its lead clause. It fails
-// when the constants drift more than 0.15 from the measure.
+// words the cut keeps, the share it holds without its lead clause, and without its
+// bracketed asides (scaled by keepFactor too). It fails when the constants drift more than
+// 0.15 from the measure.
 func TestCutKeepsSpans(t *testing.T) {
 	as := loadLabelled(t)
 	var tot, hit [11]int
-	var leadTot, leadHit int
+	var leadTot, leadHit, asideTot, asideHit int
+	var asideWant float64
 	for _, a := range as {
 		for _, s := range scoreSentences(&defaultModel, "", a.abstract) {
 			full := trimLeadIn(s.text)
@@ -209,6 +211,13 @@ func TestCutKeepsSpans(t *testing.T) {
 					tot[b]++
 					if covered(sp.text, strings.ToLower(c), nil, false) {
 						hit[b]++
+					}
+				}
+				if t := dropAsides(full); t != full {
+					asideTot++
+					asideWant += keepFactor(float64(len(strings.Fields(t))) / float64(words))
+					if covered(sp.text, strings.ToLower(t), nil, false) {
+						asideHit++
 					}
 				}
 				if trimmed := trimLeadClause(full); trimmed != full {
@@ -231,7 +240,14 @@ func TestCutKeepsSpans(t *testing.T) {
 			t.Errorf("cuts keeping %d0%%: measured %.2f, keepFactor says %.2f", b, got, want)
 		}
 	}
-	got := float64(leadHit) / float64(max(leadTot, 1))
+	got := float64(asideHit) / float64(max(asideTot, 1))
+	want := asideWant / float64(max(asideTot, 1))
+	t.Logf("without bracketed asides: %d/%d spans kept (%.2f; keepFactor says %.2f on average)", asideHit, asideTot, got, want)
+	// few labelled spans sit in a sentence with an aside (16): a loose check
+	if asideTot < 10 || got < want-0.15 || got > want+0.15 {
+		t.Errorf("asides: measured %d/%d, keepFactor says %.2f", asideHit, asideTot, want)
+	}
+	got = float64(leadHit) / float64(max(leadTot, 1))
 	t.Logf("without the lead clause: %d/%d spans kept (%.2f; leadClauseFactor %.2f)", leadHit, leadTot, got, leadClauseFactor)
 	if leadTot < 20 || got < leadClauseFactor-0.15 || got > leadClauseFactor+0.15 {
 		t.Errorf("lead clause: measured %d/%d, leadClauseFactor says %.2f", leadHit, leadTot, leadClauseFactor)
