@@ -266,11 +266,12 @@ const (
 // 0.71 and idea or result from 0.76 to 0.75; above 5 neither moves.
 const ideaWeight = 5
 
-// danglingReference reports whether x opens with a pronoun ("It", "Its", "They") whose
-// sentence before it is not in the summary: "Its training cost ..." would refer to nothing.
+// danglingReference reports whether x opens by referring back (refersBack: "It", "Its",
+// "This approach") to a sentence not in the summary: "Its training cost ..." would refer
+// to nothing.
 func danglingReference(x *variant, set []*variant) bool {
-	if !hasPrefixAny(x.text, anaphors) || strings.HasPrefix(x.text, "It is ") {
-		return false // "It is shown that ..." refers to nothing
+	if !refersBack(x.text) {
+		return false
 	}
 	for _, y := range set {
 		if y.sent == x.sent-1 {
@@ -281,6 +282,25 @@ func danglingReference(x *variant, set []*variant) bool {
 }
 
 var anaphors = []string{"It ", "Its ", "They ", "Their ", "Them ", "These ", "Such ", "He ", "She "}
+
+// refersBack reports whether a sentence opens by referring to the one before it: a
+// pronoun (anaphors), or "This" before anything but the paper itself ("This approach
+// hasn't been adapted ...", not "This paper proposes ..."). "It is shown that ..."
+// refers to nothing.
+func refersBack(text string) bool {
+	if rest, ok := strings.CutPrefix(text, "This "); ok {
+		next, _, _ := strings.Cut(rest, " ")
+		return !selfNouns[strings.Trim(next, ",;:")]
+	}
+	return hasPrefixAny(text, anaphors) && !strings.HasPrefix(text, "It is ")
+}
+
+// selfNouns are what "This" names when a sentence speaks of the paper itself.
+var selfNouns = map[string]bool{
+	"paper": true, "work": true, "study": true, "article": true, "report": true,
+	"thesis": true, "survey": true, "letter": true, "manuscript": true, "tutorial": true,
+	"chapter": true, "review": true, "note": true, "position": true, "technical": true,
+}
 
 // variant is a sentence as it may appear in a summary: whole (trimmed of its lead-in) or
 // cut at a clause boundary.
