@@ -202,7 +202,7 @@ func scoreSentences(m *sentenceModel, title, abstract string) []sentence {
 	}
 	var x [nFeatures]float64
 	for i := 0; i+1 < len(ss); i++ {
-		pairFeatures(&x, &xs[i], &xs[i+1], utf8.RuneCountInString(ss[i].text)+utf8.RuneCountInString(ss[i+1].text)+1)
+		pairFeatures(&x, &xs[i], &xs[i+1], ss, i)
 		z[len(ss)+i] = linear(&m.idea, &x)
 		ss[i].pPairEither = logistic(linear(&m.either, &x))
 	}

@@ -156,10 +156,11 @@ func sentenceFeatures(x *[nFeatures]float64, ss []sentence, i int, mk marks) {
 }
 
 // pairFeatures fills x with the features of two adjacent sentences read as one unit,
-// given theirs (xa, xb) and their lengths in runes: people label an idea across two
-// sentences in 13% of the abstracts ("We present X, a dense SLAM system. It …"). A cue
-// counts when either sentence has it; position is the first's, length the pair's.
-func pairFeatures(x, xa, xb *[nFeatures]float64, runes int) {
+// ss[i] and ss[i+1], given theirs (xa, xb): people label an idea across two sentences
+// in 13% of the abstracts ("We present X, a dense SLAM system. It …"). A cue counts when
+// either sentence has it; position is the first's, length the pair's.
+func pairFeatures(x, xa, xb *[nFeatures]float64, ss []sentence, i int) {
+	runes := utf8.RuneCountInString(ss[i].text) + utf8.RuneCountInString(ss[i+1].text) + 1
 	for k := range x {
 		x[k] = max(xa[k], xb[k])
 	}

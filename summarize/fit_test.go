@@ -8,7 +8,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"unicode/utf8"
 )
 
 // sentenceExample is one sentence of a labelled abstract: its features and whether it
@@ -43,7 +42,7 @@ func labelledGroups(as []*labelled) [][]sentenceExample {
 		}
 		for i := 0; i+1 < len(ss); i++ {
 			e := sentenceExample{pair: true}
-			pairFeatures(&e.x, &g[i].x, &g[i+1].x, utf8.RuneCountInString(ss[i].text)+utf8.RuneCountInString(ss[i+1].text)+1)
+			pairFeatures(&e.x, &g[i].x, &g[i+1].x, ss, i)
 			text := ss[i].text + " " + ss[i+1].text
 			words := map[string]bool{}
 			for _, w := range spanWords(text) {
